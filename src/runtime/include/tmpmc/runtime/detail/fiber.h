@@ -1,0 +1,153 @@
+// detail/fiber.h: a fiber's control block. Internal to the runtime; public
+// only because spawn() and JoinHandle<T> are templates that must construct
+// and read it.
+#pragma once
+
+#include <atomic>
+#include <boost/context/fiber.hpp>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "tmpmc/runtime/park.h"
+
+namespace tmpmc::runtime::detail {
+
+class RuntimeCore;
+class Worker;
+class IdleContext;
+struct PooledStack;
+
+// Thrown inside a fiber that the runtime unwinds at shutdown (it was still
+// parked or runnable when the Runtime was destroyed). User code must let it pass.
+struct FiberCancelledTag {};
+
+// Park word states (low 2 bits; the epoch is the rest, see park.h).
+enum ParkState : std::uint64_t {
+  kRunning = 0,   // running, or runnable in some queue
+  kParked = 1,    // continuation saved, off every run queue
+  kNotified = 2,  // woken while still switching out: it will not sleep
+};
+
+class Fiber {
+ public:
+  Fiber() = default;
+  Fiber(const Fiber&) = delete;
+  Fiber& operator=(const Fiber&) = delete;
+  virtual ~Fiber();
+
+  // The runtime's reference and the JoinHandle's reference.
+  void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept;
+
+  // join_wait() parks the calling fiber until this one has finished.
+  void join_wait();
+  bool finished() const noexcept { return done_.load(std::memory_order_acquire); }
+  bool is_idle_context() const noexcept { return is_idle_context_; }
+  const std::string& name() const noexcept { return name_; }
+  // display_name(): the name, or "fiber-<id>" for an unnamed fiber.
+  std::string display_name() const;
+
+ protected:
+  // run() executes the user's function and stores its result or exception.
+  virtual void run() = 0;
+  std::exception_ptr error_;
+
+ private:
+  friend class RuntimeCore;
+  friend class Worker;
+  friend class IdleContext;
+  friend struct PooledStack;
+  friend ParkToken tmpmc::runtime::prepare_park();
+  friend class tmpmc::runtime::WaitList;
+  friend bool tmpmc::runtime::unpark(ParkToken) noexcept;
+
+  // Saved continuation while not running (empty before the first run).
+  boost::context::fiber context_;
+  // epoch << 2 | ParkState; see park.h.
+  std::atomic<std::uint64_t> park_word_{0};
+  std::atomic<int> refs_{1};
+  std::atomic<bool> done_{false};
+  WaitList joiners_{"join"};
+
+  RuntimeCore* runtime_ = nullptr;
+  std::uint64_t id_ = 0;
+  std::string name_;
+  bool is_idle_context_ = false;  // a worker's own thread stack, not a spawned fiber
+  bool started_ = false;
+  bool cancelled_ = false;  // set at runtime shutdown: the fiber unwinds on resume
+
+  // What this fiber is parked on, for hang and deadlock reports.
+  const WaitList* waiting_on_ = nullptr;
+  const char* waiting_for_ = nullptr;
+
+  // Stack (for sanitizers and the stack pool) and sanitizer fiber state.
+  void* stack_base_ = nullptr;  // lowest usable address
+  std::size_t stack_size_ = 0;
+  void* asan_fake_stack_ = nullptr;
+  void* tsan_fiber_ = nullptr;
+
+  // Intrusive links: the injection queue, the deterministic run list, the registry.
+  Fiber* next_runnable_ = nullptr;
+  Fiber* registry_prev_ = nullptr;
+  Fiber* registry_next_ = nullptr;
+};
+
+// Task<T>: a fiber whose function returns T.
+template <class T>
+class Task : public Fiber {
+ public:
+  T take_result() {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*reinterpret_cast<T*>(&storage_));
+  }
+  ~Task() override {
+    if (has_value_) reinterpret_cast<T*>(&storage_)->~T();
+  }
+
+ protected:
+  template <class F>
+  void run_and_store(F& fn) {
+    ::new (static_cast<void*>(&storage_)) T(fn());
+    has_value_ = true;
+  }
+
+ private:
+  alignas(T) unsigned char storage_[sizeof(T)];
+  bool has_value_ = false;
+};
+
+template <>
+class Task<void> : public Fiber {
+ public:
+  void take_result() {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ protected:
+  template <class F>
+  void run_and_store(F& fn) {
+    fn();
+  }
+};
+
+template <class T, class F>
+class TaskImpl final : public Task<T> {
+ public:
+  explicit TaskImpl(F&& fn) : fn_(std::move(fn)) {}
+  explicit TaskImpl(const F& fn) : fn_(fn) {}
+
+ private:
+  void run() override {
+    try {
+      this->run_and_store(fn_);
+    } catch (const FiberCancelledTag&) {
+      throw;  // runtime shutdown unwinds the fiber: not the user's error
+    } catch (...) {
+      this->error_ = std::current_exception();
+    }
+  }
+  F fn_;
+};
+
+}  // namespace tmpmc::runtime::detail

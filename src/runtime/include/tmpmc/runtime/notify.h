@@ -1,0 +1,85 @@
+// notify.h: Notify, with tokio::sync::Notify's semantics.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tmpmc/runtime/park.h"
+
+namespace tmpmc::runtime {
+
+class Notified;
+
+// Notify wakes fibers waiting for an event that has no data of its own.
+//
+// notify_one() wakes one enabled waiter or, if none, stores a single permit
+// that the next wait consumes at once. notify_waiters() wakes every Notified
+// created before the call and stores nothing.
+//
+// Hazard (as in tokio): a bare wait() that checks a condition first and only
+// then waits can miss a notify_waiters() that lands in between. Create the
+// Notified (and enable() it, to be reached by notify_one too) before checking:
+//
+//   auto notified = notify.notified();
+//   notified.enable();
+//   if (!condition()) notified.wait();
+class Notify {
+ public:
+  explicit Notify(std::string label = "notify") : lock_(std::move(label)) {}
+  Notify(const Notify&) = delete;
+  Notify& operator=(const Notify&) = delete;
+
+  void notify_one() noexcept;
+  void notify_waiters() noexcept;
+  // notified() registers for notify_waiters() calls from now on; see Notified.
+  Notified notified() noexcept;
+  // wait() is notified().wait(): it consumes a stored permit or parks.
+  void wait();
+
+ private:
+  friend class Notified;
+  void link(Notified& n) noexcept;
+  void unlink(Notified& n) noexcept;
+  bool wake_first_locked() noexcept;
+
+  WaitList lock_;  // its lock guards every field below; its label names the wait
+  bool permit_ = false;
+  std::uint64_t waiters_calls_ = 0;  // notify_waiters() calls so far
+  Notified* head_ = nullptr;         // enabled Notified, oldest first
+  Notified* tail_ = nullptr;
+};
+
+// Notified: one fiber's registration with a Notify. Not movable (it may be
+// linked into the Notify's list); `auto n = notify.notified();` is fine.
+class Notified {
+ public:
+  Notified(const Notified&) = delete;
+  Notified& operator=(const Notified&) = delete;
+  ~Notified();
+
+  // enable() joins the waiters that notify_one() can reach, consuming a stored
+  // permit if there is one. Idempotent.
+  void enable() noexcept;
+  // wait() returns once this registration was notified; it parks the calling
+  // fiber until then (woken by notify_one or notify_waiters).
+  void wait();
+  bool notified() const noexcept;
+
+ private:
+  friend class Notify;
+  enum class State : std::uint8_t { init, waiting, by_one, by_all, done };
+  explicit Notified(Notify& notify, std::uint64_t calls) noexcept
+      : notify_(&notify), calls_snapshot_(calls) {}
+  void arm_locked() noexcept;     // init -> linked, or notified at once
+  bool settle_locked() noexcept;  // true when no wait is needed
+
+  Notify* notify_;
+  std::uint64_t calls_snapshot_;
+  State state_ = State::init;
+  bool linked_ = false;
+  Notified* prev_ = nullptr;
+  Notified* next_ = nullptr;
+  ParkToken parked_;  // set while its fiber is parked in wait()
+};
+
+}  // namespace tmpmc::runtime

@@ -1,0 +1,146 @@
+// park.h: the park/wake protocol. Every place in tmpmc-bench where a fiber
+// suspends waiting for something goes through this file.
+//
+// The protocol
+// ------------
+// A fiber that must wait (for room in a queue, a value, a Notify, a join)
+//
+//   1. locks the WaitList it waits on,
+//   2. re-checks its condition under that lock (`ready`), and if it holds,
+//      unlocks and does not park;
+//   3. otherwise links a Waiter (on its own stack) into the list, then
+//      switches to the next fiber. The list is unlocked only after the switch,
+//      by the fiber that runs next, once the parked fiber's continuation has
+//      been saved (Boost.Fiber's resume_with idea, done in the runtime's
+//      complete_switch).
+//
+// A waker locks the list, unlinks a waiter and unparks it, still under the
+// lock. Because the list stays locked until the waiter's continuation is
+// saved, no waker can ever resume a fiber that is still switching out; and
+// because the waker unparks before unlocking, the waiter (and its fiber) is
+// alive when it is unparked, even if its timer resumed it meanwhile.
+//
+// Every park consumes one epoch of the fiber's park word. A wake names the
+// epoch it targets (a ParkToken); a wake for an epoch that already ended (the
+// fiber timed out, or was woken by someone else) is a no-op. That is what lets
+// a timer and a waker race for the same waiter safely: exactly one of them
+// resumes it.
+//
+// Lost wakeups are excluded by a Dekker pair on sequentially consistent
+// operations: the waiter's lock CAS on `state_` precedes its re-check, and a
+// waker's state change (e.g. a queue push, itself a seq_cst RMW) precedes its
+// `maybe_waiters()` load. In the single total order of seq_cst operations,
+// either the waker's load sees the waiter's lock/count, or the waiter's
+// re-check sees the waker's change.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "tmpmc/runtime/clock.h"
+
+namespace tmpmc::runtime {
+
+namespace detail {
+class Fiber;
+}
+class WaitList;
+
+// ParkToken names one park of one fiber: the fiber and the epoch of that park.
+struct ParkToken {
+  detail::Fiber* fiber = nullptr;
+  std::uint64_t epoch = 0;
+};
+
+// unpark(token) resumes the fiber if it is parked in the token's epoch (or marks
+// it so that it does not sleep, if it is still switching out). Returns false,
+// and does nothing, for a stale token. Safe from any thread.
+bool unpark(ParkToken token) noexcept;
+
+// The lower-level pair behind WaitList, for wait structures of other shapes
+// (Notify): prepare_park() names the calling fiber's next park;
+// park_and_unlock() suspends the calling fiber and unlocks `locked` (which the
+// caller holds) only once its continuation is saved. `why` is shown in hang
+// reports when `locked`'s label does not say enough.
+ParkToken prepare_park();
+void park_and_unlock(ParkToken token, WaitList& locked);
+
+enum class WaitStatus {
+  ready,    // the condition held under the lock: the fiber did not park
+  woken,    // a waker unlinked this fiber (or it was woken, then timed out)
+  timeout,  // the deadline passed while the fiber was still linked
+};
+
+// Waiter: one parked fiber's entry in a WaitList. Lives on the parked fiber's
+// stack; linked and unlinked only under the list's lock.
+struct Waiter {
+  ParkToken token;
+  Waiter* prev = nullptr;
+  Waiter* next = nullptr;
+  bool linked = false;
+};
+
+// WaitList: the fibers waiting for one condition (a queue's "not full", a
+// Notify, a fiber's completion), FIFO. Its lock is held for a few instructions
+// at a time, and across one stack switch when a fiber parks; never while a
+// fiber runs user code.
+class WaitList {
+ public:
+  // label describes the wait for hang and deadlock reports, for example
+  // `receive on queue "q0" (empty)`.
+  explicit WaitList(std::string label = "wait") : label_(std::move(label)) {}
+  WaitList(const WaitList&) = delete;
+  WaitList& operator=(const WaitList&) = delete;
+
+  // maybe_waiters() is the fast-path probe: false means no fiber was linked or
+  // linking when the caller's preceding seq_cst operation took effect, so the
+  // caller owes nobody a wake. seq_cst: the load half of the Dekker pair above.
+  bool maybe_waiters() const noexcept { return state_.load(std::memory_order_seq_cst) != 0; }
+
+  // wait_unless(ready, deadline) parks the current fiber until woken, unless
+  // ready() returns true under the list's lock. ready() must not park. A
+  // deadline of nullptr waits without limit. May be woken spuriously from the
+  // caller's point of view (a waker's condition was taken by someone else): the
+  // caller re-checks and waits again.
+  template <class Ready>
+  WaitStatus wait_unless(Ready&& ready, const TimePoint* deadline = nullptr) {
+    lock();
+    if (ready()) {
+      unlock();
+      return WaitStatus::ready;
+    }
+    return park_locked(deadline);
+  }
+
+  // wake_one() unlinks the oldest waiter and unparks it. Returns whether there
+  // was one. Callers that change the condition call it when maybe_waiters().
+  bool wake_one() noexcept;
+
+  // wake_all() unlinks and unparks every waiter linked at this moment.
+  std::size_t wake_all() noexcept;
+
+  const std::string& label() const noexcept { return label_; }
+  void set_label(std::string label) { label_ = std::move(label); }
+
+  // Lock word management; public for the runtime's switch code only.
+  void lock() noexcept;
+  void unlock() noexcept;
+
+ private:
+  WaitStatus park_locked(const TimePoint* deadline);
+  void link(Waiter& w) noexcept;
+  void unlink(Waiter& w) noexcept;
+
+  // state_: bit 0 = locked, bits 1.. = number of linked waiters. One word, so
+  // the fast path reads a single location and a waiter's lock CAS publishes
+  // "someone is about to wait" to every waker at once.
+  std::atomic<std::uint32_t> state_{0};
+  std::uint32_t count_ = 0;  // linked waiters; written under the lock
+  Waiter* head_ = nullptr;
+  Waiter* tail_ = nullptr;
+  std::string label_;
+};
+
+}  // namespace tmpmc::runtime

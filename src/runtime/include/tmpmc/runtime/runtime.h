@@ -1,0 +1,188 @@
+// runtime.h: the fiber runtime.
+//
+// A Runtime runs fibers (stackful coroutines on Boost.Context) on N worker
+// threads. Each worker has a local run queue with a LIFO "next" slot (a fiber
+// woken by the running fiber runs next, on the same worker, so fibers that talk
+// to each other stay together), a shared injection queue takes work from
+// outside, and an idle worker steals from a random victim before it sleeps on a
+// futex. An idle runtime uses no CPU.
+//
+// In deterministic mode the runtime has one worker, time is virtual, and every
+// scheduling choice (including at yield points) is made by a seeded policy, so
+// a seed replays the same interleaving on any machine; the choices are hashed
+// into trace_hash().
+//
+// Fibers run only inside block_on(): it runs the root fiber on the calling
+// thread (worker 0) plus workers-1 more threads, and returns when the root
+// fiber returns. Fibers still parked or runnable when the Runtime is destroyed
+// are unwound (their destructors run), so nothing leaks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tmpmc/runtime/clock.h"
+#include "tmpmc/runtime/join_handle.h"
+
+namespace tmpmc::runtime {
+
+// How a deterministic runtime picks the next fiber.
+enum class PolicyKind {
+  random,       // uniformly among the runnable fibers, seeded
+  pct,          // probabilistic concurrency testing (priorities + depth-1 change points)
+  round_robin,  // FIFO order, no randomness
+  replay,       // the choices recorded in a previous run's trace
+};
+
+struct SchedulePolicy {
+  PolicyKind kind = PolicyKind::random;
+  int pct_depth = 3;                    // PCT's bug depth d (>= 1)
+  std::uint64_t pct_expected_steps = 2000;  // PCT's estimate of the run's length
+  std::vector<std::uint32_t> replay;    // for replay: the recorded choices
+};
+
+struct Options {
+  unsigned workers = 0;  // 0: one per CPU. Deterministic mode requires 1 (0 means 1).
+  bool deterministic = false;
+  std::uint64_t seed = 1;
+  SchedulePolicy policy;
+  std::size_t stack_size = 64 * 1024;  // usable bytes per fiber, plus a guard page
+  // watchdog: with real workers, a root fiber that has not finished after this
+  // long is reported as a hang (HangError) instead of hanging. 0: no watchdog.
+  std::chrono::milliseconds watchdog{0};
+  // record_trace keeps every scheduling event of a deterministic run for trace().
+  bool record_trace = false;
+};
+
+// RuntimeStats: per-worker counters, summed when asked.
+struct RuntimeStats {
+  std::uint64_t switches = 0;  // stack switches
+  std::uint64_t parks = 0;     // fibers that suspended waiting for something
+  std::uint64_t wakes = 0;     // successful unparks
+  std::uint64_t steals = 0;    // fibers taken from another worker's queue
+  std::uint64_t spawns = 0;
+};
+
+// One scheduling event of a deterministic run.
+struct TraceEvent {
+  std::uint64_t step;
+  std::uint64_t fiber_id;
+  std::string fiber;     // name
+  std::string at;        // where the previous fiber gave up the worker
+  std::uint32_t choice;  // index into the runnable set (what replay feeds back)
+  std::uint32_t runnable;
+};
+
+// Raised by block_on when every fiber is parked and nothing can wake them
+// (deterministic mode), or when the watchdog fires (real workers). what() is
+// the one-line summary; report() names each parked fiber and its wait.
+class StuckError : public std::runtime_error {
+ public:
+  StuckError(const std::string& what, std::vector<std::string> parked)
+      : std::runtime_error(what), parked_(std::move(parked)) {}
+  const std::vector<std::string>& parked() const noexcept { return parked_; }
+  std::string report() const;
+
+ private:
+  std::vector<std::string> parked_;
+};
+class DeadlockError : public StuckError {
+  using StuckError::StuckError;
+};
+class HangError : public StuckError {
+  using StuckError::StuckError;
+};
+
+namespace detail {
+class RuntimeCore;
+// Hands a new fiber to the current (or given) runtime and returns it retained.
+void submit(RuntimeCore* core, Fiber* fiber, std::string name);
+RuntimeCore* current_core() noexcept;
+}  // namespace detail
+
+class Runtime {
+ public:
+  explicit Runtime(Options options = {});
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // block_on(f) runs f as the root fiber and returns its result (or rethrows
+  // its exception). Call from a plain thread, not from a fiber.
+  template <class F>
+  std::invoke_result_t<F> block_on(F&& f) {
+    using T = std::invoke_result_t<F>;
+    auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
+    JoinHandle<T> handle(task);
+    run_root(task);
+    return handle.take_finished();
+  }
+
+  // spawn(f) starts f on a new fiber; call from a fiber of this runtime or
+  // from outside (the fiber then starts at the next block_on).
+  template <class F>
+  JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {
+    return spawn(std::string(), std::forward<F>(f));
+  }
+  template <class F>
+  JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
+    using T = std::invoke_result_t<F>;
+    auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
+    detail::submit(core_.get(), task, std::move(name));
+    return JoinHandle<T>(task);
+  }
+
+  RuntimeStats stats() const;
+  unsigned workers() const noexcept;
+  bool deterministic() const noexcept;
+  // trace_hash(): 64-bit hash of every scheduling choice of the deterministic
+  // runs so far (0 on a real runtime).
+  std::uint64_t trace_hash() const noexcept;
+  std::vector<TraceEvent> trace() const;
+  std::vector<std::uint32_t> choices() const;
+
+ private:
+  void run_root(detail::Fiber* root);
+  std::unique_ptr<detail::RuntimeCore> core_;
+};
+
+// spawn(f) on the runtime of the calling fiber.
+template <class F>
+JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
+  using T = std::invoke_result_t<F>;
+  auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
+  detail::submit(detail::current_core(), task, std::move(name));
+  return JoinHandle<T>(task);
+}
+template <class F>
+JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {
+  return spawn(std::string(), std::forward<F>(f));
+}
+
+namespace this_fiber {
+// yield(): lets other runnable fibers run; returns at once if there are none.
+void yield();
+// sleep_for / sleep_until park the fiber until the time (virtual time in
+// deterministic mode); woken by the worker's timer.
+void sleep_for(Duration d);
+void sleep_until(TimePoint t);
+// name() of the calling fiber ("" outside a fiber).
+std::string name();
+bool on_fiber() noexcept;
+}  // namespace this_fiber
+
+// yield_point(where) marks a racy window (between a check and a park, around
+// close). In deterministic mode the policy may switch fibers here; elsewhere it
+// is one predictable branch. Code on a hot path caches exploring() instead.
+void yield_point(const char* where);
+// exploring(): the calling thread is a deterministic runtime's worker.
+bool exploring() noexcept;
+
+}  // namespace tmpmc::runtime

@@ -1,0 +1,108 @@
+#include "policy.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <vector>
+
+#include "tmpmc/runtime/rng.h"
+
+namespace tmpmc::runtime::detail {
+
+namespace {
+
+class RandomPolicy final : public Policy {
+ public:
+  explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
+  std::uint32_t pick(std::span<const std::uint64_t> runnable, std::uint64_t,
+                     std::uint64_t) override {
+    return static_cast<std::uint32_t>(rng_.below(runnable.size()));
+  }
+
+ private:
+  Xoshiro256 rng_;
+};
+
+class RoundRobinPolicy final : public Policy {
+ public:
+  std::uint32_t pick(std::span<const std::uint64_t>, std::uint64_t, std::uint64_t) override {
+    return 0;  // the runnable set is FIFO: the longest-waiting fiber
+  }
+};
+
+class ReplayPolicy final : public Policy {
+ public:
+  explicit ReplayPolicy(std::vector<std::uint32_t> choices) : choices_(std::move(choices)) {}
+  std::uint32_t pick(std::span<const std::uint64_t> runnable, std::uint64_t,
+                     std::uint64_t step) override {
+    if (step < choices_.size() && choices_[step] < runnable.size()) return choices_[step];
+    return 0;  // past the recording (or a different program): fall back to FIFO
+  }
+
+ private:
+  std::vector<std::uint32_t> choices_;
+};
+
+// PCT (Burckhardt et al., ASPLOS 2010): every fiber gets a random priority
+// above `depth`; at depth-1 random steps the fiber that just ran drops to a
+// priority below every initial one. The highest-priority runnable fiber runs.
+// Finds any bug of depth d with probability >= 1/(n * k^(d-1)).
+class PctPolicy final : public Policy {
+ public:
+  PctPolicy(std::uint64_t seed, int depth, std::uint64_t expected_steps) : rng_(seed) {
+    depth_ = std::max(depth, 1);
+    const std::uint64_t k = std::max<std::uint64_t>(expected_steps, 1);
+    for (int i = 1; i < depth_; ++i) change_points_.push_back(rng_.below(k));
+    std::sort(change_points_.begin(), change_points_.end());
+  }
+
+  std::uint32_t pick(std::span<const std::uint64_t> runnable, std::uint64_t previous,
+                     std::uint64_t step) override {
+    while (next_change_ < change_points_.size() && change_points_[next_change_] <= step) {
+      // Change point i lowers the running fiber to priority depth - 1 - i.
+      priority_[previous] = static_cast<std::int64_t>(depth_) - 1 -
+                            static_cast<std::int64_t>(next_change_);
+      ++next_change_;
+    }
+    std::uint32_t best = 0;
+    std::int64_t best_priority = INT64_MIN;
+    for (std::uint32_t i = 0; i < runnable.size(); ++i) {
+      const std::int64_t p = priority_of(runnable[i]);
+      if (p > best_priority) {
+        best_priority = p;
+        best = i;
+      }
+    }
+    return best;
+  }
+
+ private:
+  std::int64_t priority_of(std::uint64_t id) {
+    auto [it, inserted] = priority_.try_emplace(id, 0);
+    if (inserted) it->second = depth_ + static_cast<std::int64_t>(rng_.below(1u << 30));
+    return it->second;
+  }
+
+  Xoshiro256 rng_;
+  int depth_;
+  std::vector<std::uint64_t> change_points_;
+  std::size_t next_change_ = 0;
+  std::unordered_map<std::uint64_t, std::int64_t> priority_;
+};
+
+}  // namespace
+
+std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t seed) {
+  switch (config.kind) {
+    case PolicyKind::random:
+      return std::make_unique<RandomPolicy>(seed);
+    case PolicyKind::pct:
+      return std::make_unique<PctPolicy>(seed, config.pct_depth, config.pct_expected_steps);
+    case PolicyKind::round_robin:
+      return std::make_unique<RoundRobinPolicy>();
+    case PolicyKind::replay:
+      return std::make_unique<ReplayPolicy>(config.replay);
+  }
+  return std::make_unique<RandomPolicy>(seed);
+}
+
+}  // namespace tmpmc::runtime::detail

@@ -1,0 +1,151 @@
+// runtime.cpp: the public face of the runtime (runtime.h).
+#include "tmpmc/runtime/runtime.h"
+
+#include <thread>
+
+#include "runtime_core.h"
+#include "timers.h"
+#include "worker.h"
+
+namespace tmpmc::runtime {
+
+using detail::Fiber;
+using detail::RuntimeCore;
+using detail::Worker;
+
+// ---------------------------------------------------------------- Fiber
+
+namespace detail {
+
+Fiber::~Fiber() = default;
+
+void Fiber::release() noexcept {
+  // acq_rel: the last owner sees every write the others made before releasing.
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+void Fiber::join_wait() {
+  // PARK until the fiber finishes: woken by fiber_main's joiners_.wake_all(),
+  // which follows the release store of done_.
+  while (!done_.load(std::memory_order_acquire)) {
+    joiners_.wait_unless([this] { return done_.load(std::memory_order_acquire); });
+  }
+}
+
+std::string Fiber::display_name() const {
+  return name_.empty() ? "fiber-" + std::to_string(id_) : name_;
+}
+
+void submit(RuntimeCore* core, Fiber* fiber, std::string name) {
+  if (core == nullptr) {
+    fiber->release();
+    throw std::logic_error("tmpmc: spawn() outside a fiber needs a Runtime (use Runtime::spawn)");
+  }
+  core->submit(fiber, std::move(name));
+}
+
+RuntimeCore* current_core() noexcept {
+  Worker* worker = Worker::current();
+  return worker != nullptr ? &worker->core() : nullptr;
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------- Runtime
+
+Runtime::Runtime(Options options) : core_(std::make_unique<RuntimeCore>(std::move(options))) {}
+Runtime::~Runtime() = default;
+
+void Runtime::run_root(Fiber* root) {
+  root->retain();  // run_root's own reference while it runs
+  struct Release {
+    Fiber* f;
+    ~Release() { f->release(); }
+  } release{root};
+  core_->run_root(root);
+}
+
+RuntimeStats Runtime::stats() const { return core_->stats(); }
+unsigned Runtime::workers() const noexcept { return core_->options.workers; }
+bool Runtime::deterministic() const noexcept { return core_->deterministic; }
+std::uint64_t Runtime::trace_hash() const noexcept { return core_->trace_hash; }
+std::vector<TraceEvent> Runtime::trace() const { return core_->trace; }
+std::vector<std::uint32_t> Runtime::choices() const { return core_->choices; }
+
+std::string StuckError::report() const {
+  std::string text = what();
+  for (const auto& line : parked_) text += "\n  " + line;
+  return text;
+}
+
+// ---------------------------------------------------------------- time
+
+TimePoint now() noexcept {
+  Worker* worker = Worker::current();
+  if (worker != nullptr && worker->deterministic()) return worker->core().virtual_now();
+  return Clock::now();
+}
+
+// ---------------------------------------------------------------- this_fiber
+
+namespace this_fiber {
+
+bool on_fiber() noexcept {
+  Worker* worker = Worker::current();
+  return worker != nullptr && !worker->current_fiber()->is_idle_context();
+}
+
+void yield() {
+  Worker* worker = Worker::current();
+  if (worker == nullptr || worker->current_fiber()->is_idle_context()) {
+    std::this_thread::yield();
+    return;
+  }
+  worker->yield_current("yield");
+}
+
+void sleep_until(TimePoint deadline) {
+  Worker* worker = Worker::current();
+  if (worker == nullptr || worker->current_fiber()->is_idle_context()) {
+    std::this_thread::sleep_until(deadline);
+    return;
+  }
+  if (deadline <= now()) {
+    worker->yield_current("sleep");
+    return;
+  }
+  detail::Timer timer;
+  timer.deadline = deadline;
+  timer.token = prepare_park();
+  worker->timers().add(timer);
+  // PARK: woken only by this timer (the token's epoch makes any other wake stale).
+  try {
+    worker->park_current(timer.token.epoch, nullptr, "sleep");
+  } catch (...) {
+    timer.heap->cancel(timer);
+    throw;
+  }
+  timer.heap->cancel(timer);
+}
+
+void sleep_for(Duration d) { sleep_until(now() + d); }
+
+std::string name() {
+  Worker* worker = Worker::current();
+  if (worker == nullptr || worker->current_fiber()->is_idle_context()) return {};
+  return worker->current_fiber()->display_name();
+}
+
+}  // namespace this_fiber
+
+void yield_point(const char* where) {
+  Worker* worker = Worker::current();
+  if (worker != nullptr && worker->deterministic()) [[unlikely]] worker->yield_point(where);
+}
+
+bool exploring() noexcept {
+  Worker* worker = Worker::current();
+  return worker != nullptr && worker->deterministic();
+}
+
+}  // namespace tmpmc::runtime

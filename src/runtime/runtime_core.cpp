@@ -1,0 +1,316 @@
+#include "runtime_core.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <thread>
+
+#include "sanitizer.h"
+#include "tmpmc/runtime/rng.h"
+#include "worker.h"
+
+namespace tmpmc::runtime::detail {
+
+namespace {
+Options normalized(Options options) {
+  if (options.deterministic) {
+    if (options.workers > 1) {
+      throw std::invalid_argument("runtime: deterministic mode runs on exactly 1 worker, got " +
+                                  std::to_string(options.workers));
+    }
+    options.workers = 1;
+  }
+  if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
+  if (options.stack_size < 16 * 1024) {
+    throw std::invalid_argument("runtime: stack_size must be at least 16 KiB, got " +
+                                std::to_string(options.stack_size));
+  }
+  return options;
+}
+}  // namespace
+
+RuntimeCore::RuntimeCore(Options options_in)
+    : options(normalized(std::move(options_in))), deterministic(options.deterministic) {
+  for (unsigned i = 0; i < options.workers; ++i) {
+    workers.push_back(std::make_unique<Worker>(*this, i));
+  }
+  if (deterministic) policy_ = make_policy(options.policy, options.seed);
+}
+
+RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
+
+// ---------------------------------------------------------------- fibers
+
+void RuntimeCore::submit(Fiber* fiber, std::string name) {
+  fiber->runtime_ = this;
+  fiber->id_ = next_fiber_id_.fetch_add(1, std::memory_order_relaxed);
+  fiber->name_ = std::move(name);
+  fiber->retain();  // the runtime's reference, dropped when it finishes
+  register_fiber(fiber);
+  Worker* worker = Worker::current();
+  if (worker != nullptr && &worker->core() == this) {
+    Worker::bump(worker->counters.spawns);
+    worker->make_runnable(fiber, true);
+  } else {
+    external_spawns_.fetch_add(1, std::memory_order_relaxed);
+    inject(fiber);
+  }
+}
+
+void RuntimeCore::schedule(Fiber* fiber, bool run_next) {
+  Worker* worker = Worker::current();
+  if (worker != nullptr && &worker->core() == this) {
+    worker->make_runnable(fiber, run_next);
+  } else {
+    inject(fiber);
+  }
+}
+
+void RuntimeCore::register_fiber(Fiber* fiber) {
+  std::lock_guard lock(registry_mu_);
+  fiber->registry_prev_ = nullptr;
+  fiber->registry_next_ = registry_head_;
+  if (registry_head_ != nullptr) registry_head_->registry_prev_ = fiber;
+  registry_head_ = fiber;
+  ++live_fibers_;
+}
+
+void RuntimeCore::unregister_fiber(Fiber* fiber) noexcept {
+  std::lock_guard lock(registry_mu_);
+  if (fiber->registry_prev_ != nullptr) {
+    fiber->registry_prev_->registry_next_ = fiber->registry_next_;
+  } else {
+    registry_head_ = fiber->registry_next_;
+  }
+  if (fiber->registry_next_ != nullptr) fiber->registry_next_->registry_prev_ = fiber->registry_prev_;
+  fiber->registry_prev_ = fiber->registry_next_ = nullptr;
+  --live_fibers_;
+}
+
+void RuntimeCore::fiber_finished(Fiber* fiber) noexcept {
+  unregister_fiber(fiber);
+  sanitizer::destroy_fiber(std::exchange(fiber->tsan_fiber_, nullptr));
+  if (fiber == root_) {
+    root_ = nullptr;
+    stopping.store(true, std::memory_order_seq_cst);
+    wake_all_workers();
+  }
+  fiber->release();
+}
+
+// ---------------------------------------------------------------- injection and idle workers
+
+void RuntimeCore::inject(Fiber* fiber) {
+  {
+    std::lock_guard lock(injected_mu_);
+    fiber->next_runnable_ = nullptr;
+    if (injected_tail_ != nullptr) {
+      injected_tail_->next_runnable_ = fiber;
+    } else {
+      injected_head_ = fiber;
+    }
+    injected_tail_ = fiber;
+    // seq_cst: pairs with a sleeping worker's announce-then-recheck.
+    injected_count_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  if (!deterministic) wake_idle_worker();
+}
+
+Fiber* RuntimeCore::take_injected() {
+  if (injected_count_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard lock(injected_mu_);
+  Fiber* fiber = injected_head_;
+  if (fiber == nullptr) return nullptr;
+  injected_head_ = fiber->next_runnable_;
+  if (injected_head_ == nullptr) injected_tail_ = nullptr;
+  fiber->next_runnable_ = nullptr;
+  injected_count_.fetch_sub(1, std::memory_order_relaxed);
+  return fiber;
+}
+
+void RuntimeCore::wake_idle_worker() noexcept {
+  for (auto& worker : workers) {
+    if (worker->parker().sleeping() && worker->parker().wake()) return;
+  }
+}
+
+void RuntimeCore::wake_all_workers() noexcept {
+  for (auto& worker : workers) worker->parker().wake();
+}
+
+void RuntimeCore::declare_stuck(Stuck kind) noexcept {
+  Stuck expected = Stuck::no;
+  stuck.compare_exchange_strong(expected, kind);
+  stopping.store(true, std::memory_order_seq_cst);
+  wake_all_workers();
+}
+
+// ---------------------------------------------------------------- block_on
+
+void RuntimeCore::run_root(Fiber* root) {
+  if (Worker::current() != nullptr) {
+    root->release();
+    throw std::logic_error("block_on called from inside a runtime (use spawn and join)");
+  }
+  stopping.store(false);
+  stuck.store(Stuck::no);
+  root_ = root;
+  submit(root, "root");
+  watchdog_deadline.reset();
+  if (!deterministic && options.watchdog.count() > 0) watchdog_deadline = Clock::now() + options.watchdog;
+
+  std::vector<std::thread> threads;
+  try {
+    for (std::size_t i = 1; i < workers.size(); ++i) {
+      Worker* worker = workers[i].get();
+      threads.emplace_back([worker] {
+        Worker::set_current(worker);
+        worker->loop();
+        Worker::set_current(nullptr);
+      });
+    }
+  } catch (...) {
+    declare_stuck(Stuck::no);
+    for (auto& thread : threads) thread.join();
+    throw;
+  }
+  Worker::set_current(workers[0].get());
+  workers[0]->loop();
+  Worker::set_current(nullptr);
+  stopping.store(true, std::memory_order_seq_cst);
+  wake_all_workers();
+  for (auto& thread : threads) thread.join();
+
+  const Stuck outcome = stuck.load();
+  if (outcome != Stuck::no) {
+    std::vector<std::string> parked = describe_stuck_fibers();
+    cancel_all_fibers();
+    root_ = nullptr;
+    const std::string n = std::to_string(parked.size());
+    if (outcome == Stuck::deadlock) {
+      throw DeadlockError("deadlock: all " + n + " remaining fibers are parked and no timer is pending",
+                          std::move(parked));
+    }
+    throw HangError("hang: the root fiber did not finish within " +
+                        std::to_string(options.watchdog.count()) + " ms; " + n +
+                        " fibers have not finished",
+                    std::move(parked));
+  }
+}
+
+// ---------------------------------------------------------------- deterministic choices
+
+std::uint32_t RuntimeCore::choose(const std::vector<Fiber*>& runnable, Fiber* previous,
+                                  const char* at) {
+  runnable_ids_.clear();
+  for (Fiber* fiber : runnable) runnable_ids_.push_back(fiber->id_);
+  const std::uint64_t previous_id = previous != nullptr ? previous->id_ : 0;
+  std::uint32_t choice = policy_->pick(runnable_ids_, previous_id, step);
+  if (choice >= runnable.size()) choice = 0;
+  choices.push_back(choice);
+  // The hash covers who ran and out of how many: the same program and seed give
+  // the same hash on any machine (ids are spawn order, not addresses).
+  trace_hash = mix64(trace_hash, runnable[choice]->id_);
+  trace_hash = mix64(trace_hash, runnable.size());
+  if (options.record_trace) {
+    const Fiber* chosen = runnable[choice];
+    trace.push_back(TraceEvent{step, chosen->id_, chosen->display_name(),
+                               at != nullptr ? at : "", choice,
+                               static_cast<std::uint32_t>(runnable.size())});
+  }
+  ++step;
+  return choice;
+}
+
+// ---------------------------------------------------------------- reports and shutdown
+
+std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
+  std::vector<std::string> lines;
+  std::lock_guard lock(registry_mu_);
+  for (Fiber* fiber = registry_head_; fiber != nullptr; fiber = fiber->registry_next_) {
+    std::string line = fiber->display_name() + ": ";
+    const std::uint64_t state = fiber->park_word_.load(std::memory_order_acquire) & 3;
+    if (state == kParked && fiber->waiting_on_ != nullptr) {
+      line += fiber->waiting_on_->label();
+    } else if (state == kParked && fiber->waiting_for_ != nullptr) {
+      line += fiber->waiting_for_;
+    } else if (!fiber->started_) {
+      line += "runnable, never started";
+    } else {
+      line += "runnable";
+    }
+    lines.push_back(std::move(line));
+  }
+  // Registry order is newest first; reports read better in spawn order.
+  std::reverse(lines.begin(), lines.end());
+  return lines;
+}
+
+std::vector<Fiber*> RuntimeCore::drain_run_queues() {
+  std::vector<Fiber*> drained;
+  for (auto& worker : workers) {
+    auto more = worker->drain();
+    drained.insert(drained.end(), more.begin(), more.end());
+  }
+  while (Fiber* fiber = take_injected()) drained.push_back(fiber);
+  return drained;
+}
+
+void RuntimeCore::cancel_all_fibers() noexcept {
+  Worker* worker0 = workers[0].get();
+  Worker::set_current(worker0);
+  stopping.store(true);  // every unwound fiber switches straight back here
+  root_ = nullptr;
+  for (int round = 0; round < 8; ++round) {
+    drain_run_queues();  // the registry holds them all; queues must not keep stale pointers
+    std::vector<Fiber*> alive;
+    {
+      std::lock_guard lock(registry_mu_);
+      for (Fiber* f = registry_head_; f != nullptr; f = f->registry_next_) {
+        f->retain();
+        alive.push_back(f);
+      }
+    }
+    if (alive.empty()) break;
+    for (Fiber* fiber : alive) {
+      if (!fiber->done_.load(std::memory_order_acquire)) {
+        if (!fiber->started_) {
+          fiber->error_ = std::make_exception_ptr(std::runtime_error(
+              "fiber '" + fiber->display_name() + "' cancelled before it ran: its runtime was destroyed"));
+          fiber->done_.store(true, std::memory_order_release);
+          fiber->joiners_.wake_all();
+          fiber_finished(fiber);
+        } else if (!fiber->cancelled_) {
+          worker0->run_to_cancel(fiber);
+        }
+      }
+      fiber->release();
+    }
+  }
+  drain_run_queues();
+  {
+    std::lock_guard lock(registry_mu_);
+    if (live_fibers_ != 0) {
+      std::fprintf(stderr,
+                   "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",
+                   live_fibers_);
+    }
+  }
+  Worker::set_current(nullptr);
+}
+
+RuntimeStats RuntimeCore::stats() const {
+  RuntimeStats total;
+  for (const auto& worker : workers) {
+    total.switches += worker->counters.switches.load(std::memory_order_relaxed);
+    total.parks += worker->counters.parks.load(std::memory_order_relaxed);
+    total.wakes += worker->counters.wakes.load(std::memory_order_relaxed);
+    total.steals += worker->counters.steals.load(std::memory_order_relaxed);
+    total.spawns += worker->counters.spawns.load(std::memory_order_relaxed);
+  }
+  total.wakes += external_wakes.load(std::memory_order_relaxed);
+  total.spawns += external_spawns_.load(std::memory_order_relaxed);
+  return total;
+}
+
+}  // namespace tmpmc::runtime::detail

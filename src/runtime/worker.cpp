@@ -1,0 +1,446 @@
+// worker.cpp: the stack switch and the scheduling loop.
+//
+// Every switch goes through switch_to() (or exit_current() for a fiber's last
+// one). The fiber that gives up the worker states what must happen to it in
+// after_; the fiber that runs next performs it in complete_switch(), once the
+// previous fiber's continuation is saved. That hand-over is what makes parking
+// race-free (see park.h).
+#include "worker.h"
+
+#include <thread>
+
+#include "runtime_core.h"
+#include "sanitizer.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TMPMC_CPU_RELAX() _mm_pause()
+#else
+#define TMPMC_CPU_RELAX() std::this_thread::yield()
+#endif
+
+namespace tmpmc::runtime::detail {
+
+namespace {
+thread_local Worker* t_worker = nullptr;
+}  // namespace
+
+// PooledStack: the StackAllocator Boost.Context sees. Stacks come from the
+// creating worker's pool and go back to the pool of whichever worker the
+// fiber finished on (same runtime, same size).
+struct PooledStack {
+  StackPool* pool;
+  Fiber* fiber;
+
+  boost::context::stack_context allocate() {
+    void* base = pool->allocate();
+    fiber->stack_base_ = base;
+    fiber->stack_size_ = pool->usable_size();
+    boost::context::stack_context context;
+    context.size = pool->usable_size();
+    context.sp = static_cast<char*>(base) + context.size;
+    return context;
+  }
+  void deallocate(boost::context::stack_context& context) noexcept {
+    void* base = static_cast<char*>(context.sp) - context.size;
+    Worker* worker = Worker::current();
+    if (worker != nullptr && worker->stacks().usable_size() == context.size) {
+      worker->stacks().deallocate(base);
+    } else {
+      StackPool::unmap(base, context.size);
+    }
+  }
+};
+
+// resumed(): the first thing a fiber does whenever it gets a worker back.
+void Worker::resumed(Fiber* self, boost::context::fiber&& from) {
+  Worker* worker = Worker::current();  // may differ from the one it left
+  const void* from_base = nullptr;
+  std::size_t from_size = 0;
+  sanitizer::finish_switch(self->asan_fake_stack_, &from_base, &from_size);
+  worker->learn_stack(from_base, from_size);
+  worker->complete_switch(std::move(from));
+}
+
+IdleContext::IdleContext() { is_idle_context_ = true; started_ = true; }
+
+Worker::Worker(RuntimeCore& core, unsigned index)
+    : core_(core),
+      index_(index),
+      deterministic_(core.deterministic),
+      stacks_(core.options.stack_size),
+      rng_(core.options.seed * 0x9e3779b97f4a7c15ULL + index) {}
+
+Worker::~Worker() = default;
+
+[[gnu::noinline, gnu::noipa]] Worker* Worker::current() noexcept { return t_worker; }
+[[gnu::noinline, gnu::noipa]] void Worker::set_current(Worker* worker) noexcept {
+  t_worker = worker;
+}
+
+void Worker::learn_stack(const void* base, std::size_t size) noexcept {
+  // ASan tells a fiber where it came from; that is how a worker learns the
+  // bounds of its own thread stack, the one thing we did not allocate.
+  Fiber* from = previous_;
+  if (from != nullptr && from->is_idle_context_ && from->stack_base_ == nullptr) {
+    from->stack_base_ = const_cast<void*>(base);
+    from->stack_size_ = size;
+  }
+}
+
+// ---------------------------------------------------------------- switching
+
+void Worker::switch_to(Fiber* next) {
+  Fiber* self = current_;
+  previous_ = self;
+  current_ = next;
+  bump(counters.switches);
+  sanitizer::start_switch(&self->asan_fake_stack_, next->stack_base_, next->stack_size_,
+                          next->tsan_fiber_);
+  boost::context::fiber from = std::move(next->context_).resume();
+  // Back on `self`'s stack, possibly on another worker thread: `this` is stale.
+  resumed(self, std::move(from));
+  if (self->cancelled_) [[unlikely]] throw FiberCancelledTag{};
+}
+
+void Worker::complete_switch(boost::context::fiber&& from) {
+  Fiber* previous = previous_;
+  switch (after_) {
+    case After::save:
+      previous->context_ = std::move(from);
+      break;
+    case After::requeue:
+      previous->context_ = std::move(from);
+      push_back(previous);
+      break;
+    case After::park: {
+      previous->context_ = std::move(from);
+      std::uint64_t expected = park_epoch_ << 2 | kRunning;
+      // release: whoever unparks it (acquire on this word) sees the saved context.
+      if (!previous->park_word_.compare_exchange_strong(expected, park_epoch_ << 2 | kParked,
+                                                        std::memory_order_acq_rel,
+                                                        std::memory_order_acquire)) {
+        // kNotified: it was woken while switching out, so it must not sleep. Its
+        // epoch ends here, as it would have on a wake from kParked.
+        previous->park_word_.store((park_epoch_ + 1) << 2 | kRunning, std::memory_order_relaxed);
+        make_runnable(previous, false);
+      }
+      // Only now may a waker find it in the list (park.h).
+      if (unlock_after_ != nullptr) unlock_after_->unlock();
+      break;
+    }
+    case After::finish:
+      // `from` is empty: Boost.Context freed the finished fiber's stack on our stack.
+      core_.fiber_finished(previous);
+      break;
+  }
+  after_ = After::save;
+  unlock_after_ = nullptr;
+}
+
+bool Worker::try_start(Fiber* fiber) noexcept {
+  try {
+    fiber->context_ = boost::context::fiber(
+        std::allocator_arg, PooledStack{&stacks_, fiber},
+        [fiber](boost::context::fiber&& from) { return fiber_main(fiber, std::move(from)); });
+  } catch (...) {
+    // No stack for it: it finishes at once with the error, which join() rethrows.
+    fiber->error_ = std::current_exception();
+    fiber->done_.store(true, std::memory_order_release);
+    fiber->joiners_.wake_all();
+    core_.fiber_finished(fiber);
+    return false;
+  }
+  fiber->started_ = true;
+  fiber->tsan_fiber_ = sanitizer::create_fiber();
+  return true;
+}
+
+boost::context::fiber Worker::fiber_main(Fiber* self, boost::context::fiber&& from) {
+  resumed(self, std::move(from));
+  try {
+    if (self->cancelled_) throw FiberCancelledTag{};
+    self->run();  // stores the result or the user's exception
+  } catch (const FiberCancelledTag&) {
+    self->error_ = std::make_exception_ptr(
+        std::runtime_error("fiber '" + self->name_ + "' cancelled: its runtime was destroyed"));
+  }
+  // Joiners park on joiners_ until done_ (release: the result is visible to them).
+  self->done_.store(true, std::memory_order_release);
+  self->joiners_.wake_all();
+  return Worker::current()->exit_current(self);
+}
+
+boost::context::fiber Worker::exit_current(Fiber* self) {
+  Fiber* next = pick_next(self, "exit");
+  previous_ = self;
+  current_ = next;
+  after_ = After::finish;
+  bump(counters.switches);
+  // nullptr: this stack is leaving for good (ASan frees its fake stack).
+  sanitizer::start_switch(nullptr, next->stack_base_, next->stack_size_, next->tsan_fiber_);
+  return std::move(next->context_);
+}
+
+// ---------------------------------------------------------------- fiber-side operations
+
+void Worker::yield_current(const char* at) {
+  Fiber* self = current_;
+  if (deterministic_) {
+    runnable_.push_back(self);
+    Fiber* next = pick_next_deterministic(self, at);
+    if (next == self) return;
+    after_ = After::save;  // it is in runnable_ already (or we are stopping)
+    switch_to(next);
+    return;
+  }
+  Fiber* next = pick_next(self, at);
+  if (next == &idle_ && !core_.stopping.load(std::memory_order_relaxed) && !core_.has_injected()) {
+    return;  // nothing else to run here: keep going
+  }
+  after_ = After::requeue;
+  switch_to(next);
+}
+
+void Worker::yield_point(const char* at) {
+  if (!deterministic_ || current_ == &idle_) return;
+  yield_current(at);
+}
+
+void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why) {
+  Fiber* self = current_;
+  bump(counters.parks);
+  self->waiting_for_ = why;
+  self->waiting_on_ = unlock_after;  // for hang reports: the list names the wait
+  const char* at = why != nullptr ? why : unlock_after != nullptr ? unlock_after->label().c_str() : "park";
+  Fiber* next = pick_next(self, at);
+  after_ = After::park;
+  park_epoch_ = epoch;
+  unlock_after_ = unlock_after;
+  switch_to(next);
+  self->waiting_for_ = nullptr;
+  self->waiting_on_ = nullptr;
+}
+
+// ---------------------------------------------------------------- run queues
+
+void Worker::make_runnable(Fiber* fiber, bool run_next) {
+  if (deterministic_) {
+    runnable_.push_back(fiber);
+    return;
+  }
+  if (run_next) {
+    // LIFO slot: a fiber woken by the running one runs next, here, while the
+    // data they share is still in this core's cache. acq_rel: thieves take it by CAS.
+    Fiber* kicked = next_slot_.exchange(fiber, std::memory_order_acq_rel);
+    if (kicked == nullptr) return;
+    fiber = kicked;
+  }
+  push_back(fiber);
+}
+
+void Worker::push_back(Fiber* fiber) {
+  if (deterministic_) {
+    runnable_.push_back(fiber);
+    return;
+  }
+  if (!queue_.push(fiber)) {
+    core_.inject(fiber);  // ring full: overflow to the shared queue (wakes a worker)
+    return;
+  }
+  // Surplus work: if a worker sleeps and none is already looking, wake one to
+  // steal. A stale read only costs parallelism, never a fiber: we run it ourselves.
+  if (core_.sleeping_workers.load(std::memory_order_relaxed) != 0 &&
+      core_.spinning_workers.load(std::memory_order_relaxed) == 0) {
+    core_.wake_idle_worker();
+  }
+}
+
+Fiber* Worker::take_next_slot() noexcept {
+  if (next_slot_.load(std::memory_order_relaxed) == nullptr) return nullptr;
+  // acquire: pairs with the release half of the exchange that stored it.
+  return next_slot_.exchange(nullptr, std::memory_order_acquire);
+}
+
+Fiber* Worker::pick_next(Fiber* previous, const char* at) {
+  if (deterministic_) return pick_next_deterministic(previous, at);
+  for (;;) {
+    if (core_.stopping.load(std::memory_order_relaxed)) [[unlikely]] return &idle_;
+    Fiber* fiber = nullptr;
+    // Every 64th pick: timers, the injection queue and the watchdog, so that
+    // a busy worker neither starves outside work nor misses deadlines.
+    if ((++tick_ & 63) == 0) fiber = periodic_check();
+    if (fiber == nullptr) fiber = take_next_slot();
+    if (fiber == nullptr) fiber = queue_.pop();
+    if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
+    if (fiber->started_ || try_start(fiber)) return fiber;
+  }
+}
+
+Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
+  for (;;) {
+    core_.tick_virtual_time();
+    if (!timers_.empty()) timers_.fire_due(core_.virtual_now());
+    if (Fiber* injected = core_.take_injected()) runnable_.push_back(injected);
+    if (core_.stopping.load(std::memory_order_relaxed) || runnable_.empty()) return &idle_;
+    const std::uint32_t choice = core_.choose(runnable_, previous, at);
+    Fiber* fiber = runnable_[choice];
+    runnable_.erase(runnable_.begin() + choice);
+    if (fiber->started_ || try_start(fiber)) return fiber;
+  }
+}
+
+Fiber* Worker::periodic_check() {
+  if (!timers_.empty()) timers_.fire_due(Clock::now());
+  if (index_ == 0 && core_.watchdog_deadline && Clock::now() >= *core_.watchdog_deadline) {
+    core_.declare_stuck(RuntimeCore::Stuck::hang);
+    return &idle_;
+  }
+  return core_.take_injected();
+}
+
+// ---------------------------------------------------------------- idle loop
+
+Fiber* Worker::find_work() {
+  if (deterministic_) {
+    Fiber* fiber = pick_next_deterministic(&idle_, "idle");
+    return fiber == &idle_ ? nullptr : fiber;
+  }
+  for (;;) {
+    Fiber* fiber = nullptr;
+    if (!timers_.empty()) timers_.fire_due(Clock::now());
+    if (index_ == 0 && core_.watchdog_deadline && Clock::now() >= *core_.watchdog_deadline) {
+      core_.declare_stuck(RuntimeCore::Stuck::hang);
+      return nullptr;
+    }
+    fiber = take_next_slot();
+    if (fiber == nullptr) fiber = queue_.pop();
+    if (fiber == nullptr) fiber = core_.take_injected();
+    if (fiber == nullptr) fiber = steal(false);
+    if (fiber == nullptr) return nullptr;
+    if (fiber->started_ || try_start(fiber)) return fiber;
+  }
+}
+
+Fiber* Worker::steal(bool include_next_slots) {
+  const std::size_t n = core_.workers.size();
+  if (n < 2) return nullptr;
+  const std::size_t start = rng_.below(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Worker& victim = *core_.workers[(start + i) % n];
+    if (&victim == this) continue;
+    if (Fiber* fiber = victim.queue_.steal_half_into(queue_)) {
+      bump(counters.steals);
+      return fiber;
+    }
+    if (include_next_slots) {
+      Fiber* fiber = victim.next_slot_.load(std::memory_order_relaxed);
+      if (fiber != nullptr &&
+          victim.next_slot_.compare_exchange_strong(fiber, nullptr, std::memory_order_acquire)) {
+        bump(counters.steals);
+        return fiber;
+      }
+    }
+  }
+  return nullptr;
+}
+
+bool Worker::work_visible() const noexcept {
+  if (core_.stopping.load(std::memory_order_seq_cst) || core_.has_injected()) return true;
+  if (next_slot_.load(std::memory_order_seq_cst) != nullptr || !queue_.empty()) return true;
+  for (const auto& other : core_.workers) {
+    if (other.get() != this && !other->queue_.empty()) return true;
+  }
+  return false;
+}
+
+void Worker::idle_wait() {
+  // A short bounded spin, by one worker at a time, catches work that arrives
+  // within microseconds without a futex round trip; then sleep.
+  constexpr int kSpinRounds = 200;
+  if (core_.workers.size() > 1 &&
+      core_.spinning_workers.fetch_add(1, std::memory_order_seq_cst) == 0) {
+    bool found = false;
+    for (int round = 0; round < kSpinRounds && !found; ++round) {
+      for (int i = 0; i < 64; ++i) TMPMC_CPU_RELAX();
+      found = work_visible();
+    }
+    if (!found) {
+      // A next-slot fiber that waited through the whole spin is stuck behind
+      // a busy fiber: take it.
+      if (Fiber* stolen = steal(true)) {
+        core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
+        make_runnable(stolen, true);
+        return;
+      }
+    }
+    core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
+    if (found) return;
+  } else if (core_.workers.size() > 1) {
+    core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
+  }
+
+  core_.sleeping_workers.fetch_add(1, std::memory_order_seq_cst);
+  parker_.announce_sleep();
+  if (work_visible()) {
+    parker_.cancel_sleep();
+  } else {
+    std::optional<TimePoint> deadline = timers_.next_deadline();
+    if (index_ == 0 && core_.watchdog_deadline &&
+        (!deadline || *core_.watchdog_deadline < *deadline)) {
+      deadline = core_.watchdog_deadline;
+    }
+    parker_.sleep_until(deadline);
+  }
+  core_.sleeping_workers.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void Worker::loop() {
+  current_ = &idle_;
+  idle_.stack_base_ = nullptr;  // learned again on this thread (ASan)
+  idle_.stack_size_ = 0;
+  idle_.tsan_fiber_ = sanitizer::current_thread_fiber();
+  while (!core_.stopping.load(std::memory_order_acquire)) {
+    if (Fiber* fiber = find_work()) {
+      after_ = After::save;
+      switch_to(fiber);
+      continue;
+    }
+    if (core_.stopping.load(std::memory_order_acquire)) break;
+    if (deterministic_) {
+      // Nothing can run: jump virtual time to the next timer, or it is a deadlock.
+      if (auto deadline = timers_.next_deadline()) {
+        core_.advance_virtual_time(*deadline);
+        timers_.fire_due(core_.virtual_now());
+        continue;
+      }
+      core_.declare_stuck(RuntimeCore::Stuck::deadlock);
+      break;
+    }
+    idle_wait();
+  }
+}
+
+void Worker::run_to_cancel(Fiber* fiber) {
+  // Called by RuntimeCore::cancel_all_fibers on this thread's own stack.
+  current_ = &idle_;
+  idle_.stack_base_ = nullptr;
+  idle_.stack_size_ = 0;
+  idle_.tsan_fiber_ = sanitizer::current_thread_fiber();
+  fiber->cancelled_ = true;
+  after_ = After::save;
+  switch_to(fiber);
+}
+
+std::vector<Fiber*> Worker::drain() noexcept {
+  std::vector<Fiber*> drained;
+  if (Fiber* fiber = next_slot_.exchange(nullptr, std::memory_order_acquire)) {
+    drained.push_back(fiber);
+  }
+  while (Fiber* fiber = queue_.pop()) drained.push_back(fiber);
+  drained.insert(drained.end(), runnable_.begin(), runnable_.end());
+  runnable_.clear();
+  return drained;
+}
+
+}  // namespace tmpmc::runtime::detail

@@ -1,0 +1,134 @@
+// worker.h: one worker thread of a runtime, and the stack switch.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "local_queue.h"
+#include "stack_pool.h"
+#include "thread_parker.h"
+#include "timers.h"
+#include "tmpmc/runtime/detail/fiber.h"
+#include "tmpmc/runtime/rng.h"
+
+namespace tmpmc::runtime::detail {
+
+class RuntimeCore;
+
+// IdleContext: a worker's own thread stack, seen as a fiber so that the
+// switch code has one shape. The worker loop (find work, steal, sleep) runs on it.
+class IdleContext final : public Fiber {
+ public:
+  IdleContext();
+
+ private:
+  void run() override {}
+};
+
+class Worker {
+ public:
+  Worker(RuntimeCore& core, unsigned index);
+  ~Worker();
+
+  // current() is the calling thread's worker, or nullptr. Not inlined on
+  // purpose: a fiber may resume on another thread, and the compiler must not
+  // reuse a thread-local address computed before a switch.
+  static Worker* current() noexcept;
+  static void set_current(Worker* worker) noexcept;
+
+  // loop() runs the worker on the calling thread until the runtime stops.
+  void loop();
+
+  // What the fiber giving up the worker wants done once its stack is saved.
+  enum class After : std::uint8_t {
+    save,     // keep its continuation (it is already runnable, or it is the idle context)
+    requeue,  // yield: run it again later
+    park,     // publish it as parked (and unlock the wait list it parked on)
+    finish,   // it returned: release it
+  };
+
+  // yield_current() re-queues the running fiber and runs another, if any.
+  void yield_current(const char* at);
+  // park_current() suspends the running fiber until unpark(token); see park.h.
+  void park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why);
+  // exit_current() is the last thing a fiber does; returns the context to run next.
+  boost::context::fiber exit_current(Fiber* self);
+  // yield_point() is a seeded scheduling decision in deterministic mode.
+  void yield_point(const char* at);
+
+  // make_runnable() puts a fiber on this worker's queue (see RuntimeCore::schedule).
+  void make_runnable(Fiber* fiber, bool run_next);
+
+  Fiber* current_fiber() const noexcept { return current_; }
+  RuntimeCore& core() noexcept { return core_; }
+  TimerHeap& timers() noexcept { return timers_; }
+  bool deterministic() const noexcept { return deterministic_; }
+  unsigned index() const noexcept { return index_; }
+
+  // Steal targets and bookkeeping for the runtime.
+  LocalQueue& local_queue() noexcept { return queue_; }
+  std::atomic<Fiber*>& next_slot() noexcept { return next_slot_; }
+  std::vector<Fiber*>& deterministic_runnable() noexcept { return runnable_; }
+  ThreadParker& parker() noexcept { return parker_; }
+
+  // Counters: written by this worker only, read by stats() from any thread.
+  struct Counters {
+    std::atomic<std::uint64_t> switches{0}, parks{0}, wakes{0}, steals{0}, spawns{0};
+  } counters;
+  static void bump(std::atomic<std::uint64_t>& counter) noexcept {
+    // Single writer: a plain increment, published with relaxed atomics for readers.
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  // complete_switch() performs after_ for the fiber that just switched out;
+  // runs first thing on the stack switched to (see resumed()).
+  void complete_switch(boost::context::fiber&& from);
+  void learn_stack(const void* base, std::size_t size) noexcept;
+  StackPool& stacks() noexcept { return stacks_; }
+
+  // For RuntimeCore::cancel_all_fibers: resume `fiber` so that it unwinds,
+  // and take every fiber out of this worker's queues.
+  void run_to_cancel(Fiber* fiber);
+  std::vector<Fiber*> drain() noexcept;
+
+ private:
+  Fiber* pick_next(Fiber* previous, const char* at);
+  Fiber* pick_next_deterministic(Fiber* previous, const char* at);
+  Fiber* periodic_check();
+  Fiber* take_next_slot() noexcept;
+  Fiber* find_work();
+  Fiber* steal(bool include_next_slots);
+  bool work_visible() const noexcept;
+  void idle_wait();
+  void switch_to(Fiber* next);
+  void push_back(Fiber* fiber);
+  bool try_start(Fiber* fiber) noexcept;
+  static boost::context::fiber fiber_main(Fiber* self, boost::context::fiber&& from);
+  static void resumed(Fiber* self, boost::context::fiber&& from);
+
+  RuntimeCore& core_;
+  const unsigned index_;
+  const bool deterministic_;
+  IdleContext idle_;
+  Fiber* current_ = nullptr;
+
+  // The pending hand-over, consumed by complete_switch on the next stack.
+  Fiber* previous_ = nullptr;
+  After after_ = After::save;
+  std::uint64_t park_epoch_ = 0;
+  WaitList* unlock_after_ = nullptr;
+
+  // Real mode: local ring + LIFO next slot. Deterministic mode: runnable_.
+  std::atomic<Fiber*> next_slot_{nullptr};
+  LocalQueue queue_;
+  std::vector<Fiber*> runnable_;
+
+  TimerHeap timers_;
+  StackPool stacks_;
+  ThreadParker parker_;
+  Xoshiro256 rng_;
+  std::uint32_t tick_ = 0;
+};
+
+}  // namespace tmpmc::runtime::detail
