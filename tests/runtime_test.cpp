@@ -1,0 +1,406 @@
+// runtime_test.cpp: the fiber runtime on every mode (see runtime_fixture.h).
+#include <sys/resource.h>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "runtime_fixture.h"
+#include "tmpmc/runtime/notify.h"
+
+namespace tmpmc::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using runtime::JoinHandle;
+using runtime::Notify;
+namespace this_fiber = runtime::this_fiber;
+
+class RuntimeTest : public RuntimeFixture {};
+TMPMC_ALL_MODES(RuntimeTest);
+
+TEST_P(RuntimeTest, block_on_returns_value) {
+  EXPECT_EQ(rt().block_on([] { return 42; }), 42);
+  EXPECT_EQ(rt().block_on([] { return std::string("again"); }), "again");
+}
+
+TEST_P(RuntimeTest, block_on_rethrows) {
+  EXPECT_THROW(rt().block_on([]() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+}
+
+TEST_P(RuntimeTest, spawn_join_100000_fibers) {
+  const long total = rt().block_on([] {
+    std::vector<JoinHandle<long>> handles;
+    handles.reserve(100'000);
+    for (long i = 0; i < 100'000; ++i) handles.push_back(runtime::spawn([i] { return i; }));
+    long sum = 0;
+    for (auto& handle : handles) sum += handle.join();
+    return sum;
+  });
+  EXPECT_EQ(total, 100'000L * 99'999L / 2);
+  EXPECT_GE(rt().stats().spawns, 100'000u);
+}
+
+TEST_P(RuntimeTest, join_returns_values_and_rethrows) {
+  rt().block_on([] {
+    auto value = runtime::spawn("value", [] { return std::make_unique<int>(7); });
+    auto failing = runtime::spawn("failing", []() -> int { throw std::logic_error("inside"); });
+    auto nothing = runtime::spawn([] {});
+    EXPECT_EQ(*value.join(), 7);
+    EXPECT_THROW(failing.join(), std::logic_error);
+    nothing.join();
+  });
+}
+
+TEST_P(RuntimeTest, detached_fiber_still_runs) {
+  std::atomic<int> ran{0};
+  rt().block_on([&] {
+    { runtime::spawn([&] { ran.fetch_add(1); }); }  // handle dropped at once
+    while (ran.load() == 0) this_fiber::yield();
+  });
+  EXPECT_EQ(ran.load(), 1);
+}
+
+TEST_P(RuntimeTest, fiber_names) {
+  rt().block_on([] {
+    EXPECT_EQ(this_fiber::name(), "root");
+    auto named = runtime::spawn("consumer-3", [] { return this_fiber::name(); });
+    EXPECT_EQ(named.join(), "consumer-3");
+  });
+}
+
+TEST_P(RuntimeTest, yield_interleaves) {
+  std::vector<int> order;
+  std::mutex mu;
+  rt().block_on([&] {
+    auto worker = [&](int id) {
+      for (int i = 0; i < 100; ++i) {
+        {
+          std::lock_guard lock(mu);
+          order.push_back(id);
+        }
+        this_fiber::yield();
+      }
+    };
+    auto a = runtime::spawn([&] { worker(1); });
+    auto b = runtime::spawn([&] { worker(2); });
+    a.join();
+    b.join();
+  });
+  ASSERT_EQ(order.size(), 200u);
+  int switches = 0;
+  for (std::size_t i = 1; i < order.size(); ++i) switches += order[i] != order[i - 1];
+  EXPECT_GT(switches, 10) << "yield should let the other fiber run";
+}
+
+TEST_P(RuntimeTest, sleep_ordering) {
+  std::vector<int> woke;
+  std::mutex mu;
+  rt().block_on([&] {
+    std::vector<JoinHandle<void>> handles;
+    for (int ms : {30, 10, 20, 0}) {
+      handles.push_back(runtime::spawn([&, ms] {
+        this_fiber::sleep_for(std::chrono::milliseconds(ms));
+        std::lock_guard lock(mu);
+        woke.push_back(ms);
+      }));
+    }
+    for (auto& h : handles) h.join();
+  });
+  EXPECT_EQ(woke, (std::vector<int>{0, 10, 20, 30}));
+}
+
+TEST_P(RuntimeTest, sleep_takes_at_least_its_duration) {
+  rt().block_on([] {
+    const auto start = runtime::now();
+    this_fiber::sleep_for(5ms);
+    EXPECT_GE(runtime::now() - start, 5ms);
+  });
+}
+
+TEST_P(RuntimeTest, notify_one_stores_one_permit) {
+  rt().block_on([] {
+    Notify notify;
+    notify.notify_one();
+    notify.notify_one();  // permits do not accumulate
+    notify.wait();        // consumes the permit without parking
+    auto waiter = runtime::spawn([&] { notify.wait(); });
+    for (int i = 0; i < 10; ++i) this_fiber::yield();
+    EXPECT_FALSE(waiter.is_finished()) << "a second wait must not find a permit";
+    notify.notify_one();
+    waiter.join();
+  });
+}
+
+TEST_P(RuntimeTest, notify_waiters_wakes_all_and_stores_nothing) {
+  rt().block_on([] {
+    Notify notify;
+    std::atomic<int> woken{0};
+    std::atomic<int> registered{0};
+    std::vector<JoinHandle<void>> waiters;
+    for (int i = 0; i < 5; ++i) {
+      waiters.push_back(runtime::spawn([&] {
+        auto notified = notify.notified();  // reached by notify_waiters from here on
+        registered.fetch_add(1);
+        notified.wait();
+        woken.fetch_add(1);
+      }));
+    }
+    while (registered.load() < 5) this_fiber::yield();
+    notify.notify_waiters();
+    for (auto& w : waiters) w.join();
+    EXPECT_EQ(woken.load(), 5);
+    // No permit was stored: a new waiter parks until the next notify_one.
+    auto late = runtime::spawn([&] { notify.wait(); });
+    for (int i = 0; i < 10; ++i) this_fiber::yield();
+    EXPECT_FALSE(late.is_finished());
+    notify.notify_one();
+    late.join();
+  });
+}
+
+TEST_P(RuntimeTest, notified_registered_before_check_sees_notify_waiters) {
+  rt().block_on([] {
+    Notify notify;
+    auto notified = notify.notified();  // registered before the "condition check"
+    notify.notify_waiters();            // lands between the check and the wait
+    notified.wait();                    // must not park
+    SUCCEED();
+  });
+}
+
+TEST_P(RuntimeTest, dropped_notified_forwards_notify_one) {
+  rt().block_on([] {
+    Notify notify;
+    std::optional<JoinHandle<void>> second;
+    {
+      auto first = notify.notified();
+      first.enable();  // first in line
+      second = runtime::spawn([&] { notify.wait(); });
+      for (int i = 0; i < 10; ++i) this_fiber::yield();
+      notify.notify_one();  // reaches `first`, which is dropped unconsumed
+    }
+    second->join();  // the wake was forwarded (or left as a permit)
+  });
+}
+
+// A token bounced between two fibers through two Notify; a lost wake would
+// park both forever, which the watchdog (real) or deadlock detection
+// (deterministic) turns into an exception instead of a hang.
+TEST_P(RuntimeTest, notify_ping_pong_loses_no_wake) {
+  const int rounds = deterministic() ? 20'000 : 200'000;
+  rt().block_on([rounds] {
+    Notify ping, pong;
+    auto ponger = runtime::spawn("ponger", [&] {
+      for (int i = 0; i < rounds; ++i) {
+        ping.wait();
+        pong.notify_one();
+      }
+    });
+    for (int i = 0; i < rounds; ++i) {
+      ping.notify_one();
+      pong.wait();
+    }
+    ponger.join();
+  });
+}
+
+TEST_P(RuntimeTest, deadlock_or_hang_report_names_parked_fibers) {
+  if (!deterministic()) {
+    runtime::Options options = options_for(GetParam());
+    options.watchdog = 200ms;
+    runtime::Runtime watched(options);
+    try {
+      watched.block_on([] {
+        Notify never;
+        auto stuck = runtime::spawn("consumer-3", [&] { never.wait(); });
+        stuck.join();
+      });
+      FAIL() << "expected a hang report";
+    } catch (const runtime::HangError& e) {
+      EXPECT_NE(e.report().find("consumer-3: notify"), std::string::npos) << e.report();
+      EXPECT_NE(e.report().find("root: join"), std::string::npos) << e.report();
+    }
+    EXPECT_EQ(watched.live_fibers(), 0u);
+    return;
+  }
+  try {
+    rt().block_on([] {
+      Notify never("receive on queue \"q0\" (empty)");
+      auto stuck = runtime::spawn("consumer-3", [&] { never.wait(); });
+      stuck.join();
+    });
+    FAIL() << "expected a deadlock report";
+  } catch (const runtime::DeadlockError& e) {
+    EXPECT_NE(e.report().find("consumer-3: receive on queue \"q0\" (empty)"), std::string::npos)
+        << e.report();
+    EXPECT_NE(e.report().find("root: join"), std::string::npos) << e.report();
+  }
+}
+
+TEST_P(RuntimeTest, runtime_destroyed_with_parked_fibers) {
+  auto owned = std::make_shared<int>(5);
+  std::weak_ptr<int> watch = owned;
+  {
+    runtime::Runtime doomed(options_for(GetParam()));
+    auto notify = std::make_shared<Notify>();
+    doomed.block_on([&, notify] {
+      for (int i = 0; i < 10; ++i) {
+        runtime::spawn([notify, owned] { notify->wait(); });  // parked forever
+      }
+      runtime::spawn([] {});  // runnable, maybe never started
+    });
+    owned.reset();
+    EXPECT_FALSE(watch.expired()) << "the parked fibers still own it";
+  }  // must neither hang nor leak: the parked fibers are unwound
+  EXPECT_TRUE(watch.expired()) << "unwinding ran the parked fibers' destructors";
+}
+
+TEST_P(RuntimeTest, counters_count) {
+  rt().block_on([] {
+    Notify notify;
+    auto waiter = runtime::spawn([&] { notify.wait(); });
+    for (int i = 0; i < 5; ++i) this_fiber::yield();
+    notify.notify_one();
+    waiter.join();
+  });
+  const auto stats = rt().stats();
+  EXPECT_GT(stats.switches, 0u);
+  EXPECT_GE(stats.parks, 1u);
+  EXPECT_GE(stats.wakes, 1u);
+  EXPECT_GE(stats.spawns, 2u);
+}
+
+// ---------------------------------------------------------------- mode-specific
+
+TEST(RuntimeDeterministic, same_seed_same_trace_hash) {
+  auto run = [](std::uint64_t seed) {
+    runtime::Runtime rt(options_for(Mode::deterministic, seed));
+    rt.block_on([] {
+      std::vector<JoinHandle<void>> handles;
+      for (int f = 0; f < 4; ++f) {
+        handles.push_back(runtime::spawn([] {
+          for (int i = 0; i < 20; ++i) runtime::yield_point("test");
+        }));
+      }
+      for (auto& h : handles) h.join();
+    });
+    return rt.trace_hash();
+  };
+  EXPECT_EQ(run(1), run(1));
+  EXPECT_EQ(run(12345), run(12345));
+  std::set<std::uint64_t> distinct;
+  for (std::uint64_t seed = 0; seed < 100; ++seed) distinct.insert(run(seed));
+  EXPECT_GT(distinct.size(), 1u);
+  EXPECT_GT(distinct.size(), 90u) << "seeds should give different interleavings";
+}
+
+TEST(RuntimeDeterministic, replay_reproduces_a_run) {
+  auto program = [] {
+    std::vector<JoinHandle<void>> handles;
+    for (int f = 0; f < 3; ++f) {
+      handles.push_back(runtime::spawn([] {
+        for (int i = 0; i < 10; ++i) runtime::yield_point("test");
+      }));
+    }
+    for (auto& h : handles) h.join();
+  };
+  runtime::Runtime original(options_for(Mode::deterministic, 99));
+  original.block_on(program);
+  runtime::Options replay = options_for(Mode::deterministic, 0);
+  replay.policy.kind = runtime::PolicyKind::replay;
+  replay.policy.replay = original.choices();
+  runtime::Runtime replayed(replay);
+  replayed.block_on(program);
+  EXPECT_EQ(replayed.trace_hash(), original.trace_hash());
+}
+
+TEST(RuntimeDeterministic, pct_and_round_robin_run) {
+  for (auto kind : {runtime::PolicyKind::pct, runtime::PolicyKind::round_robin}) {
+    runtime::Options options = options_for(Mode::deterministic, 3);
+    options.policy.kind = kind;
+    options.record_trace = true;
+    runtime::Runtime rt(options);
+    const int sum = rt.block_on([] {
+      auto a = runtime::spawn([] {
+        runtime::yield_point("a");
+        return 1;
+      });
+      auto b = runtime::spawn([] {
+        runtime::yield_point("b");
+        return 2;
+      });
+      return a.join() + b.join();
+    });
+    EXPECT_EQ(sum, 3);
+    EXPECT_FALSE(rt.trace().empty());
+  }
+}
+
+TEST(RuntimeDeterministic, virtual_time_jumps) {
+  runtime::Runtime rt(options_for(Mode::deterministic));
+  const auto wall_start = std::chrono::steady_clock::now();
+  rt.block_on([] {
+    const auto start = runtime::now();
+    this_fiber::sleep_for(std::chrono::hours(10));
+    EXPECT_GE(runtime::now() - start, std::chrono::hours(10));
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - wall_start, std::chrono::seconds(5));
+}
+
+TEST(RuntimeDeterministic, rejects_more_than_one_worker) {
+  runtime::Options options;
+  options.deterministic = true;
+  options.workers = 2;
+  EXPECT_THROW(runtime::Runtime{options}, std::invalid_argument);
+}
+
+TEST(RuntimeTwoWorkers, idle_worker_steals_from_busy_one) {
+  runtime::Runtime rt(options_for(Mode::two_workers));
+  rt.block_on([] {
+    // All work is spawned on one worker; the other has to steal to help.
+    std::vector<JoinHandle<void>> handles;
+    for (int i = 0; i < 64; ++i) {
+      handles.push_back(runtime::spawn([] {
+        const auto until = std::chrono::steady_clock::now() + 200us;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      }));
+    }
+    for (auto& h : handles) h.join();
+  });
+  EXPECT_GT(rt.stats().steals, 0u);
+}
+
+TEST(RuntimeTwoWorkers, block_on_from_a_fiber_is_an_error) {
+  runtime::Runtime rt(options_for(Mode::two_workers));
+  rt.block_on([&] { EXPECT_THROW(rt.block_on([] { return 1; }), std::logic_error); });
+}
+
+TEST(RuntimeTwoWorkers, idle_runtime_uses_no_cpu) {
+  runtime::Runtime rt(options_for(Mode::two_workers));
+  auto cpu_seconds = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+           (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  };
+  const double before = cpu_seconds();
+  rt.block_on([] { this_fiber::sleep_for(300ms); });
+  const double used = cpu_seconds() - before;
+  // Sleeping 300 ms on 2 workers: a busy-waiting runtime would burn ~0.6 s.
+  EXPECT_LT(used, 0.1) << "idle workers must sleep, not spin";
+}
+
+TEST(RuntimeOutside, spawn_before_block_on_runs_inside_it) {
+  runtime::Runtime rt(options_for(Mode::one_worker));
+  auto handle = rt.spawn("early", [] { return 5; });
+  EXPECT_EQ(rt.block_on([&] { return handle.join(); }), 5);
+}
+
+}  // namespace
+}  // namespace tmpmc::testing

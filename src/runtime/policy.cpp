@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tmpmc/runtime/detail/fiber.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::runtime::detail {
@@ -13,8 +14,7 @@ namespace {
 class RandomPolicy final : public Policy {
  public:
   explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
-  std::uint32_t pick(std::span<const std::uint64_t> runnable, std::uint64_t,
-                     std::uint64_t) override {
+  std::uint32_t pick(const RunnableSet& runnable, std::uint64_t, std::uint64_t) override {
     return static_cast<std::uint32_t>(rng_.below(runnable.size()));
   }
 
@@ -24,7 +24,7 @@ class RandomPolicy final : public Policy {
 
 class RoundRobinPolicy final : public Policy {
  public:
-  std::uint32_t pick(std::span<const std::uint64_t>, std::uint64_t, std::uint64_t) override {
+  std::uint32_t pick(const RunnableSet&, std::uint64_t, std::uint64_t) override {
     return 0;  // the runnable set is FIFO: the longest-waiting fiber
   }
 };
@@ -32,8 +32,7 @@ class RoundRobinPolicy final : public Policy {
 class ReplayPolicy final : public Policy {
  public:
   explicit ReplayPolicy(std::vector<std::uint32_t> choices) : choices_(std::move(choices)) {}
-  std::uint32_t pick(std::span<const std::uint64_t> runnable, std::uint64_t,
-                     std::uint64_t step) override {
+  std::uint32_t pick(const RunnableSet& runnable, std::uint64_t, std::uint64_t step) override {
     if (step < choices_.size() && choices_[step] < runnable.size()) return choices_[step];
     return 0;  // past the recording (or a different program): fall back to FIFO
   }
@@ -55,7 +54,7 @@ class PctPolicy final : public Policy {
     std::sort(change_points_.begin(), change_points_.end());
   }
 
-  std::uint32_t pick(std::span<const std::uint64_t> runnable, std::uint64_t previous,
+  std::uint32_t pick(const RunnableSet& runnable, std::uint64_t previous,
                      std::uint64_t step) override {
     while (next_change_ < change_points_.size() && change_points_[next_change_] <= step) {
       // Change point i lowers the running fiber to priority depth - 1 - i.
@@ -66,7 +65,7 @@ class PctPolicy final : public Policy {
     std::uint32_t best = 0;
     std::int64_t best_priority = INT64_MIN;
     for (std::uint32_t i = 0; i < runnable.size(); ++i) {
-      const std::int64_t p = priority_of(runnable[i]);
+      const std::int64_t p = priority_of(runnable[i]->id());
       if (p > best_priority) {
         best_priority = p;
         best = i;

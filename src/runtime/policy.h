@@ -3,7 +3,7 @@
 
 #include <cstdint>
 #include <memory>
-#include <span>
+#include <deque>
 
 #include "tmpmc/runtime/runtime.h"
 
@@ -11,13 +11,17 @@ namespace tmpmc::runtime::detail {
 
 class Fiber;
 
-// Policy: one decision per scheduling step. `runnable` is in a deterministic
-// order (the order fibers became runnable); `previous` is the id of the fiber
-// that just gave up the worker (it may be among `runnable`, at a yield point).
+using RunnableSet = std::deque<Fiber*>;
+
+// Policy: one decision per scheduling step: an index into `runnable`, whose
+// order is deterministic (the order fibers became runnable, except that a pick
+// from the middle moves the last fiber into its place). `previous` is the id of
+// the fiber that just gave up the worker (it may be in `runnable`, at a yield
+// point). Constant time for every policy but PCT, which is linear.
 class Policy {
  public:
   virtual ~Policy() = default;
-  virtual std::uint32_t pick(std::span<const std::uint64_t> runnable_ids, std::uint64_t previous,
+  virtual std::uint32_t pick(const RunnableSet& runnable, std::uint64_t previous,
                              std::uint64_t step) = 0;
 };
 

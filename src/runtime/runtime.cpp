@@ -66,6 +66,7 @@ void Runtime::run_root(Fiber* root) {
 }
 
 RuntimeStats Runtime::stats() const { return core_->stats(); }
+std::size_t Runtime::live_fibers() const { return core_->live_fibers(); }
 unsigned Runtime::workers() const noexcept { return core_->options.workers; }
 bool Runtime::deterministic() const noexcept { return core_->deterministic; }
 std::uint64_t Runtime::trace_hash() const noexcept { return core_->trace_hash; }

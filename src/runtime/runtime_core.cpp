@@ -200,26 +200,29 @@ void RuntimeCore::run_root(Fiber* root) {
 
 // ---------------------------------------------------------------- deterministic choices
 
-std::uint32_t RuntimeCore::choose(const std::vector<Fiber*>& runnable, Fiber* previous,
-                                  const char* at) {
-  runnable_ids_.clear();
-  for (Fiber* fiber : runnable) runnable_ids_.push_back(fiber->id_);
+Fiber* RuntimeCore::choose(RunnableSet& runnable, Fiber* previous, const char* at) {
   const std::uint64_t previous_id = previous != nullptr ? previous->id_ : 0;
-  std::uint32_t choice = policy_->pick(runnable_ids_, previous_id, step);
+  std::uint32_t choice = policy_->pick(runnable, previous_id, step);
   if (choice >= runnable.size()) choice = 0;
+  Fiber* chosen = runnable[choice];
   choices.push_back(choice);
   // The hash covers who ran and out of how many: the same program and seed give
   // the same hash on any machine (ids are spawn order, not addresses).
-  trace_hash = mix64(trace_hash, runnable[choice]->id_);
+  trace_hash = mix64(trace_hash, chosen->id_);
   trace_hash = mix64(trace_hash, runnable.size());
   if (options.record_trace) {
-    const Fiber* chosen = runnable[choice];
-    trace.push_back(TraceEvent{step, chosen->id_, chosen->display_name(),
-                               at != nullptr ? at : "", choice,
-                               static_cast<std::uint32_t>(runnable.size())});
+    trace.push_back(TraceEvent{step, chosen->id_, chosen->display_name(), at != nullptr ? at : "",
+                               choice, static_cast<std::uint32_t>(runnable.size())});
   }
   ++step;
-  return choice;
+  // O(1) removal that keeps FIFO order at the front (round robin picks index 0).
+  if (choice == 0) {
+    runnable.pop_front();
+  } else {
+    runnable[choice] = runnable.back();
+    runnable.pop_back();
+  }
+  return chosen;
 }
 
 // ---------------------------------------------------------------- reports and shutdown

@@ -49,7 +49,8 @@ class RuntimeCore {
     if (to > virtual_now_) virtual_now_ = to;
   }
   void tick_virtual_time() noexcept { virtual_now_ += kVirtualStep; }
-  std::uint32_t choose(const std::vector<Fiber*>& runnable, Fiber* previous, const char* at);
+  // choose() asks the policy, records the choice and removes the fiber from `runnable`.
+  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at);
 
   // declare_stuck() ends the current block_on with a deadlock or hang report.
   void declare_stuck(Stuck kind) noexcept;
@@ -61,6 +62,10 @@ class RuntimeCore {
   void cancel_all_fibers() noexcept;
 
   RuntimeStats stats() const;
+  std::size_t live_fibers() {
+    std::lock_guard lock(registry_mu_);
+    return live_fibers_;
+  }
 
   const Options options;
   const bool deterministic;
@@ -101,7 +106,6 @@ class RuntimeCore {
   std::atomic<std::uint64_t> external_spawns_{0};
   Fiber* root_ = nullptr;
   std::unique_ptr<Policy> policy_;
-  std::vector<std::uint64_t> runnable_ids_;  // scratch for choose()
   TimePoint virtual_now_{std::chrono::hours(1)};  // the same start on every run
 };
 

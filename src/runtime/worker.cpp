@@ -283,9 +283,7 @@ Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
     if (!timers_.empty()) timers_.fire_due(core_.virtual_now());
     if (Fiber* injected = core_.take_injected()) runnable_.push_back(injected);
     if (core_.stopping.load(std::memory_order_relaxed) || runnable_.empty()) return &idle_;
-    const std::uint32_t choice = core_.choose(runnable_, previous, at);
-    Fiber* fiber = runnable_[choice];
-    runnable_.erase(runnable_.begin() + choice);
+    Fiber* fiber = core_.choose(runnable_, previous, at);
     if (fiber->started_ || try_start(fiber)) return fiber;
   }
 }

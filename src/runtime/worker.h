@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "local_queue.h"
+#include "policy.h"
 #include "stack_pool.h"
 #include "thread_parker.h"
 #include "timers.h"
@@ -69,7 +70,6 @@ class Worker {
   // Steal targets and bookkeeping for the runtime.
   LocalQueue& local_queue() noexcept { return queue_; }
   std::atomic<Fiber*>& next_slot() noexcept { return next_slot_; }
-  std::vector<Fiber*>& deterministic_runnable() noexcept { return runnable_; }
   ThreadParker& parker() noexcept { return parker_; }
 
   // Counters: written by this worker only, read by stats() from any thread.
@@ -122,7 +122,7 @@ class Worker {
   // Real mode: local ring + LIFO next slot. Deterministic mode: runnable_.
   std::atomic<Fiber*> next_slot_{nullptr};
   LocalQueue queue_;
-  std::vector<Fiber*> runnable_;
+  RunnableSet runnable_;
 
   TimerHeap timers_;
   StackPool stacks_;

@@ -140,6 +140,8 @@ class Runtime {
   }
 
   RuntimeStats stats() const;
+  // live_fibers(): spawned fibers that have not finished (for leak checks).
+  std::size_t live_fibers() const;
   unsigned workers() const noexcept;
   bool deterministic() const noexcept;
   // trace_hash(): 64-bit hash of every scheduling choice of the deterministic

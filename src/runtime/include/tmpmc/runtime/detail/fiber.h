@@ -44,6 +44,7 @@ class Fiber {
   void join_wait();
   bool finished() const noexcept { return done_.load(std::memory_order_acquire); }
   bool is_idle_context() const noexcept { return is_idle_context_; }
+  std::uint64_t id() const noexcept { return id_; }
   const std::string& name() const noexcept { return name_; }
   // display_name(): the name, or "fiber-<id>" for an unnamed fiber.
   std::string display_name() const;

@@ -1,0 +1,73 @@
+// runtime_fixture.h: one fixture that runs a test on every kind of runtime.
+//
+// Deterministic (1 worker, seeded, virtual time), 1 real worker, 2 real
+// workers. Every test checks at tear-down that no fiber was left behind, and
+// real runtimes carry a watchdog so that a lost wake fails the test instead of
+// hanging it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tmpmc/runtime/runtime.h"
+
+namespace tmpmc::testing {
+
+enum class Mode { deterministic, one_worker, two_workers };
+
+inline runtime::Options options_for(Mode mode, std::uint64_t seed = 1) {
+  runtime::Options options;
+  options.seed = seed;
+  options.watchdog = std::chrono::seconds(60);
+  switch (mode) {
+    case Mode::deterministic:
+      options.deterministic = true;
+      options.workers = 1;
+      break;
+    case Mode::one_worker:
+      options.workers = 1;
+      break;
+    case Mode::two_workers:
+      options.workers = 2;
+      break;
+  }
+  return options;
+}
+
+inline std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
+  switch (info.param) {
+    case Mode::deterministic:
+      return "deterministic";
+    case Mode::one_worker:
+      return "workers1";
+    case Mode::two_workers:
+      return "workers2";
+  }
+  return "unknown";
+}
+
+class RuntimeFixture : public ::testing::TestWithParam<Mode> {
+ protected:
+  void SetUp() override { runtime_ = std::make_unique<runtime::Runtime>(options_for(GetParam())); }
+  void TearDown() override {
+    EXPECT_EQ(runtime_->live_fibers(), 0u) << "fibers left behind by the test";
+    runtime_.reset();
+  }
+  runtime::Runtime& rt() { return *runtime_; }
+  bool deterministic() const { return GetParam() == Mode::deterministic; }
+
+ private:
+  std::unique_ptr<runtime::Runtime> runtime_;
+};
+
+#define TMPMC_ALL_MODES(Suite)                                                              \
+  INSTANTIATE_TEST_SUITE_P(Modes, Suite,                                                    \
+                           ::testing::Values(::tmpmc::testing::Mode::deterministic,         \
+                                             ::tmpmc::testing::Mode::one_worker,            \
+                                             ::tmpmc::testing::Mode::two_workers),          \
+                           ::tmpmc::testing::mode_name)
+
+}  // namespace tmpmc::testing
