@@ -1,1 +1,154 @@
-int main() { return 0; }
+// bench_runtime.cpp: the runtime against Boost.Fiber, in the same binary so
+// that the ratio holds on a noisy machine.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <boost/fiber/all.hpp>
+#include <string>
+
+#include "boost_pool.h"
+#include "tmpmc/runtime/notify.h"
+#include "tmpmc/runtime/runtime.h"
+
+namespace tmpmc::bench {
+namespace {
+
+namespace rt = tmpmc::runtime;
+
+rt::Runtime make_runtime(unsigned workers) {
+  rt::Options options;
+  options.workers = workers;
+  return rt::Runtime(options);
+}
+
+// Each iteration is one yield of the measured fiber: two switches (there and back).
+void set_switch_counter(benchmark::State& state) {
+  state.counters["per_switch"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 2,
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_Yield_tmpmc(benchmark::State& state) {
+  rt::Runtime runtime = make_runtime(1);
+  runtime.block_on([&] {
+    std::atomic<bool> stop{false};
+    auto partner = rt::spawn([&] {
+      while (!stop.load(std::memory_order_relaxed)) rt::this_fiber::yield();
+    });
+    for (auto _ : state) rt::this_fiber::yield();
+    stop.store(true);
+    partner.join();
+  });
+  set_switch_counter(state);
+}
+
+void BM_Yield_boost(benchmark::State& state) {
+  run_on_boost(1, [&] {
+    std::atomic<bool> stop{false};
+    boost::fibers::fiber partner([&] {
+      while (!stop.load(std::memory_order_relaxed)) boost::this_fiber::yield();
+    });
+    for (auto _ : state) boost::this_fiber::yield();
+    stop.store(true);
+    partner.join();
+  });
+  set_switch_counter(state);
+}
+
+void BM_SpawnJoin_tmpmc(benchmark::State& state) {
+  rt::Runtime runtime = make_runtime(1);
+  runtime.block_on([&] {
+    for (auto _ : state) rt::spawn([] {}).join();
+  });
+}
+
+void BM_SpawnJoin_boost(benchmark::State& state) {
+  run_on_boost(1, [&] {
+    for (auto _ : state) boost::fibers::fiber([] {}).join();
+  });
+}
+
+void BM_NotifyPingPong_tmpmc(benchmark::State& state, unsigned workers) {
+  rt::Runtime runtime = make_runtime(workers);
+  runtime.block_on([&] {
+    rt::Notify ping, pong;
+    std::atomic<bool> stop{false};
+    auto ponger = rt::spawn([&] {
+      for (;;) {
+        ping.wait();
+        if (stop.load(std::memory_order_relaxed)) return;
+        pong.notify_one();
+      }
+    });
+    for (auto _ : state) {
+      ping.notify_one();
+      pong.wait();
+    }
+    stop.store(true);
+    ping.notify_one();
+    ponger.join();
+  });
+}
+
+// Boost.Fiber has no Notify: the equivalent is a flag guarded by a mutex and
+// a condition_variable, one per direction.
+struct BoostNotify {
+  boost::fibers::mutex mu;
+  boost::fibers::condition_variable cv;
+  bool permit = false;
+  void notify_one() {
+    {
+      std::unique_lock lock(mu);
+      permit = true;
+    }
+    cv.notify_one();
+  }
+  void wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [this] { return permit; });
+    permit = false;
+  }
+};
+
+void BM_NotifyPingPong_boost(benchmark::State& state, int workers) {
+  run_on_boost(workers, [&] {
+    BoostNotify ping, pong;
+    std::atomic<bool> stop{false};
+    boost::fibers::fiber ponger([&] {
+      for (;;) {
+        ping.wait();
+        if (stop.load(std::memory_order_relaxed)) return;
+        pong.notify_one();
+      }
+    });
+    for (auto _ : state) {
+      ping.notify_one();
+      pong.wait();
+    }
+    stop.store(true);
+    ping.notify_one();
+    ponger.join();
+  });
+}
+
+[[maybe_unused]] const bool registered = [] {
+  benchmark::RegisterBenchmark("BM_Yield/tmpmc", BM_Yield_tmpmc)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_Yield/boost_fiber", BM_Yield_boost)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_SpawnJoin/tmpmc", BM_SpawnJoin_tmpmc)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_SpawnJoin/boost_fiber", BM_SpawnJoin_boost)->UseRealTime();
+  for (int workers : {1, 2}) {
+    const std::string suffix = "/workers:" + std::to_string(workers);
+    benchmark::RegisterBenchmark(("BM_NotifyPingPong/tmpmc" + suffix).c_str(),
+                                 BM_NotifyPingPong_tmpmc, static_cast<unsigned>(workers))
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_NotifyPingPong/boost_fiber" + suffix).c_str(),
+                                 BM_NotifyPingPong_boost, workers)
+        ->UseRealTime();
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace tmpmc::bench
+
+BENCHMARK_MAIN();

@@ -16,6 +16,14 @@
 
 namespace tmpmc::testing {
 
+// Sanitizer builds run the same tests at smaller sizes where a size is only
+// there to make the test thorough (TSan's per-fiber cost is ~1000x ours).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 enum class Mode { deterministic, one_worker, two_workers };
 
 inline runtime::Options options_for(Mode mode, std::uint64_t seed = 1) {

@@ -33,16 +33,18 @@ TEST_P(RuntimeTest, block_on_rethrows) {
 }
 
 TEST_P(RuntimeTest, spawn_join_100000_fibers) {
-  const long total = rt().block_on([] {
+  // TSan creates a context of its own per fiber (~1 ms each): fewer there.
+  const long n = kSanitized ? 5'000 : 100'000;
+  const long total = rt().block_on([n] {
     std::vector<JoinHandle<long>> handles;
-    handles.reserve(100'000);
-    for (long i = 0; i < 100'000; ++i) handles.push_back(runtime::spawn([i] { return i; }));
+    handles.reserve(n);
+    for (long i = 0; i < n; ++i) handles.push_back(runtime::spawn([i] { return i; }));
     long sum = 0;
     for (auto& handle : handles) sum += handle.join();
     return sum;
   });
-  EXPECT_EQ(total, 100'000L * 99'999L / 2);
-  EXPECT_GE(rt().stats().spawns, 100'000u);
+  EXPECT_EQ(total, n * (n - 1) / 2);
+  EXPECT_GE(rt().stats().spawns, static_cast<std::uint64_t>(n));
 }
 
 TEST_P(RuntimeTest, join_returns_values_and_rethrows) {
@@ -92,6 +94,8 @@ TEST_P(RuntimeTest, yield_interleaves) {
     b.join();
   });
   ASSERT_EQ(order.size(), 200u);
+  // On two workers the fibers may simply run in parallel, each yielding to nobody.
+  if (GetParam() == Mode::two_workers) return;
   int switches = 0;
   for (std::size_t i = 1; i < order.size(); ++i) switches += order[i] != order[i - 1];
   EXPECT_GT(switches, 10) << "yield should let the other fiber run";

@@ -149,7 +149,6 @@ void RuntimeCore::declare_stuck(Stuck kind) noexcept {
 
 void RuntimeCore::run_root(Fiber* root) {
   if (Worker::current() != nullptr) {
-    root->release();
     throw std::logic_error("block_on called from inside a runtime (use spawn and join)");
   }
   stopping.store(false);

@@ -22,6 +22,14 @@
 
 namespace tmpmc::runtime::detail::sanitizer {
 
+// tsan_switch_to: makes `fiber` TSan's current context. flags 0: the switch is
+// a happens-before edge, as it is on one thread.
+inline void tsan_switch_to([[maybe_unused]] void* fiber) noexcept {
+#if TMPMC_TSAN
+  __tsan_switch_to_fiber(fiber, 0);
+#endif
+}
+
 
 // start_switch: immediately before jumping from `from` to a stack [to_base,
 // to_base + to_size). `from_fake_stack` is null when `from` will never run again.
@@ -31,10 +39,11 @@ inline void start_switch([[maybe_unused]] void** from_fake_stack,
 #if TMPMC_ASAN
   __sanitizer_start_switch_fiber(from_fake_stack, to_base, to_size);
 #endif
-#if TMPMC_TSAN
-  // flags 0: the switch is a happens-before edge, as it is on one thread.
-  __tsan_switch_to_fiber(to_tsan_fiber, 0);
-#endif
+  if (from_fake_stack != nullptr) tsan_switch_to(to_tsan_fiber);
+  // else: a fiber's last switch. It still returns through instrumented frames
+  // (Boost.Context's entry) after this point, and TSan pops its shadow call
+  // stack on each return: so the fiber switched to adopts TSan's context
+  // itself, first thing after the jump (tsan_switch_to in switch_to/fiber_main).
 }
 
 // finish_switch: first thing on the stack we switched to. Reports the stack we

@@ -99,6 +99,9 @@ void Worker::switch_to(Fiber* next) {
                           next->tsan_fiber_);
   boost::context::fiber from = std::move(next->context_).resume();
   // Back on `self`'s stack, possibly on another worker thread: `this` is stale.
+  // An empty `from` means the fiber that switched here has finished: take
+  // TSan's context over from it (see sanitizer::start_switch).
+  if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);
   resumed(self, std::move(from));
   if (self->cancelled_) [[unlikely]] throw FiberCancelledTag{};
 }
@@ -139,11 +142,18 @@ void Worker::complete_switch(boost::context::fiber&& from) {
 }
 
 bool Worker::try_start(Fiber* fiber) noexcept {
+  // Boost.Context's constructor jumps onto the new stack and back once (its
+  // entry frame settles there). Under TSan that frame belongs to the new fiber,
+  // so the new fiber is TSan's current context for the duration.
+  void* tsan_fiber = sanitizer::create_fiber();
+  sanitizer::tsan_switch_to(tsan_fiber);
   try {
     fiber->context_ = boost::context::fiber(
         std::allocator_arg, PooledStack{&stacks_, fiber},
         [fiber](boost::context::fiber&& from) { return fiber_main(fiber, std::move(from)); });
   } catch (...) {
+    sanitizer::tsan_switch_to(current_->tsan_fiber_);
+    sanitizer::destroy_fiber(tsan_fiber);
     // No stack for it: it finishes at once with the error, which join() rethrows.
     fiber->error_ = std::current_exception();
     fiber->done_.store(true, std::memory_order_release);
@@ -151,12 +161,14 @@ bool Worker::try_start(Fiber* fiber) noexcept {
     core_.fiber_finished(fiber);
     return false;
   }
+  sanitizer::tsan_switch_to(current_->tsan_fiber_);
   fiber->started_ = true;
-  fiber->tsan_fiber_ = sanitizer::create_fiber();
+  fiber->tsan_fiber_ = tsan_fiber;
   return true;
 }
 
 boost::context::fiber Worker::fiber_main(Fiber* self, boost::context::fiber&& from) {
+  if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);  // started by a finishing fiber
   resumed(self, std::move(from));
   try {
     if (self->cancelled_) throw FiberCancelledTag{};
