@@ -43,6 +43,15 @@ class LocalQueue {
     }
   }
 
+  // pop_unshared() is pop() for a queue nobody steals from (a one-worker runtime).
+  Fiber* pop_unshared() noexcept {
+    const std::uint32_t head = head_.load(std::memory_order_relaxed);
+    if (head == tail_.load(std::memory_order_relaxed)) return nullptr;
+    Fiber* fiber = slots_[head % kCapacity].load(std::memory_order_relaxed);
+    head_.store(head + 1, std::memory_order_relaxed);
+    return fiber;
+  }
+
   // steal_half_into(thief) moves about half of this queue into `thief` (which
   // must be empty and owned by the caller) and returns one of them, or nullptr.
   Fiber* steal_half_into(LocalQueue& thief) noexcept {

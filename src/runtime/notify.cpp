@@ -22,9 +22,9 @@ bool Notify::wake_first_locked() noexcept {
   Notified* first = head_;
   if (first == nullptr) return false;
   unlink(*first);
-  first->state_ = Notified::State::by_one;
+  first->state_.store(Notified::State::by_one, std::memory_order_relaxed);
   // WAKE under the lock, so the Notified (on the waiter's stack) is alive.
-  if (first->parked_.fiber != nullptr) unpark(std::exchange(first->parked_, ParkToken{}));
+  if (first->parked_.fiber != nullptr) unpark_exclusive(std::exchange(first->parked_, ParkToken{}));
   return true;
 }
 
@@ -36,41 +36,39 @@ void Notify::notify_one() noexcept {
 
 void Notify::notify_waiters() noexcept {
   lock_.lock();
-  ++waiters_calls_;  // reaches Notified created before now that are not enabled yet
+  // Reaches Notified created before now that are not enabled yet.
+  waiters_calls_.fetch_add(1, std::memory_order_release);
   while (Notified* n = head_) {
     unlink(*n);
-    n->state_ = Notified::State::by_all;
-    if (n->parked_.fiber != nullptr) unpark(std::exchange(n->parked_, ParkToken{}));
+    n->state_.store(Notified::State::by_all, std::memory_order_relaxed);
+    if (n->parked_.fiber != nullptr) unpark_exclusive(std::exchange(n->parked_, ParkToken{}));
   }
   lock_.unlock();
 }
 
 Notified Notify::notified() noexcept {
-  lock_.lock();
-  const std::uint64_t calls = waiters_calls_;
-  lock_.unlock();
-  return Notified(*this, calls);
+  return Notified(*this, waiters_calls_.load(std::memory_order_acquire));
 }
 
 void Notify::wait() { notified().wait(); }
 
 void Notified::arm_locked() noexcept {
-  if (state_ != State::init) return;
-  if (notify_->waiters_calls_ != calls_snapshot_) {
-    state_ = State::by_all;  // a notify_waiters() since notified() reaches us
+  if (state_.load(std::memory_order_relaxed) != State::init) return;
+  if (notify_->waiters_calls_.load(std::memory_order_relaxed) != calls_snapshot_) {
+    state_.store(State::by_all, std::memory_order_relaxed);  // a notify_waiters() since notified()
   } else if (notify_->permit_) {
     notify_->permit_ = false;
-    state_ = State::by_one;
+    state_.store(State::by_one, std::memory_order_relaxed);
   } else {
     notify_->link(*this);
-    state_ = State::waiting;
+    state_.store(State::waiting, std::memory_order_relaxed);
   }
 }
 
 bool Notified::settle_locked() noexcept {
   arm_locked();
-  if (state_ == State::waiting) return false;
-  state_ = State::done;  // consumed by this wait
+  if (state_.load(std::memory_order_relaxed) == State::waiting) return false;
+  state_.store(State::done, std::memory_order_relaxed);  // consumed by this wait
   return true;
 }
 
@@ -81,30 +79,35 @@ void Notified::enable() noexcept {
 }
 
 void Notified::wait() {
+  if (state_.load(std::memory_order_relaxed) == State::done) return;
   notify_->lock_.lock();
-  while (!settle_locked()) {
-    parked_ = prepare_park();
-    // PARK: woken by notify_one() or notify_waiters(), which set state_ and
-    // clear parked_ under the lock before unparking.
-    park_and_unlock(parked_, notify_->lock_);
-    notify_->lock_.lock();
+  if (settle_locked()) {
+    notify_->lock_.unlock();
+    return;
   }
-  notify_->lock_.unlock();
+  parked_ = prepare_park();
+  // PARK: woken only by notify_one() or notify_waiters(), which unlink us, set
+  // state_ and unpark us under the lock. Unlinked, nobody else writes state_,
+  // and the unpark happens-before our resumption: no need to lock again.
+  park_and_unlock(parked_, notify_->lock_);
+  state_.store(State::done, std::memory_order_relaxed);
 }
 
 bool Notified::notified() const noexcept {
-  notify_->lock_.lock();
-  const bool result = state_ == State::by_one || state_ == State::by_all || state_ == State::done;
-  notify_->lock_.unlock();
-  return result;
+  const State state = state_.load(std::memory_order_relaxed);
+  return state == State::by_one || state == State::by_all || state == State::done;
 }
 
 Notified::~Notified() {
+  // Consumed by wait(): unlinked, and nothing can reach us any more.
+  if (state_.load(std::memory_order_relaxed) == State::done) return;
   notify_->lock_.lock();
   if (linked_) notify_->unlink(*this);
   // A notify_one() that reached us but was never waited for is passed on, as
   // tokio does, so that dropping a registration never loses a wake.
-  if (state_ == State::by_one && !notify_->wake_first_locked()) notify_->permit_ = true;
+  if (state_.load(std::memory_order_relaxed) == State::by_one && !notify_->wake_first_locked()) {
+    notify_->permit_ = true;
+  }
   notify_->lock_.unlock();
 }
 

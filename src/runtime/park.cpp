@@ -46,8 +46,22 @@ ParkToken prepare_park() {
 }
 
 void park_and_unlock(ParkToken token, WaitList& locked) {
-  // PARK: resumed by whoever unparks `token` (see the caller's wake side).
-  Worker::current()->park_current(token.epoch, &locked, nullptr);
+  // PARK: resumed by the caller's waker, through unpark_exclusive().
+  Worker::current()->park_current(token.epoch, &locked, nullptr, /*racing_wakers=*/false);
+}
+
+void unpark_exclusive(ParkToken token) noexcept {
+  Fiber* fiber = token.fiber;
+  // release: our writes (the condition it waited for) are visible to it. The
+  // parker stored kParked before unlocking the list we hold.
+  fiber->park_word_.store((token.epoch + 1) << 2 | detail::kRunning, std::memory_order_release);
+  Worker* worker = Worker::current();
+  if (worker != nullptr) {
+    Worker::bump(worker->counters.wakes);
+  } else {
+    fiber->runtime_->external_wakes.fetch_add(1, std::memory_order_relaxed);
+  }
+  fiber->runtime_->schedule(fiber, true);
 }
 
 bool unpark(ParkToken token) noexcept {
@@ -140,6 +154,7 @@ WaitStatus WaitList::park_locked(const TimePoint* deadline) {
   Fiber* self = worker->current_fiber();
   Waiter waiter;
   waiter.token = ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
+  waiter.timed = deadline != nullptr;
   link(waiter);
   detail::Timer timer;
   if (deadline != nullptr) {
@@ -150,7 +165,7 @@ WaitStatus WaitList::park_locked(const TimePoint* deadline) {
   // PARK: resumed by wake_one/wake_all (which unlink us first), by the timer,
   // or by the runtime's shutdown (which throws out of park_current).
   try {
-    worker->park_current(waiter.token.epoch, this, nullptr);
+    worker->park_current(waiter.token.epoch, this, nullptr, waiter.timed);
   } catch (...) {
     if (timer.heap != nullptr) timer.heap->cancel(timer);
     lock();
@@ -168,6 +183,14 @@ WaitStatus WaitList::park_locked(const TimePoint* deadline) {
   return timed_out ? WaitStatus::timeout : WaitStatus::woken;
 }
 
+void WaitList::wake(Waiter& waiter) noexcept {
+  if (waiter.timed) {
+    unpark(waiter.token);  // may lose to the timer: then the fiber sees it was unlinked
+  } else {
+    unpark_exclusive(waiter.token);
+  }
+}
+
 bool WaitList::wake_one() noexcept {
   lock();
   Waiter* waiter = head_;
@@ -178,7 +201,7 @@ bool WaitList::wake_one() noexcept {
   unlink(*waiter);
   // WAKE under the lock: until we unlock, a timed waiter that its timer resumed
   // cannot get past its own lock() in park_locked, so its fiber is still alive.
-  unpark(waiter->token);
+  wake(*waiter);
   unlock();
   return true;
 }
@@ -190,7 +213,7 @@ std::size_t WaitList::wake_all() noexcept {
     unlink(*waiter);
     // WAKE under the lock: a Waiter stays valid while we hold it (its fiber
     // must lock the list to see that it was unlinked).
-    unpark(waiter->token);
+    wake(*waiter);
     ++woken;
   }
   unlock();

@@ -121,7 +121,7 @@ void sleep_until(TimePoint deadline) {
   worker->timers().add(timer);
   // PARK: woken only by this timer (the token's epoch makes any other wake stale).
   try {
-    worker->park_current(timer.token.epoch, nullptr, "sleep");
+    worker->park_current(timer.token.epoch, nullptr, "sleep", /*racing_wakers=*/true);
   } catch (...) {
     timer.heap->cancel(timer);
     throw;

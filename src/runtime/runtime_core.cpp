@@ -34,6 +34,9 @@ RuntimeCore::RuntimeCore(Options options_in)
   for (unsigned i = 0; i < options.workers; ++i) {
     workers.push_back(std::make_unique<Worker>(*this, i));
   }
+  for (unsigned i = 0; i <= options.workers; ++i) {
+    registry_.push_back(std::make_unique<RegistryShard>());
+  }
   if (deterministic) policy_ = make_policy(options.policy, options.seed);
 }
 
@@ -43,12 +46,11 @@ RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
 
 void RuntimeCore::submit(Fiber* fiber, std::string name) {
   fiber->runtime_ = this;
-  fiber->id_ = next_fiber_id_.fetch_add(1, std::memory_order_relaxed);
   fiber->name_ = std::move(name);
-  fiber->retain();  // the runtime's reference, dropped when it finishes
-  register_fiber(fiber);
   Worker* worker = Worker::current();
-  if (worker != nullptr && &worker->core() == this) {
+  const bool ours = worker != nullptr && &worker->core() == this;
+  register_fiber(fiber, ours ? worker->index() : options.workers);
+  if (ours) {
     Worker::bump(worker->counters.spawns);
     worker->make_runnable(fiber, true);
   } else {
@@ -66,25 +68,57 @@ void RuntimeCore::schedule(Fiber* fiber, bool run_next) {
   }
 }
 
-void RuntimeCore::register_fiber(Fiber* fiber) {
-  std::lock_guard lock(registry_mu_);
+void RuntimeCore::RegistryShard::lock() noexcept {
+  // Uncontended but for a fiber finishing on another worker than it was spawned on.
+  while (locked.exchange(true, std::memory_order_acquire)) {
+    while (locked.load(std::memory_order_relaxed)) std::this_thread::yield();
+  }
+}
+
+void RuntimeCore::register_fiber(Fiber* fiber, std::uint32_t shard_index) {
+  RegistryShard& shard = *registry_[shard_index];
+  shard.lock();
+  fiber->id_ = shard.spawned++ * registry_.size() + shard_index + 1;
+  fiber->registry_shard_ = shard_index;
   fiber->registry_prev_ = nullptr;
-  fiber->registry_next_ = registry_head_;
-  if (registry_head_ != nullptr) registry_head_->registry_prev_ = fiber;
-  registry_head_ = fiber;
-  ++live_fibers_;
+  fiber->registry_next_ = shard.head;
+  if (shard.head != nullptr) shard.head->registry_prev_ = fiber;
+  shard.head = fiber;
+  ++shard.live;
+  shard.unlock();
 }
 
 void RuntimeCore::unregister_fiber(Fiber* fiber) noexcept {
-  std::lock_guard lock(registry_mu_);
+  RegistryShard& shard = *registry_[fiber->registry_shard_];
+  shard.lock();
   if (fiber->registry_prev_ != nullptr) {
     fiber->registry_prev_->registry_next_ = fiber->registry_next_;
   } else {
-    registry_head_ = fiber->registry_next_;
+    shard.head = fiber->registry_next_;
   }
   if (fiber->registry_next_ != nullptr) fiber->registry_next_->registry_prev_ = fiber->registry_prev_;
   fiber->registry_prev_ = fiber->registry_next_ = nullptr;
-  --live_fibers_;
+  --shard.live;
+  shard.unlock();
+}
+
+template <class Visit>
+void RuntimeCore::for_each_live_fiber(Visit&& visit) {
+  for (auto& shard : registry_) {
+    shard->lock();
+    for (Fiber* f = shard->head; f != nullptr; f = f->registry_next_) visit(f);
+    shard->unlock();
+  }
+}
+
+std::size_t RuntimeCore::live_fibers() {
+  std::size_t live = 0;
+  for (auto& shard : registry_) {
+    shard->lock();
+    live += shard->live;
+    shard->unlock();
+  }
+  return live;
 }
 
 void RuntimeCore::fiber_finished(Fiber* fiber) noexcept {
@@ -227,9 +261,8 @@ Fiber* RuntimeCore::choose(RunnableSet& runnable, Fiber* previous, const char* a
 // ---------------------------------------------------------------- reports and shutdown
 
 std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
-  std::vector<std::string> lines;
-  std::lock_guard lock(registry_mu_);
-  for (Fiber* fiber = registry_head_; fiber != nullptr; fiber = fiber->registry_next_) {
+  std::vector<std::pair<std::uint64_t, std::string>> lines;
+  for_each_live_fiber([&](Fiber* fiber) {
     std::string line = fiber->display_name() + ": ";
     const std::uint64_t state = fiber->park_word_.load(std::memory_order_acquire) & 3;
     if (state == kParked && fiber->waiting_on_ != nullptr) {
@@ -241,11 +274,13 @@ std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
     } else {
       line += "runnable";
     }
-    lines.push_back(std::move(line));
-  }
-  // Registry order is newest first; reports read better in spawn order.
-  std::reverse(lines.begin(), lines.end());
-  return lines;
+    lines.emplace_back(fiber->id_, std::move(line));
+  });
+  // Reports read best in spawn order.
+  std::sort(lines.begin(), lines.end());
+  std::vector<std::string> report;
+  for (auto& [id, line] : lines) report.push_back(std::move(line));
+  return report;
 }
 
 std::vector<Fiber*> RuntimeCore::drain_run_queues() {
@@ -266,13 +301,10 @@ void RuntimeCore::cancel_all_fibers() noexcept {
   for (int round = 0; round < 8; ++round) {
     drain_run_queues();  // the registry holds them all; queues must not keep stale pointers
     std::vector<Fiber*> alive;
-    {
-      std::lock_guard lock(registry_mu_);
-      for (Fiber* f = registry_head_; f != nullptr; f = f->registry_next_) {
-        f->retain();
-        alive.push_back(f);
-      }
-    }
+    for_each_live_fiber([&](Fiber* f) {
+      f->retain();
+      alive.push_back(f);
+    });
     if (alive.empty()) break;
     for (Fiber* fiber : alive) {
       if (!fiber->done_.load(std::memory_order_acquire)) {
@@ -290,13 +322,9 @@ void RuntimeCore::cancel_all_fibers() noexcept {
     }
   }
   drain_run_queues();
-  {
-    std::lock_guard lock(registry_mu_);
-    if (live_fibers_ != 0) {
-      std::fprintf(stderr,
-                   "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",
-                   live_fibers_);
-    }
+  if (const std::size_t left = live_fibers(); left != 0) {
+    std::fprintf(stderr, "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",
+                 left);
   }
   Worker::set_current(nullptr);
 }

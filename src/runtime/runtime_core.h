@@ -62,10 +62,7 @@ class RuntimeCore {
   void cancel_all_fibers() noexcept;
 
   RuntimeStats stats() const;
-  std::size_t live_fibers() {
-    std::lock_guard lock(registry_mu_);
-    return live_fibers_;
-  }
+  std::size_t live_fibers();
 
   const Options options;
   const bool deterministic;
@@ -88,7 +85,7 @@ class RuntimeCore {
  private:
   static constexpr Duration kVirtualStep = std::chrono::microseconds(1);
 
-  void register_fiber(Fiber* fiber);
+  void register_fiber(Fiber* fiber, std::uint32_t shard);
   void unregister_fiber(Fiber* fiber) noexcept;
   std::vector<Fiber*> drain_run_queues();
 
@@ -97,12 +94,20 @@ class RuntimeCore {
   Fiber* injected_tail_ = nullptr;
   std::atomic<std::size_t> injected_count_{0};
 
-  // Every fiber not yet finished, for reports and for unwinding at shutdown.
-  std::mutex registry_mu_;
-  Fiber* registry_head_ = nullptr;
-  std::size_t live_fibers_ = 0;
-
-  std::atomic<std::uint64_t> next_fiber_id_{1};
+  // Every fiber not yet finished, for reports and for unwinding at shutdown:
+  // one shard per worker (the spawner's) plus one for spawns from outside, so
+  // that spawning and finishing take an uncontended lock.
+  struct alignas(64) RegistryShard {
+    std::atomic<bool> locked{false};
+    Fiber* head = nullptr;
+    std::size_t live = 0;
+    std::uint64_t spawned = 0;  // numbers the shard's fibers: ids are deterministic
+    void lock() noexcept;
+    void unlock() noexcept { locked.store(false, std::memory_order_release); }
+  };
+  std::vector<std::unique_ptr<RegistryShard>> registry_;
+  template <class Visit>
+  void for_each_live_fiber(Visit&& visit);
   std::atomic<std::uint64_t> external_spawns_{0};
   Fiber* root_ = nullptr;
   std::unique_ptr<Policy> policy_;

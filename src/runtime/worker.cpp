@@ -52,22 +52,13 @@ struct PooledStack {
   }
 };
 
-// resumed(): the first thing a fiber does whenever it gets a worker back.
-void Worker::resumed(Fiber* self, boost::context::fiber&& from) {
-  Worker* worker = Worker::current();  // may differ from the one it left
-  const void* from_base = nullptr;
-  std::size_t from_size = 0;
-  sanitizer::finish_switch(self->asan_fake_stack_, &from_base, &from_size);
-  worker->learn_stack(from_base, from_size);
-  worker->complete_switch(std::move(from));
-}
-
 IdleContext::IdleContext() { is_idle_context_ = true; started_ = true; }
 
 Worker::Worker(RuntimeCore& core, unsigned index)
     : core_(core),
       index_(index),
       deterministic_(core.deterministic),
+      shared_queues_(core.options.workers > 1),
       stacks_(core.options.stack_size),
       rng_(core.options.seed * 0x9e3779b97f4a7c15ULL + index) {}
 
@@ -88,6 +79,127 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
   }
 }
 
+// ---------------------------------------------------------------- hot path helpers
+// Inlined into the switch: each call frame between a fiber's yield or park and
+// the jump costs a call and a return after every switch.
+
+[[gnu::always_inline]] inline Fiber* Worker::take_next_slot() noexcept {
+  Fiber* fiber = next_slot_.load(std::memory_order_relaxed);
+  if (fiber == nullptr) return nullptr;
+  if (!shared_queues_) {
+    next_slot_.store(nullptr, std::memory_order_relaxed);
+    return fiber;
+  }
+  // acquire: pairs with the release half of the exchange that stored it.
+  return next_slot_.exchange(nullptr, std::memory_order_acquire);
+}
+
+[[gnu::always_inline]] inline void Worker::push_back(Fiber* fiber) {
+  if (deterministic_) {
+    runnable_.push_back(fiber);
+    return;
+  }
+  if (!queue_.push(fiber)) {
+    core_.inject(fiber);  // ring full: overflow to the shared queue (wakes a worker)
+    return;
+  }
+  if (!shared_queues_) return;
+  // Surplus work: if a worker sleeps and none is already looking, wake one to
+  // steal. A stale read only costs parallelism, never a fiber: we run it ourselves.
+  if (core_.sleeping_workers.load(std::memory_order_relaxed) != 0 &&
+      core_.spinning_workers.load(std::memory_order_relaxed) == 0) {
+    core_.wake_idle_worker();
+  }
+}
+
+[[gnu::always_inline]] inline void Worker::enqueue(Fiber* fiber, bool run_next) {
+  if (deterministic_) {
+    runnable_.push_back(fiber);
+    return;
+  }
+  if (run_next) {
+    // LIFO slot: a fiber woken by the running one runs next, here, while the
+    // data they share is still in this core's cache. acq_rel: thieves take it by CAS.
+    Fiber* kicked;
+    if (shared_queues_) {
+      kicked = next_slot_.exchange(fiber, std::memory_order_acq_rel);
+    } else {
+      kicked = next_slot_.load(std::memory_order_relaxed);
+      next_slot_.store(fiber, std::memory_order_relaxed);
+    }
+    if (kicked == nullptr) return;
+    fiber = kicked;
+  }
+  push_back(fiber);
+}
+
+[[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at) {
+  if (deterministic_) return pick_next_deterministic(previous, at);
+  for (;;) {
+    if (core_.stopping.load(std::memory_order_relaxed)) [[unlikely]] return &idle_;
+    Fiber* fiber = nullptr;
+    // Every 64th pick: timers, the injection queue and the watchdog, so that
+    // a busy worker neither starves outside work nor misses deadlines.
+    if ((++tick_ & 63) == 0) fiber = periodic_check();
+    if (fiber == nullptr) fiber = take_next_slot();
+    if (fiber == nullptr) fiber = shared_queues_ ? queue_.pop() : queue_.pop_unshared();
+    if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
+    if (fiber->started_ || try_start(fiber)) return fiber;
+  }
+}
+
+[[gnu::always_inline]] inline void Worker::complete_switch(boost::context::fiber&& from) {
+  Fiber* previous = previous_;
+  switch (after_) {
+    case After::save:
+      previous->context_ = std::move(from);
+      break;
+    case After::requeue:
+      previous->context_ = std::move(from);
+      push_back(previous);
+      break;
+    case After::park: {
+      previous->context_ = std::move(from);
+      if (!park_racing_) {
+        // Its only waker needs the lock we release below: no one can race us.
+        previous->park_word_.store(park_epoch_ << 2 | kParked, std::memory_order_relaxed);
+        unlock_after_->unlock();
+        break;
+      }
+      std::uint64_t expected = park_epoch_ << 2 | kRunning;
+      // release: whoever unparks it (acquire on this word) sees the saved context.
+      if (!previous->park_word_.compare_exchange_strong(expected, park_epoch_ << 2 | kParked,
+                                                        std::memory_order_acq_rel,
+                                                        std::memory_order_acquire)) {
+        // kNotified: it was woken while switching out, so it must not sleep. Its
+        // epoch ends here, as it would have on a wake from kParked.
+        previous->park_word_.store((park_epoch_ + 1) << 2 | kRunning, std::memory_order_relaxed);
+        enqueue(previous, false);
+      }
+      // Only now may a waker find it in the list (park.h).
+      if (unlock_after_ != nullptr) unlock_after_->unlock();
+      break;
+    }
+    case After::finish:
+      // `from` is empty: Boost.Context freed the finished fiber's stack on our stack.
+      core_.fiber_finished(previous);
+      break;
+  }
+  after_ = After::save;
+  unlock_after_ = nullptr;
+}
+
+// resumed(): the first thing a fiber does whenever it gets a worker back.
+[[gnu::always_inline]] inline void Worker::resumed(Fiber* self, boost::context::fiber&& from, Worker* worker) {
+  const void* from_base = nullptr;
+  std::size_t from_size = 0;
+  sanitizer::finish_switch(self->asan_fake_stack_, &from_base, &from_size);
+#if TMPMC_ASAN
+  worker->learn_stack(from_base, from_size);
+#endif
+  worker->complete_switch(std::move(from));
+}
+
 // ---------------------------------------------------------------- switching
 
 void Worker::switch_to(Fiber* next) {
@@ -102,43 +214,9 @@ void Worker::switch_to(Fiber* next) {
   // An empty `from` means the fiber that switched here has finished: take
   // TSan's context over from it (see sanitizer::start_switch).
   if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);
-  resumed(self, std::move(from));
+  // On a one-worker runtime a fiber cannot migrate: skip the thread-local read.
+  resumed(self, std::move(from), shared_queues_ ? Worker::current() : this);
   if (self->cancelled_) [[unlikely]] throw FiberCancelledTag{};
-}
-
-void Worker::complete_switch(boost::context::fiber&& from) {
-  Fiber* previous = previous_;
-  switch (after_) {
-    case After::save:
-      previous->context_ = std::move(from);
-      break;
-    case After::requeue:
-      previous->context_ = std::move(from);
-      push_back(previous);
-      break;
-    case After::park: {
-      previous->context_ = std::move(from);
-      std::uint64_t expected = park_epoch_ << 2 | kRunning;
-      // release: whoever unparks it (acquire on this word) sees the saved context.
-      if (!previous->park_word_.compare_exchange_strong(expected, park_epoch_ << 2 | kParked,
-                                                        std::memory_order_acq_rel,
-                                                        std::memory_order_acquire)) {
-        // kNotified: it was woken while switching out, so it must not sleep. Its
-        // epoch ends here, as it would have on a wake from kParked.
-        previous->park_word_.store((park_epoch_ + 1) << 2 | kRunning, std::memory_order_relaxed);
-        make_runnable(previous, false);
-      }
-      // Only now may a waker find it in the list (park.h).
-      if (unlock_after_ != nullptr) unlock_after_->unlock();
-      break;
-    }
-    case After::finish:
-      // `from` is empty: Boost.Context freed the finished fiber's stack on our stack.
-      core_.fiber_finished(previous);
-      break;
-  }
-  after_ = After::save;
-  unlock_after_ = nullptr;
 }
 
 bool Worker::try_start(Fiber* fiber) noexcept {
@@ -169,7 +247,7 @@ bool Worker::try_start(Fiber* fiber) noexcept {
 
 boost::context::fiber Worker::fiber_main(Fiber* self, boost::context::fiber&& from) {
   if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);  // started by a finishing fiber
-  resumed(self, std::move(from));
+  resumed(self, std::move(from), Worker::current());
   try {
     if (self->cancelled_) throw FiberCancelledTag{};
     self->run();  // stores the result or the user's exception
@@ -196,6 +274,8 @@ boost::context::fiber Worker::exit_current(Fiber* self) {
 
 // ---------------------------------------------------------------- fiber-side operations
 
+void Worker::make_runnable(Fiber* fiber, bool run_next) { enqueue(fiber, run_next); }
+
 void Worker::yield_current(const char* at) {
   Fiber* self = current_;
   if (deterministic_) {
@@ -219,7 +299,8 @@ void Worker::yield_point(const char* at) {
   yield_current(at);
 }
 
-void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why) {
+void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why,
+                          bool racing_wakers) {
   Fiber* self = current_;
   bump(counters.parks);
   self->waiting_for_ = why;
@@ -228,6 +309,7 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
   Fiber* next = pick_next(self, at);
   after_ = After::park;
   park_epoch_ = epoch;
+  park_racing_ = racing_wakers || unlock_after == nullptr;
   unlock_after_ = unlock_after;
   switch_to(next);
   self->waiting_for_ = nullptr;
@@ -235,59 +317,6 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
 }
 
 // ---------------------------------------------------------------- run queues
-
-void Worker::make_runnable(Fiber* fiber, bool run_next) {
-  if (deterministic_) {
-    runnable_.push_back(fiber);
-    return;
-  }
-  if (run_next) {
-    // LIFO slot: a fiber woken by the running one runs next, here, while the
-    // data they share is still in this core's cache. acq_rel: thieves take it by CAS.
-    Fiber* kicked = next_slot_.exchange(fiber, std::memory_order_acq_rel);
-    if (kicked == nullptr) return;
-    fiber = kicked;
-  }
-  push_back(fiber);
-}
-
-void Worker::push_back(Fiber* fiber) {
-  if (deterministic_) {
-    runnable_.push_back(fiber);
-    return;
-  }
-  if (!queue_.push(fiber)) {
-    core_.inject(fiber);  // ring full: overflow to the shared queue (wakes a worker)
-    return;
-  }
-  // Surplus work: if a worker sleeps and none is already looking, wake one to
-  // steal. A stale read only costs parallelism, never a fiber: we run it ourselves.
-  if (core_.sleeping_workers.load(std::memory_order_relaxed) != 0 &&
-      core_.spinning_workers.load(std::memory_order_relaxed) == 0) {
-    core_.wake_idle_worker();
-  }
-}
-
-Fiber* Worker::take_next_slot() noexcept {
-  if (next_slot_.load(std::memory_order_relaxed) == nullptr) return nullptr;
-  // acquire: pairs with the release half of the exchange that stored it.
-  return next_slot_.exchange(nullptr, std::memory_order_acquire);
-}
-
-Fiber* Worker::pick_next(Fiber* previous, const char* at) {
-  if (deterministic_) return pick_next_deterministic(previous, at);
-  for (;;) {
-    if (core_.stopping.load(std::memory_order_relaxed)) [[unlikely]] return &idle_;
-    Fiber* fiber = nullptr;
-    // Every 64th pick: timers, the injection queue and the watchdog, so that
-    // a busy worker neither starves outside work nor misses deadlines.
-    if ((++tick_ & 63) == 0) fiber = periodic_check();
-    if (fiber == nullptr) fiber = take_next_slot();
-    if (fiber == nullptr) fiber = queue_.pop();
-    if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
-    if (fiber->started_ || try_start(fiber)) return fiber;
-  }
-}
 
 Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
   for (;;) {
@@ -380,7 +409,7 @@ void Worker::idle_wait() {
       // a busy fiber: take it.
       if (Fiber* stolen = steal(true)) {
         core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
-        make_runnable(stolen, true);
+        enqueue(stolen, true);
         return;
       }
     }

@@ -52,7 +52,9 @@ class Worker {
   // yield_current() re-queues the running fiber and runs another, if any.
   void yield_current(const char* at);
   // park_current() suspends the running fiber until unpark(token); see park.h.
-  void park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why);
+  // racing_wakers: a timer may wake it too, so publishing kParked needs a CAS.
+  void park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why,
+                    bool racing_wakers);
   // exit_current() is the last thing a fiber does; returns the context to run next.
   boost::context::fiber exit_current(Fiber* self);
   // yield_point() is a seeded scheduling decision in deterministic mode.
@@ -105,11 +107,14 @@ class Worker {
   void push_back(Fiber* fiber);
   bool try_start(Fiber* fiber) noexcept;
   static boost::context::fiber fiber_main(Fiber* self, boost::context::fiber&& from);
-  static void resumed(Fiber* self, boost::context::fiber&& from);
+  static void resumed(Fiber* self, boost::context::fiber&& from, Worker* worker);
+  void enqueue(Fiber* fiber, bool run_next);
 
   RuntimeCore& core_;
   const unsigned index_;
   const bool deterministic_;
+  // With one worker nobody steals: the run queue needs no read-modify-writes.
+  const bool shared_queues_;
   IdleContext idle_;
   Fiber* current_ = nullptr;
 
@@ -117,6 +122,7 @@ class Worker {
   Fiber* previous_ = nullptr;
   After after_ = After::save;
   std::uint64_t park_epoch_ = 0;
+  bool park_racing_ = true;
   WaitList* unlock_after_ = nullptr;
 
   // Real mode: local ring + LIFO next slot. Deterministic mode: runnable_.

@@ -1,6 +1,7 @@
 // notify.h: Notify, with tokio::sync::Notify's semantics.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -44,7 +45,9 @@ class Notify {
 
   WaitList lock_;  // its lock guards every field below; its label names the wait
   bool permit_ = false;
-  std::uint64_t waiters_calls_ = 0;  // notify_waiters() calls so far
+  // notify_waiters() calls so far; written under the lock, read without it by
+  // notified() (acquire: pairs with the release increment).
+  std::atomic<std::uint64_t> waiters_calls_{0};
   Notified* head_ = nullptr;         // enabled Notified, oldest first
   Notified* tail_ = nullptr;
 };
@@ -75,7 +78,9 @@ class Notified {
 
   Notify* notify_;
   std::uint64_t calls_snapshot_;
-  State state_ = State::init;
+  // Written under the Notify's lock while linked; once unlinked only by its
+  // own fiber. Atomic (relaxed) so that the unlocked fast paths are race-free.
+  std::atomic<State> state_{State::init};
   bool linked_ = false;
   Notified* prev_ = nullptr;
   Notified* next_ = nullptr;

@@ -59,11 +59,17 @@ struct ParkToken {
 // and does nothing, for a stale token. Safe from any thread.
 bool unpark(ParkToken token) noexcept;
 
+// unpark_exclusive(token) is unpark() for the one waker a park can have: the
+// caller unlinked the fiber under the lock it parked under, and no timer was
+// armed for that park. The fiber is then certainly parked and nobody else can
+// resume it, so plain stores replace the CAS.
+void unpark_exclusive(ParkToken token) noexcept;
+
 // The lower-level pair behind WaitList, for wait structures of other shapes
 // (Notify): prepare_park() names the calling fiber's next park;
 // park_and_unlock() suspends the calling fiber and unlocks `locked` (which the
-// caller holds) only once its continuation is saved. `why` is shown in hang
-// reports when `locked`'s label does not say enough.
+// caller holds) only once its continuation is saved. Its waker must use
+// unpark_exclusive() under that lock (no timers: use WaitList for deadlines).
 ParkToken prepare_park();
 void park_and_unlock(ParkToken token, WaitList& locked);
 
@@ -77,6 +83,7 @@ enum class WaitStatus {
 // stack; linked and unlinked only under the list's lock.
 struct Waiter {
   ParkToken token;
+  bool timed = false;  // a timer may race the wakers: unpark with a CAS
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
   bool linked = false;
@@ -131,6 +138,7 @@ class WaitList {
  private:
   WaitStatus park_locked(const TimePoint* deadline);
   void link(Waiter& w) noexcept;
+  static void wake(Waiter& w) noexcept;
   void unlink(Waiter& w) noexcept;
 
   // state_: bit 0 = locked, bits 1.. = number of linked waiters. One word, so

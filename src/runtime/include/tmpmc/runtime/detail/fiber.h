@@ -36,7 +36,7 @@ class Fiber {
   Fiber& operator=(const Fiber&) = delete;
   virtual ~Fiber();
 
-  // The runtime's reference and the JoinHandle's reference.
+  // References: see refs_.
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept;
 
@@ -62,12 +62,14 @@ class Fiber {
   friend ParkToken tmpmc::runtime::prepare_park();
   friend class tmpmc::runtime::WaitList;
   friend bool tmpmc::runtime::unpark(ParkToken) noexcept;
+  friend void tmpmc::runtime::unpark_exclusive(ParkToken) noexcept;
 
   // Saved continuation while not running (empty before the first run).
   boost::context::fiber context_;
   // epoch << 2 | ParkState; see park.h.
   std::atomic<std::uint64_t> park_word_{0};
-  std::atomic<int> refs_{1};
+  // One reference for the JoinHandle, one for the runtime (dropped when it finishes).
+  std::atomic<int> refs_{2};
   std::atomic<bool> done_{false};
   WaitList joiners_{"join"};
 
@@ -92,6 +94,7 @@ class Fiber {
   Fiber* next_runnable_ = nullptr;
   Fiber* registry_prev_ = nullptr;
   Fiber* registry_next_ = nullptr;
+  std::uint32_t registry_shard_ = 0;
 };
 
 // Task<T>: a fiber whose function returns T.
