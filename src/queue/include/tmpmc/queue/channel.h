@@ -1,0 +1,161 @@
+// channel.h: channel<T>(capacity), a Queue split into Sender and Receiver.
+//
+// Both handles are copyable; each copy counts. The last Sender destroyed closes
+// the channel: receivers drain what was sent, then see closed. The last
+// Receiver destroyed closes it too, so that a sender never parks forever on a
+// channel nobody reads: sends then fail with QueueError::Closed.
+//
+// The semantics of every operation are Queue<T>'s (queue.h).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "tmpmc/queue/queue.h"
+
+namespace tmpmc {
+
+template <class T>
+class Sender;
+template <class T>
+class Receiver;
+
+namespace detail {
+
+template <class T>
+struct ChannelState {
+  ChannelState(std::size_t capacity, std::string name) : core(capacity, std::move(name)) {}
+  QueueCore<T> core;
+  std::atomic<std::size_t> senders{0};
+  std::atomic<std::size_t> receivers{0};
+};
+
+// Endpoint: the shared bookkeeping of Sender and Receiver copies.
+template <class T, std::atomic<std::size_t> ChannelState<T>::*Count>
+class Endpoint {
+ public:
+  explicit Endpoint(std::shared_ptr<ChannelState<T>> state) : state_(std::move(state)) { acquire(); }
+  Endpoint(const Endpoint& other) : state_(other.state_) { acquire(); }
+  Endpoint(Endpoint&& other) noexcept = default;
+  Endpoint& operator=(const Endpoint& other) {
+    if (this != &other) {
+      release();
+      state_ = other.state_;
+      acquire();
+    }
+    return *this;
+  }
+  Endpoint& operator=(Endpoint&& other) noexcept {
+    if (this != &other) {
+      release();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  ~Endpoint() { release(); }
+
+ protected:
+  std::shared_ptr<ChannelState<T>> state_;
+
+ private:
+  void acquire() noexcept {
+    if (state_) ((*state_).*Count).fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    // acq_rel: the last one out sees every other endpoint's sends before closing.
+    if (state_ && ((*state_).*Count).fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      try {
+        state_->core.close();
+      } catch (...) {
+        // close() throws only the runtime's shutdown unwinding; the channel is closed.
+      }
+    }
+    state_.reset();
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders> {
+  using Base = detail::Endpoint<T, &detail::ChannelState<T>::senders>;
+
+ public:
+  using Base::Base;
+
+  std::expected<void, Rejected<T>> send(T value) {
+    if (core().send_until(value, nullptr) == QueueStatus::ok) return {};
+    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
+  }
+  SendOutcome<T> try_send(T value) { return outcome(core().try_send(value), value); }
+  SendOutcome<T> send_until(T value, runtime::TimePoint deadline) {
+    return outcome(core().send_until(value, &deadline), value);
+  }
+  SendOutcome<T> send_for(T value, runtime::Duration timeout) {
+    return send_until(std::move(value), runtime::now() + timeout);
+  }
+  // close() closes the channel for every endpoint.
+  bool close() { return core().close(); }
+
+  bool is_closed() const noexcept { return this->state_->core.is_closed(); }
+  std::size_t len() const noexcept { return this->state_->core.len(); }
+  std::size_t capacity() const noexcept { return this->state_->core.capacity(); }
+  std::size_t sender_count() const noexcept { return this->state_->senders.load(); }
+  std::size_t receiver_count() const noexcept { return this->state_->receivers.load(); }
+
+ private:
+  detail::QueueCore<T>& core() { return this->state_->core; }
+  static SendOutcome<T> outcome(QueueStatus status, T& value) {
+    if (status == QueueStatus::ok) return {status, std::nullopt};
+    return {status, std::optional<T>(std::move(value))};
+  }
+};
+
+template <class T>
+class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers> {
+  using Base = detail::Endpoint<T, &detail::ChannelState<T>::receivers>;
+
+ public:
+  using Base::Base;
+
+  std::optional<T> receive() {
+    std::optional<T> out;
+    core().receive_until(out, nullptr);
+    return out;
+  }
+  ReceiveOutcome<T> try_receive() {
+    std::optional<T> out;
+    const QueueStatus status = core().try_receive(out);
+    return {status, std::move(out)};
+  }
+  ReceiveOutcome<T> receive_until(runtime::TimePoint deadline) {
+    std::optional<T> out;
+    const QueueStatus status = core().receive_until(out, &deadline);
+    return {status, std::move(out)};
+  }
+  ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
+    return receive_until(runtime::now() + timeout);
+  }
+  bool close() { return core().close(); }
+
+  bool is_closed() const noexcept { return this->state_->core.is_closed(); }
+  std::size_t len() const noexcept { return this->state_->core.len(); }
+  bool is_empty() const noexcept { return len() == 0; }
+  std::size_t capacity() const noexcept { return this->state_->core.capacity(); }
+  std::size_t sender_count() const noexcept { return this->state_->senders.load(); }
+  std::size_t receiver_count() const noexcept { return this->state_->receivers.load(); }
+
+ private:
+  detail::QueueCore<T>& core() { return this->state_->core; }
+};
+
+// channel<T>(capacity, name): throws std::invalid_argument for capacity 0.
+template <class T>
+std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity, std::string name = "channel") {
+  auto state = std::make_shared<detail::ChannelState<T>>(capacity, std::move(name));
+  return {Sender<T>(state), Receiver<T>(state)};
+}
+
+}  // namespace tmpmc

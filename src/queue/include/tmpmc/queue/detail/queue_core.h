@@ -1,0 +1,173 @@
+// detail/queue_core.h: the queue's blocking protocol, shared by Queue<T> and
+// channel<T>. The ring (ring.h) never blocks; this file decides when a fiber
+// parks and who wakes it.
+//
+// Invariants
+// ----------
+// * A fiber parks on `receivers_` only after re-checking, under that list's
+//   lock, that the ring has no item and is not closed; on `senders_` only after
+//   re-checking that it is full and not closed.
+// * Every push that succeeds wakes one parked receiver if any may be parked;
+//   every pop that succeeds wakes one parked sender (level-triggered: not only
+//   on the empty->non-empty or full->not-full edges, which is what strands the
+//   other producers in tokio-mpmc's channel).
+// * close() marks the ring, then wakes every parked sender and receiver.
+// * The fast path reads one word per wait list (maybe_waiters) and touches no
+//   waiter state when nobody waits.
+//
+// Why no wake is lost: the push's CAS on tail_ and the receiver's lock CAS are
+// seq_cst; so are the receiver's re-check loads and the pusher's
+// maybe_waiters() load. Either the pusher sees the receiver's lock bit or
+// count (and wakes it, after the receiver's continuation is saved: park.h), or
+// the receiver's re-check sees the pushed item and does not park. The same
+// holds for pops and parked senders, and for close (a fetch_or on tail_).
+//
+// Where a fiber can park: send() and send_until() on `senders_` (woken by a
+// pop, by close, or by its deadline); receive() and receive_until() on
+// `receivers_` (woken by a push, by close, or by its deadline).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "tmpmc/queue/detail/ring.h"
+#include "tmpmc/queue/status.h"
+#include "tmpmc/runtime/park.h"
+#include "tmpmc/runtime/runtime.h"
+
+namespace tmpmc::detail {
+
+template <class T>
+class QueueCore {
+ public:
+  QueueCore(std::size_t capacity, std::string name)
+      : ring_(capacity),
+        name_(name.empty() ? "queue" : std::move(name)),
+        senders_("send on queue \"" + name_ + "\" (full)"),
+        receivers_("receive on queue \"" + name_ + "\" (empty)"),
+        explore_(runtime::exploring()) {}
+
+  // ---------------------------------------------------------------- send
+
+  // try_send: never parks. ok moves the value in; full/closed leave it in `value`.
+  QueueStatus try_send(T& value) {
+    switch (ring_.try_push(value)) {
+      case PushResult::ok:
+        after_push();
+        return QueueStatus::ok;
+      case PushResult::full:
+        return QueueStatus::full;
+      case PushResult::closed:
+        return QueueStatus::closed;
+    }
+    return QueueStatus::closed;
+  }
+
+  // send_until: parks while full. Returns ok, closed, or timeout (only with a
+  // deadline); on anything but ok the value stays in `value`, undelivered.
+  QueueStatus send_until(T& value, const runtime::TimePoint* deadline) {
+    bool took_wake = false;
+    for (;;) {
+      const QueueStatus status = try_send(value);
+      if (status != QueueStatus::full) return status;
+      if (deadline != nullptr && runtime::now() >= *deadline) {
+        // We may have taken a wake meant for another sender: pass it on.
+        if (took_wake) senders_.wake_one();
+        return QueueStatus::timeout;
+      }
+      yield_point("send: full, before park");
+      // PARK until a pop makes room, close, or the deadline.
+      const runtime::WaitStatus waited =
+          senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
+      took_wake = waited == runtime::WaitStatus::woken;
+      yield_point("send: woken");
+    }
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  // try_receive: never parks. ok, empty, or closed (closed means drained too).
+  QueueStatus try_receive(std::optional<T>& out) {
+    alignas(T) unsigned char storage[sizeof(T)];
+    switch (ring_.try_pop(storage)) {
+      case PopResult::ok: {
+        T* value = std::launder(reinterpret_cast<T*>(storage));
+        out.emplace(std::move(*value));
+        value->~T();
+        after_pop();
+        return QueueStatus::ok;
+      }
+      case PopResult::empty:
+        return QueueStatus::empty;
+      case PopResult::closed:
+        return QueueStatus::closed;
+    }
+    return QueueStatus::closed;
+  }
+
+  // receive_until: parks while empty. ok, closed (closed and drained), or
+  // timeout (only with a deadline; nothing was consumed).
+  QueueStatus receive_until(std::optional<T>& out, const runtime::TimePoint* deadline) {
+    bool took_wake = false;
+    for (;;) {
+      const QueueStatus status = try_receive(out);
+      if (status != QueueStatus::empty) return status;
+      if (deadline != nullptr && runtime::now() >= *deadline) {
+        if (took_wake) receivers_.wake_one();  // pass on a wake we did not use
+        return QueueStatus::timeout;
+      }
+      yield_point("receive: empty, before park");
+      // PARK until a push, close, or the deadline.
+      const runtime::WaitStatus waited =
+          receivers_.wait_unless([this] { return ring_.has_item_or_closed(); }, deadline);
+      took_wake = waited == runtime::WaitStatus::woken;
+      yield_point("receive: woken");
+    }
+  }
+
+  // ---------------------------------------------------------------- close and state
+
+  // close(): idempotent; true for the call that closed the queue.
+  bool close() {
+    if (!ring_.close()) return false;
+    yield_point("close: marked, before wake");
+    // WAKE every parked fiber: receivers drain then see closed; senders get
+    // their values back.
+    receivers_.wake_all();
+    senders_.wake_all();
+    return true;
+  }
+
+  bool is_closed() const noexcept { return ring_.closed(); }
+  std::size_t len() const noexcept { return ring_.len(); }
+  std::size_t capacity() const noexcept { return ring_.capacity(); }
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  void after_push() {
+    yield_point("send: pushed, before wake");
+    // WAKE one receiver, if one may be parked (seq_cst probe: see above).
+    if (receivers_.maybe_waiters()) receivers_.wake_one();
+  }
+  void after_pop() {
+    yield_point("receive: popped, before wake");
+    // WAKE one sender, if one may be parked.
+    if (senders_.maybe_waiters()) senders_.wake_one();
+  }
+  // Racy windows are scheduling points in deterministic mode; elsewhere one
+  // predictable branch on a flag read at construction (so exploration covers
+  // queues created on a deterministic runtime's fibers). May throw only the
+  // runtime's shutdown unwinding.
+  void yield_point(const char* where) const {
+    if (explore_) [[unlikely]] runtime::yield_point(where);
+  }
+
+  Ring<T> ring_;
+  std::string name_;
+  runtime::WaitList senders_;
+  runtime::WaitList receivers_;
+  const bool explore_;
+};
+
+}  // namespace tmpmc::detail

@@ -1,0 +1,221 @@
+// detail/ring.h: the bounded lock-free MPMC ring under Queue<T>.
+//
+// Dmitry Vyukov's bounded MPMC design as crossbeam's ArrayQueue and array
+// channel implement it: each slot carries a stamp that says whether it is
+// ready to be written (stamp == tail) or read (stamp == head + 1) in the
+// current lap. Positions are lap | index, with index < capacity, so capacity is
+// exact (any value >= 1, no power-of-two rounding, no wasted slot) and no
+// division is needed.
+//
+// Close is a mark bit in tail_, set with one fetch_or. A push claims its slot
+// with a CAS on tail_ that fails once the mark is set, so every push either
+// precedes close in tail_'s modification order (and will be drained: pops keep
+// taking values until head reaches the marked tail) or reports closed. That is
+// what makes "accepted after close, never received" impossible.
+//
+// Memory orders: the stamp store after writing (release) pairs with the stamp
+// load before reading (acquire) and vice versa, which is what hands a value
+// from producer to consumer. The CASes on head_/tail_ are seq_cst because the
+// queue's park protocol (queue_core.h) builds a Dekker pair on them.
+#pragma once
+
+#include <atomic>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace tmpmc::detail {
+
+inline void cpu_relax(unsigned& spins) noexcept {
+  // Another thread is between claiming a slot and writing it: a few
+  // instructions, unless the OS preempted it, in which case give way.
+  if (++spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+  } else {
+    std::this_thread::yield();
+  }
+}
+
+enum class PushResult { ok, full, closed };
+enum class PopResult { ok, empty, closed };
+
+template <class T>
+class Ring {
+  static_assert(std::is_nothrow_move_constructible_v<T>,
+                "queue elements must be nothrow-move-constructible: a value is moved into "
+                "a slot after the slot is claimed, and a claim cannot be undone");
+
+ public:
+  static constexpr std::size_t kMaxCapacity = std::size_t{1} << 40;
+
+  explicit Ring(std::size_t capacity) : capacity_(checked(capacity)) {
+    mark_bit_ = std::bit_ceil(capacity_ + 1);
+    one_lap_ = mark_bit_ * 2;
+    slots_ = std::make_unique<Slot[]>(capacity_);
+    for (std::size_t i = 0; i < capacity_; ++i) slots_[i].stamp.store(i, std::memory_order_relaxed);
+  }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  ~Ring() {
+    // Every value still in the ring is destroyed exactly once.
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    const std::size_t tail = tail_.load(std::memory_order_relaxed) & ~mark_bit_;
+    std::size_t index = head & (mark_bit_ - 1);
+    for (std::size_t n = count(head, tail); n > 0; --n) {
+      slots_[index].value()->~T();
+      index = index + 1 < capacity_ ? index + 1 : 0;
+    }
+  }
+
+  // try_push moves `value` in only when it returns ok.
+  PushResult try_push(T& value) noexcept {
+    unsigned spins = 0;
+    std::size_t tail = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (tail & mark_bit_) return PushResult::closed;
+      const std::size_t index = tail & (mark_bit_ - 1);
+      const std::size_t lap = tail & ~(one_lap_ - 1);
+      Slot& slot = slots_[index];
+      // acquire: the consumer of the previous lap has finished reading this slot.
+      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      if (tail == stamp) {
+        const std::size_t next = index + 1 < capacity_ ? tail + 1 : lap + one_lap_;
+        // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
+        if (tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          ::new (slot.storage) T(std::move(value));
+          // release: publishes the value to the consumer that sees this stamp.
+          slot.stamp.store(tail + 1, std::memory_order_release);
+          return PushResult::ok;
+        }
+      } else if (stamp + one_lap_ == tail + 1) {
+        // The slot still holds last lap's value: full, unless head moved on.
+        const std::size_t head = head_.load(std::memory_order_seq_cst);
+        if (head + one_lap_ == tail) return PushResult::full;
+        cpu_relax(spins);
+        tail = tail_.load(std::memory_order_relaxed);
+      } else {
+        cpu_relax(spins);
+        tail = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // try_pop move-constructs the value into `out` (uninitialised storage) on ok.
+  PopResult try_pop(void* out) noexcept {
+    unsigned spins = 0;
+    std::size_t head = head_.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::size_t index = head & (mark_bit_ - 1);
+      const std::size_t lap = head & ~(one_lap_ - 1);
+      Slot& slot = slots_[index];
+      // acquire: pairs with the producer's release store of this stamp.
+      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      if (head + 1 == stamp) {
+        const std::size_t next = index + 1 < capacity_ ? head + 1 : lap + one_lap_;
+        // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
+        if (head_.compare_exchange_weak(head, next, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          T* value = slot.value();
+          ::new (out) T(std::move(*value));
+          value->~T();
+          // release: the slot is free for the producer of the next lap.
+          slot.stamp.store(head + one_lap_, std::memory_order_release);
+          return PopResult::ok;
+        }
+      } else if (stamp == head) {
+        // Nothing written here in this lap: empty, unless a push claimed the
+        // slot and is still writing it (then tail is ahead of head: wait).
+        const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+        if ((tail & ~mark_bit_) == head) {
+          return (tail & mark_bit_) ? PopResult::closed : PopResult::empty;
+        }
+        cpu_relax(spins);
+        head = head_.load(std::memory_order_relaxed);
+      } else {
+        cpu_relax(spins);
+        head = head_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // close() sets the mark; true for the call that set it.
+  bool close() noexcept {
+    // seq_cst: ordered against every push's CAS and every waiter's re-check.
+    return (tail_.fetch_or(mark_bit_, std::memory_order_seq_cst) & mark_bit_) == 0;
+  }
+
+  // The re-checks of the park protocol: seq_cst loads (the other half of the
+  // Dekker pair). A push that claimed a slot but has not written it yet counts
+  // as an item: the receiver will wait a few instructions for it in try_pop.
+  bool closed() const noexcept { return (tail_.load(std::memory_order_seq_cst) & mark_bit_) != 0; }
+  bool has_item_or_closed() const noexcept {
+    const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+    return (tail & mark_bit_) != 0 || tail != head_.load(std::memory_order_seq_cst);
+  }
+  bool has_room_or_closed() const noexcept {
+    const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+    if (tail & mark_bit_) return true;
+    return head_.load(std::memory_order_seq_cst) + one_lap_ != tail;
+  }
+
+  // len(): a consistent snapshot of the number of values (crossbeam's method:
+  // re-read tail until it did not move while head was read).
+  std::size_t len() const noexcept {
+    for (;;) {
+      const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+      const std::size_t head = head_.load(std::memory_order_seq_cst);
+      if (tail_.load(std::memory_order_seq_cst) == tail) return count(head, tail & ~mark_bit_);
+    }
+  }
+  std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  struct Slot {
+    std::atomic<std::size_t> stamp{0};
+    alignas(T) unsigned char storage[sizeof(T)];
+    T* value() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+  };
+
+  static std::size_t checked(std::size_t capacity) {
+    if (capacity == 0) throw std::invalid_argument("queue capacity must be at least 1, got 0");
+    if (capacity > kMaxCapacity) {
+      throw std::invalid_argument("queue capacity must be at most 2^40, got " +
+                                  std::to_string(capacity));
+    }
+    return capacity;
+  }
+
+  std::size_t count(std::size_t head, std::size_t tail) const noexcept {
+    const std::size_t hix = head & (mark_bit_ - 1);
+    const std::size_t tix = tail & (mark_bit_ - 1);
+    if (hix < tix) return tix - hix;
+    if (hix > tix) return capacity_ - hix + tix;
+    return tail == head ? 0 : capacity_;
+  }
+
+  // head_ and tail_ on their own cache lines: producers and consumers do not
+  // invalidate each other's position on every operation.
+  alignas(64) std::atomic<std::size_t> head_{0};
+  alignas(64) std::atomic<std::size_t> tail_{0};
+  alignas(64) std::size_t capacity_;
+  std::size_t mark_bit_ = 0;
+  std::size_t one_lap_ = 0;
+  std::unique_ptr<Slot[]> slots_;
+};
+
+}  // namespace tmpmc::detail

@@ -1,0 +1,62 @@
+// status.h: what queue operations report.
+#pragma once
+
+#include <optional>
+#include <utility>
+
+namespace tmpmc {
+
+// QueueError: the one error a blocking operation can report (tokio-mpmc's
+// QueueError::QueueClosed). A receive never reports it: a closed queue is
+// drained first, then answers with an empty result.
+enum class QueueError { Closed };
+
+// QueueStatus: the one status of the try and timed variants (Boost.Fiber's
+// channel_op_status, with tokio's names).
+enum class QueueStatus { ok, empty, full, closed, timeout };
+
+const char* to_string(QueueStatus status) noexcept;
+const char* to_string(QueueError error) noexcept;
+
+// Rejected<T>: a send that did not happen, with the value handed back.
+template <class T>
+struct Rejected {
+  QueueError error;
+  T value;
+};
+
+// SendOutcome<T>: ok, or (full | closed | timeout) with the value handed back.
+template <class T>
+struct SendOutcome {
+  QueueStatus status;
+  std::optional<T> value;  // the value, back with its sender unless status == ok
+  explicit operator bool() const noexcept { return status == QueueStatus::ok; }
+};
+
+// ReceiveOutcome<T>: ok with a value, or empty | closed | timeout.
+template <class T>
+struct ReceiveOutcome {
+  QueueStatus status;
+  std::optional<T> value;  // set exactly when status == ok
+  explicit operator bool() const noexcept { return status == QueueStatus::ok; }
+};
+
+inline const char* to_string(QueueStatus status) noexcept {
+  switch (status) {
+    case QueueStatus::ok:
+      return "ok";
+    case QueueStatus::empty:
+      return "empty";
+    case QueueStatus::full:
+      return "full";
+    case QueueStatus::closed:
+      return "closed";
+    case QueueStatus::timeout:
+      return "timeout";
+  }
+  return "unknown";
+}
+
+inline const char* to_string(QueueError) noexcept { return "closed"; }
+
+}  // namespace tmpmc
