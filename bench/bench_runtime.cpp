@@ -151,4 +151,4 @@ void BM_NotifyPingPong_boost(benchmark::State& state, int workers) {
 }  // namespace
 }  // namespace tmpmc::bench
 
-BENCHMARK_MAIN();
+

@@ -5,32 +5,16 @@
 #include <thread>
 
 #include "runtime_core.h"
+#include "tmpmc/runtime/spin.h"
 #include "timers.h"
 #include "worker.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 
 namespace tmpmc::runtime {
 
 using detail::Fiber;
 using detail::Worker;
 
-namespace {
-void cpu_relax(unsigned& spins) noexcept {
-  // The holder is a few instructions (or one stack switch) from unlocking; on
-  // an oversubscribed host it may have lost its CPU, so back off to the OS.
-  if (++spins < 64) {
-#if defined(__x86_64__) || defined(__i386__)
-    _mm_pause();
-#endif
-  } else {
-    std::this_thread::yield();
-  }
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- park / unpark
 
@@ -106,7 +90,8 @@ void WaitList::lock() noexcept {
       }
       continue;
     }
-    cpu_relax(spins);
+    // The holder is a few instructions (or one stack switch) from unlocking.
+    spin_pause(spins);
     state = state_.load(std::memory_order_relaxed);
   }
 }

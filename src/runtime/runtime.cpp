@@ -38,7 +38,7 @@ std::string Fiber::display_name() const {
 
 void submit(RuntimeCore* core, Fiber* fiber, std::string name) {
   if (core == nullptr) {
-    fiber->release();
+    fiber->release();  // the runtime's reference; the caller's JoinHandle drops the other
     throw std::logic_error("tmpmc: spawn() outside a fiber needs a Runtime (use Runtime::spawn)");
   }
   core->submit(fiber, std::move(name));

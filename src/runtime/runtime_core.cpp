@@ -124,8 +124,7 @@ std::size_t RuntimeCore::live_fibers() {
 void RuntimeCore::fiber_finished(Fiber* fiber) noexcept {
   unregister_fiber(fiber);
   sanitizer::destroy_fiber(std::exchange(fiber->tsan_fiber_, nullptr));
-  if (fiber == root_) {
-    root_ = nullptr;
+  if (fiber->is_root_) {
     stopping.store(true, std::memory_order_seq_cst);
     wake_all_workers();
   }
@@ -183,11 +182,12 @@ void RuntimeCore::declare_stuck(Stuck kind) noexcept {
 
 void RuntimeCore::run_root(Fiber* root) {
   if (Worker::current() != nullptr) {
+    root->release();  // the runtime's reference: it will never run
     throw std::logic_error("block_on called from inside a runtime (use spawn and join)");
   }
   stopping.store(false);
   stuck.store(Stuck::no);
-  root_ = root;
+  root->is_root_ = true;  // written before the root is published to any worker
   submit(root, "root");
   watchdog_deadline.reset();
   if (!deterministic && options.watchdog.count() > 0) watchdog_deadline = Clock::now() + options.watchdog;
@@ -218,7 +218,6 @@ void RuntimeCore::run_root(Fiber* root) {
   if (outcome != Stuck::no) {
     std::vector<std::string> parked = describe_stuck_fibers();
     cancel_all_fibers();
-    root_ = nullptr;
     const std::string n = std::to_string(parked.size());
     if (outcome == Stuck::deadlock) {
       throw DeadlockError("deadlock: all " + n + " remaining fibers are parked and no timer is pending",
@@ -297,7 +296,6 @@ void RuntimeCore::cancel_all_fibers() noexcept {
   Worker* worker0 = workers[0].get();
   Worker::set_current(worker0);
   stopping.store(true);  // every unwound fiber switches straight back here
-  root_ = nullptr;
   for (int round = 0; round < 8; ++round) {
     drain_run_queues();  // the registry holds them all; queues must not keep stale pointers
     std::vector<Fiber*> alive;

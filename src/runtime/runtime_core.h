@@ -109,7 +109,6 @@ class RuntimeCore {
   template <class Visit>
   void for_each_live_fiber(Visit&& visit);
   std::atomic<std::uint64_t> external_spawns_{0};
-  Fiber* root_ = nullptr;
   std::unique_ptr<Policy> policy_;
   TimePoint virtual_now_{std::chrono::hours(1)};  // the same start on every run
 };

@@ -11,13 +11,8 @@
 
 #include "runtime_core.h"
 #include "sanitizer.h"
+#include "tmpmc/runtime/spin.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define TMPMC_CPU_RELAX() _mm_pause()
-#else
-#define TMPMC_CPU_RELAX() std::this_thread::yield()
-#endif
 
 namespace tmpmc::runtime::detail {
 
@@ -401,7 +396,7 @@ void Worker::idle_wait() {
       core_.spinning_workers.fetch_add(1, std::memory_order_seq_cst) == 0) {
     bool found = false;
     for (int round = 0; round < kSpinRounds && !found; ++round) {
-      for (int i = 0; i < 64; ++i) TMPMC_CPU_RELAX();
+      for (int i = 0; i < 64; ++i) cpu_pause();
       found = work_visible();
     }
     if (!found) {

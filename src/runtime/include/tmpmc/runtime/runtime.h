@@ -135,8 +135,9 @@ class Runtime {
   JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
     using T = std::invoke_result_t<F>;
     auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
+    JoinHandle<T> handle(task);  // owns the handle's reference even if submit throws
     detail::submit(core_.get(), task, std::move(name));
-    return JoinHandle<T>(task);
+    return handle;
   }
 
   RuntimeStats stats() const;
@@ -160,8 +161,9 @@ template <class F>
 JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
   using T = std::invoke_result_t<F>;
   auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
+  JoinHandle<T> handle(task);  // owns the handle's reference even if submit throws
   detail::submit(detail::current_core(), task, std::move(name));
-  return JoinHandle<T>(task);
+  return handle;
 }
 template <class F>
 JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {

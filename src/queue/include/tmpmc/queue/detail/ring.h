@@ -27,27 +27,12 @@
 #include <new>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <utility>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "tmpmc/runtime/spin.h"
 
 namespace tmpmc::detail {
-
-inline void cpu_relax(unsigned& spins) noexcept {
-  // Another thread is between claiming a slot and writing it: a few
-  // instructions, unless the OS preempted it, in which case give way.
-  if (++spins < 64) {
-#if defined(__x86_64__) || defined(__i386__)
-    _mm_pause();
-#endif
-  } else {
-    std::this_thread::yield();
-  }
-}
 
 enum class PushResult { ok, full, closed };
 enum class PopResult { ok, empty, closed };
@@ -106,10 +91,10 @@ class Ring {
         // The slot still holds last lap's value: full, unless head moved on.
         const std::size_t head = head_.load(std::memory_order_seq_cst);
         if (head + one_lap_ == tail) return PushResult::full;
-        cpu_relax(spins);
+        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
         tail = tail_.load(std::memory_order_relaxed);
       } else {
-        cpu_relax(spins);
+        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
         tail = tail_.load(std::memory_order_relaxed);
       }
     }
@@ -144,10 +129,10 @@ class Ring {
         if ((tail & ~mark_bit_) == head) {
           return (tail & mark_bit_) ? PopResult::closed : PopResult::empty;
         }
-        cpu_relax(spins);
+        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
         head = head_.load(std::memory_order_relaxed);
       } else {
-        cpu_relax(spins);
+        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
         head = head_.load(std::memory_order_relaxed);
       }
     }
