@@ -181,6 +181,14 @@ void BM_Stream_boost(benchmark::State& state, int producers, int consumers, std:
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("BM_Mpmc/tmpmc/p:4/c:4/cap:1024/workers:1", BM_Stream_tmpmc, 4, 4,
+                               1024, 1u)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_Mpmc/boost_fiber/p:4/c:4/cap:1024/workers:1", BM_Stream_boost, 4,
+                               4, 1024, 1)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("BM_Mpmc/tmpmc/p:4/c:4/cap:1024/workers:2", BM_Stream_tmpmc, 4, 4,
                                1024, 2u)
       ->UseRealTime()

@@ -78,6 +78,10 @@ class LocalQueue {
     }
   }
 
+  // head_position(): advances each time a fiber leaves the queue; a thief
+  // compares two readings to see whether the owner is getting through its backlog.
+  std::uint32_t head_position() const noexcept { return head_.load(std::memory_order_relaxed); }
+
   std::uint32_t size() const noexcept {
     return tail_.load(std::memory_order_relaxed) - head_.load(std::memory_order_relaxed);
   }

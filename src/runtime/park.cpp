@@ -40,11 +40,12 @@ void unpark_exclusive(ParkToken token) noexcept {
   // parker stored kParked before unlocking the list we hold.
   fiber->park_word_.store((token.epoch + 1) << 2 | detail::kRunning, std::memory_order_release);
   Worker* worker = Worker::current();
-  if (worker != nullptr) {
+  if (worker != nullptr && &worker->core() == fiber->runtime_) {
     Worker::bump(worker->counters.wakes);
-  } else {
-    fiber->runtime_->external_wakes.fetch_add(1, std::memory_order_relaxed);
+    worker->make_runnable(fiber, true);  // runs next, on the waker's worker
+    return;
   }
+  fiber->runtime_->external_wakes.fetch_add(1, std::memory_order_relaxed);
   fiber->runtime_->schedule(fiber, true);
 }
 
@@ -139,26 +140,37 @@ WaitStatus WaitList::park_locked(const TimePoint* deadline) {
   Fiber* self = worker->current_fiber();
   Waiter waiter;
   waiter.token = ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
-  waiter.timed = deadline != nullptr;
+  if (deadline == nullptr) {
+    link(waiter);
+    // PARK: resumed only by wake_one/wake_all, which unlink us first (or by
+    // the runtime's shutdown, which throws out of park_current).
+    try {
+      worker->park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/false);
+    } catch (...) {
+      lock();
+      if (waiter.linked) unlink(waiter);
+      unlock();
+      throw;
+    }
+    return WaitStatus::woken;
+  }
+  waiter.timed = true;
   link(waiter);
   detail::Timer timer;
-  if (deadline != nullptr) {
-    timer.deadline = *deadline;
-    timer.token = waiter.token;
-    worker->timers().add(timer);
-  }
+  timer.deadline = *deadline;
+  timer.token = waiter.token;
+  worker->timers().add(timer);
   // PARK: resumed by wake_one/wake_all (which unlink us first), by the timer,
   // or by the runtime's shutdown (which throws out of park_current).
   try {
-    worker->park_current(waiter.token.epoch, this, nullptr, waiter.timed);
+    worker->park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/true);
   } catch (...) {
-    if (timer.heap != nullptr) timer.heap->cancel(timer);
+    timer.heap->cancel(timer);
     lock();
     if (waiter.linked) unlink(waiter);
     unlock();
     throw;
   }
-  if (deadline == nullptr) return WaitStatus::woken;  // only a waker that unlinked us resumes us
   timer.heap->cancel(timer);
   // The timer and a waker may both have tried; whoever unlinked us decides.
   lock();

@@ -146,7 +146,7 @@ void RuntimeCore::inject(Fiber* fiber) {
     // seq_cst: pairs with a sleeping worker's announce-then-recheck.
     injected_count_.fetch_add(1, std::memory_order_seq_cst);
   }
-  if (!deterministic) wake_idle_worker();
+  if (!deterministic) wake_idle_worker(true);
 }
 
 Fiber* RuntimeCore::take_injected() {
@@ -161,9 +161,11 @@ Fiber* RuntimeCore::take_injected() {
   return fiber;
 }
 
-void RuntimeCore::wake_idle_worker() noexcept {
+void RuntimeCore::wake_idle_worker(bool include_watchful) noexcept {
   for (auto& worker : workers) {
-    if (worker->parker().sleeping() && worker->parker().wake()) return;
+    ThreadParker& parker = worker->parker();
+    if (!parker.sleeping() || (parker.watchful() && !include_watchful)) continue;
+    if (parker.wake()) return;
   }
 }
 

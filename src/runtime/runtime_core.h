@@ -36,8 +36,10 @@ class RuntimeCore {
   Fiber* take_injected();
   bool has_injected() const noexcept { return injected_count_.load(std::memory_order_seq_cst) > 0; }
 
-  // Idle workers: wake one when there is surplus work and none is looking for it.
-  void wake_idle_worker() noexcept;
+  // Idle workers: wake one when there is surplus work and none is looking for
+  // it. `include_watchful`: also a worker in a short, watchful sleep (outside
+  // work must start at once; local surplus can wait for its next look).
+  void wake_idle_worker(bool include_watchful) noexcept;
   void wake_all_workers() noexcept;
 
   // A fiber has run to completion (called on the next fiber's stack).

@@ -27,9 +27,14 @@ class ThreadParker {
   // wake() returns true if the thread was asleep (or about to be) and is now woken.
   bool wake() noexcept;
   bool sleeping() const noexcept { return state_.load(std::memory_order_relaxed) == kSleeping; }
+  // watchful: the thread sleeps with a short timeout, to look for a backlog
+  // again, so local pushes need not wake it (only outside work does).
+  void set_watchful(bool watchful) noexcept { watchful_.store(watchful, std::memory_order_relaxed); }
+  bool watchful() const noexcept { return watchful_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<std::uint32_t> state_{kAwake};
+  std::atomic<bool> watchful_{false};
 };
 
 }  // namespace tmpmc::runtime::detail

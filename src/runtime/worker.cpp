@@ -99,11 +99,12 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
     return;
   }
   if (!shared_queues_) return;
-  // Surplus work: if a worker sleeps and none is already looking, wake one to
-  // steal. A stale read only costs parallelism, never a fiber: we run it ourselves.
+  // Surplus work: if a worker is in deep sleep and none is already looking,
+  // wake one to watch for a backlog. A stale read only costs parallelism, never
+  // a fiber: we run it ourselves.
   if (core_.sleeping_workers.load(std::memory_order_relaxed) != 0 &&
       core_.spinning_workers.load(std::memory_order_relaxed) == 0) {
-    core_.wake_idle_worker();
+    core_.wake_idle_worker(false);
   }
 }
 
@@ -347,79 +348,106 @@ Fiber* Worker::find_work() {
       core_.declare_stuck(RuntimeCore::Stuck::hang);
       return nullptr;
     }
+    // No stealing here: an idle worker steals only a backlog (idle_wait).
     fiber = take_next_slot();
     if (fiber == nullptr) fiber = queue_.pop();
     if (fiber == nullptr) fiber = core_.take_injected();
-    if (fiber == nullptr) fiber = steal(false);
     if (fiber == nullptr) return nullptr;
     if (fiber->started_ || try_start(fiber)) return fiber;
   }
 }
 
-Fiber* Worker::steal(bool include_next_slots) {
-  const std::size_t n = core_.workers.size();
-  if (n < 2) return nullptr;
-  const std::size_t start = rng_.below(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    Worker& victim = *core_.workers[(start + i) % n];
-    if (&victim == this) continue;
-    if (Fiber* fiber = victim.queue_.steal_half_into(queue_)) {
-      bump(counters.steals);
-      return fiber;
+bool Worker::any_queue_holds_work() const noexcept {
+  for (const auto& other : core_.workers) {
+    if (!other->queue_.empty() || other->next_slot_.load(std::memory_order_relaxed) != nullptr) {
+      return true;
     }
-    if (include_next_slots) {
-      Fiber* fiber = victim.next_slot_.load(std::memory_order_relaxed);
-      if (fiber != nullptr &&
-          victim.next_slot_.compare_exchange_strong(fiber, nullptr, std::memory_order_acquire)) {
+  }
+  return false;
+}
+
+bool Worker::work_visible() const noexcept {
+  if (core_.stopping.load(std::memory_order_seq_cst) || core_.has_injected()) return true;
+  return next_slot_.load(std::memory_order_seq_cst) != nullptr || !queue_.empty();
+}
+
+// steal_from_stalled() watches the other workers for kStealWindow and takes
+// half of the run queue of one whose queue head did not move at all meanwhile
+// (or its next slot, if it did not switch at all). Fibers that talk through a
+// queue run best together on one worker (no cache line crosses cores per
+// message), so a worker that gets through its queue keeps it; only a real
+// backlog (fibers doing CPU work) is spread.
+Fiber* Worker::steal_from_stalled() {
+  constexpr auto kStealWindow = std::chrono::microseconds(100);
+  const std::size_t n = core_.workers.size();
+  struct Seen {
+    std::uint32_t head;
+    std::uint64_t switches;
+  };
+  std::vector<Seen> seen(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    seen[i] = {core_.workers[i]->queue_.head_position(),
+               core_.workers[i]->counters.switches.load(std::memory_order_relaxed)};
+  }
+  const auto until = Clock::now() + kStealWindow;
+  while (Clock::now() < until) {
+    for (int i = 0; i < 32; ++i) cpu_pause();
+    if (work_visible()) return nullptr;  // our own work arrived: the loop takes it
+  }
+  const std::size_t start = rng_.below(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    Worker& victim = *core_.workers[i];
+    if (&victim == this) continue;
+    if (!victim.queue_.empty() && victim.queue_.head_position() == seen[i].head) {
+      if (Fiber* fiber = victim.queue_.steal_half_into(queue_)) {
         bump(counters.steals);
         return fiber;
       }
+    }
+    Fiber* next = victim.next_slot_.load(std::memory_order_relaxed);
+    if (next != nullptr &&
+        victim.counters.switches.load(std::memory_order_relaxed) == seen[i].switches &&
+        victim.next_slot_.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
+      bump(counters.steals);
+      return next;
     }
   }
   return nullptr;
 }
 
-bool Worker::work_visible() const noexcept {
-  if (core_.stopping.load(std::memory_order_seq_cst) || core_.has_injected()) return true;
-  if (next_slot_.load(std::memory_order_seq_cst) != nullptr || !queue_.empty()) return true;
-  for (const auto& other : core_.workers) {
-    if (other.get() != this && !other->queue_.empty()) return true;
-  }
-  return false;
-}
-
 void Worker::idle_wait() {
-  // A short bounded spin, by one worker at a time, catches work that arrives
-  // within microseconds without a futex round trip; then sleep.
-  constexpr int kSpinRounds = 200;
+  // One worker at a time watches for a backlog to steal; then sleep. While
+  // some queue holds fibers, sleep watchfully (a short timeout, to look again);
+  // otherwise deeply, until a wake.
   if (core_.workers.size() > 1 &&
       core_.spinning_workers.fetch_add(1, std::memory_order_seq_cst) == 0) {
-    bool found = false;
-    for (int round = 0; round < kSpinRounds && !found; ++round) {
-      for (int i = 0; i < 64; ++i) cpu_pause();
-      found = work_visible();
-    }
-    if (!found) {
-      // A next-slot fiber that waited through the whole spin is stuck behind
-      // a busy fiber: take it.
-      if (Fiber* stolen = steal(true)) {
-        core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
-        enqueue(stolen, true);
-        return;
-      }
-    }
+    Fiber* stolen = steal_from_stalled();
     core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
-    if (found) return;
+    if (stolen != nullptr) {
+      enqueue(stolen, true);
+      // More stalled work may remain: let another sleeper look too.
+      if (!queue_.empty()) core_.wake_idle_worker(false);
+      return;
+    }
+    if (work_visible()) return;
   } else if (core_.workers.size() > 1) {
     core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
   }
 
+  constexpr auto kWatchfulSleep = std::chrono::milliseconds(1);
+  const bool watchful = core_.workers.size() > 1 && any_queue_holds_work();
+  parker_.set_watchful(watchful);
   core_.sleeping_workers.fetch_add(1, std::memory_order_seq_cst);
   parker_.announce_sleep();
   if (work_visible()) {
     parker_.cancel_sleep();
   } else {
     std::optional<TimePoint> deadline = timers_.next_deadline();
+    if (watchful) {
+      const TimePoint look_again = Clock::now() + kWatchfulSleep;
+      if (!deadline || look_again < *deadline) deadline = look_again;
+    }
     if (index_ == 0 && core_.watchdog_deadline &&
         (!deadline || *core_.watchdog_deadline < *deadline)) {
       deadline = core_.watchdog_deadline;
@@ -427,6 +455,7 @@ void Worker::idle_wait() {
     parker_.sleep_until(deadline);
   }
   core_.sleeping_workers.fetch_sub(1, std::memory_order_seq_cst);
+  parker_.set_watchful(false);
 }
 
 void Worker::loop() {

@@ -100,7 +100,8 @@ class Worker {
   Fiber* periodic_check();
   Fiber* take_next_slot() noexcept;
   Fiber* find_work();
-  Fiber* steal(bool include_next_slots);
+  Fiber* steal_from_stalled();
+  bool any_queue_holds_work() const noexcept;
   bool work_visible() const noexcept;
   void idle_wait();
   void switch_to(Fiber* next);
