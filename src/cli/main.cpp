@@ -2,10 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "tmpmc_version.h"
+
 int main(int argc, char** argv) {
   CLI::App app{"tmpmc-bench: benchmark and stress-test an async bounded MPMC queue"};
   app.set_version_flag("--version", std::string("tmpmc-bench ") + TMPMC_VERSION + " (" +
-                                        TMPMC_GIT_COMMIT + ")");
+                                        TMPMC_GIT_COMMIT + ", " + TMPMC_BUILD_TYPE + ")");
   app.require_subcommand(0, 1);
   try {
     app.parse(argc, argv);
