@@ -28,30 +28,50 @@ void set_switch_counter(benchmark::State& state) {
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// The measured loops, written once for both runtimes: `spawn` starts a fiber
+// and returns something with join(); `yield` gives up the worker.
+template <class Spawn, class Yield>
+void yield_loop(benchmark::State& state, Spawn spawn, Yield yield) {
+  std::atomic<bool> stop{false};
+  auto partner = spawn([&] {
+    while (!stop.load(std::memory_order_relaxed)) yield();
+  });
+  for (auto _ : state) yield();
+  stop.store(true);
+  partner.join();
+}
+
+template <class NotifyType, class Spawn>
+void notify_ping_pong(benchmark::State& state, Spawn spawn) {
+  NotifyType ping, pong;
+  std::atomic<bool> stop{false};
+  auto ponger = spawn([&] {
+    for (;;) {
+      ping.wait();
+      if (stop.load(std::memory_order_relaxed)) return;
+      pong.notify_one();
+    }
+  });
+  for (auto _ : state) {
+    ping.notify_one();
+    pong.wait();
+  }
+  stop.store(true);
+  ping.notify_one();
+  ponger.join();
+}
+
+const auto tmpmc_spawn = [](auto fn) { return rt::spawn(std::move(fn)); };
+const auto boost_spawn = [](auto fn) { return boost::fibers::fiber(std::move(fn)); };
+
 void BM_Yield_tmpmc(benchmark::State& state) {
   rt::Runtime runtime = make_runtime(1);
-  runtime.block_on([&] {
-    std::atomic<bool> stop{false};
-    auto partner = rt::spawn([&] {
-      while (!stop.load(std::memory_order_relaxed)) rt::this_fiber::yield();
-    });
-    for (auto _ : state) rt::this_fiber::yield();
-    stop.store(true);
-    partner.join();
-  });
+  runtime.block_on([&] { yield_loop(state, tmpmc_spawn, [] { rt::this_fiber::yield(); }); });
   set_switch_counter(state);
 }
 
 void BM_Yield_boost(benchmark::State& state) {
-  run_on_boost(1, [&] {
-    std::atomic<bool> stop{false};
-    boost::fibers::fiber partner([&] {
-      while (!stop.load(std::memory_order_relaxed)) boost::this_fiber::yield();
-    });
-    for (auto _ : state) boost::this_fiber::yield();
-    stop.store(true);
-    partner.join();
-  });
+  run_on_boost(1, [&] { yield_loop(state, boost_spawn, [] { boost::this_fiber::yield(); }); });
   set_switch_counter(state);
 }
 
@@ -70,24 +90,7 @@ void BM_SpawnJoin_boost(benchmark::State& state) {
 
 void BM_NotifyPingPong_tmpmc(benchmark::State& state, unsigned workers) {
   rt::Runtime runtime = make_runtime(workers);
-  runtime.block_on([&] {
-    rt::Notify ping, pong;
-    std::atomic<bool> stop{false};
-    auto ponger = rt::spawn([&] {
-      for (;;) {
-        ping.wait();
-        if (stop.load(std::memory_order_relaxed)) return;
-        pong.notify_one();
-      }
-    });
-    for (auto _ : state) {
-      ping.notify_one();
-      pong.wait();
-    }
-    stop.store(true);
-    ping.notify_one();
-    ponger.join();
-  });
+  runtime.block_on([&] { notify_ping_pong<rt::Notify>(state, tmpmc_spawn); });
 }
 
 // Boost.Fiber has no Notify: the equivalent is a flag guarded by a mutex and
@@ -111,24 +114,7 @@ struct BoostNotify {
 };
 
 void BM_NotifyPingPong_boost(benchmark::State& state, int workers) {
-  run_on_boost(workers, [&] {
-    BoostNotify ping, pong;
-    std::atomic<bool> stop{false};
-    boost::fibers::fiber ponger([&] {
-      for (;;) {
-        ping.wait();
-        if (stop.load(std::memory_order_relaxed)) return;
-        pong.notify_one();
-      }
-    });
-    for (auto _ : state) {
-      ping.notify_one();
-      pong.wait();
-    }
-    stop.store(true);
-    ping.notify_one();
-    ponger.join();
-  });
+  run_on_boost(workers, [&] { notify_ping_pong<BoostNotify>(state, boost_spawn); });
 }
 
 [[maybe_unused]] const bool registered = [] {
