@@ -1,23 +1,164 @@
-// main.cpp: tmpmc-bench's command line (CLI11 subcommands, nothing else).
-#include <CLI/CLI.hpp>
-#include <cstdio>
+// main.cpp: tmpmc-bench's command line: CLI11 subcommands, nothing else.
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <regex>
+
+#include "tmpmc/scenarios/config.h"
+#include "tmpmc/scenarios/report.h"
+#include "tmpmc/scenarios/runner.h"
 #include "tmpmc_version.h"
+
+namespace {
+
+namespace sc = tmpmc::scenarios;
+
+// Exit codes (DESIGN.md).
+constexpr int kPass = 0, kFail = 1, kUsage = 2, kInterrupted = 130;
+
+// The one piece of process-wide state: set by SIGINT, read by the running scenario.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::vector<sc::ScenarioConfig> load_all(const std::vector<std::string>& files) {
+  std::vector<sc::ScenarioConfig> all;
+  for (const auto& file : files) {
+    auto more = sc::load_scenarios(file);
+    all.insert(all.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  return all;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"tmpmc-bench: benchmark and stress-test an async bounded MPMC queue"};
   app.set_version_flag("--version", std::string("tmpmc-bench ") + TMPMC_VERSION + " (" +
                                         TMPMC_GIT_COMMIT + ", " + TMPMC_BUILD_TYPE + ")");
   app.require_subcommand(0, 1);
+
+  std::vector<std::string> files;
+  std::string json_out, filter;
+  bool quiet = false, deterministic = false;
+  sc::Overrides overrides;
+  unsigned repeat = 0, workers = 0;
+  std::uint64_t seed = 0;
+
+  CLI::App* run = app.add_subcommand("run", "Run scenario files and report throughput, latency and checks");
+  run->add_option("files", files, "Scenario files (JSON)")->required();
+  run->add_option("--json", json_out, "Write the results (schema v1) to this file");
+  run->add_flag("--quiet,-q", quiet, "No table on stdout");
+  run->add_option("--filter", filter, "Run only scenarios whose name matches this regex");
+  auto* repeat_opt = run->add_option("--repeat", repeat, "Measured runs per scenario")->check(CLI::Range(1u, 10000u));
+  auto* seed_opt = run->add_option("--seed", seed, "Seed for every scenario");
+  auto* workers_opt = run->add_option("--workers", workers, "Worker threads")->check(CLI::Range(1u, sc::kMaxWorkers));
+  run->add_flag("--deterministic", deterministic, "Deterministic mode: 1 worker, seeded schedule, virtual time");
+  run->add_option("--scale", overrides.scale, "Multiply messages and duration_ms (e.g. 0.01 for a smoke run)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            try {
+              if (std::stod(text) > 0) return "";
+            } catch (const std::exception&) {
+            }
+            return "expected a number > 0, got " + text;
+          },
+          "NUMBER > 0"));
+
+  std::vector<std::string> validate_files;
+  CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
+  validate->add_option("files", validate_files, "Scenario files (JSON)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // CLI11 exits 0 for --help/--version; usage errors are exit code 2 (DESIGN.md).
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    const int code = app.exit(e);  // prints help, version or the usage error
+    return code == 0 ? kPass : kUsage;
   }
-  if (app.get_subcommands().empty()) {
+
+  if (*validate) {
+    try {
+      std::size_t n = load_all(validate_files).size();
+      std::printf("ok: %zu scenario%s in %zu file%s\n", n, n == 1 ? "" : "s", validate_files.size(),
+                  validate_files.size() == 1 ? "" : "s");
+      return kPass;
+    } catch (const sc::ConfigError& e) {
+      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+      return kUsage;
+    }
+  }
+  if (!*run) {
     std::fputs(app.help().c_str(), stdout);
+    return kPass;
   }
-  return 0;
+
+  std::vector<sc::ScenarioConfig> configs;
+  try {
+    configs = load_all(files);
+    if (!filter.empty()) {
+      std::regex pattern;
+      try {
+        pattern = std::regex(filter);
+      } catch (const std::regex_error& e) {
+        throw sc::ConfigError("--filter: not a valid regular expression: " + filter);
+      }
+      std::erase_if(configs, [&](const auto& c) { return !std::regex_search(c.name, pattern); });
+      if (configs.empty()) throw sc::ConfigError("--filter: no scenario name matches " + filter);
+    }
+    if (*repeat_opt) overrides.repeat = repeat;
+    if (*seed_opt) overrides.seed = seed;
+    if (*workers_opt) overrides.workers = workers;
+    if (deterministic) overrides.deterministic = true;
+    sc::apply_overrides(configs, overrides);
+  } catch (const sc::ConfigError& e) {
+    std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+    return kUsage;
+  }
+
+  if (!json_out.empty()) {
+    // Fail before running anything, not after: the directory must take a new file.
+    const std::filesystem::path dir = std::filesystem::absolute(json_out).parent_path();
+    if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
+      std::fprintf(stderr, "tmpmc-bench: --json %s: directory %s does not exist or is not writable\n",
+                   json_out.c_str(), dir.c_str());
+      return kUsage;
+    }
+  }
+
+  std::signal(SIGINT, on_sigint);
+  const sc::TimestampClock clock = sc::TimestampClock::calibrate();
+  sc::DriverOptions options;
+  options.clock = &clock;
+  options.interrupt = &g_interrupted;
+  const sc::ReportContext context{sc::utc_now_iso8601(), clock.describe()};
+  const bool show_progress = ::isatty(STDERR_FILENO) != 0;
+  auto progress = [&](const sc::Progress& p) {
+    if (!show_progress) return;
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s %u/%u", p.scenario, p.scenarios, p.name.c_str(),
+                 p.warmup ? "warm-up" : "run", p.run, p.runs);
+    std::fflush(stderr);
+  };
+
+  std::vector<sc::ScenarioResult> results = sc::run_all(configs, options, progress);
+  if (show_progress) std::fputs("\r\033[K", stderr);
+
+  if (!quiet) sc::print_table(std::cout, results, context);
+  if (!json_out.empty()) {
+    try {
+      sc::write_file_atomically(json_out, sc::to_json(results, context).dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+      return kUsage;
+    }
+  }
+  if (g_interrupted.load()) return kInterrupted;
+  const bool all_passed = std::all_of(results.begin(), results.end(), [](const auto& r) { return r.passed(); });
+  return all_passed ? kPass : kFail;
 }

@@ -1,0 +1,84 @@
+#include "tmpmc/scenarios/checker.h"
+
+#include <algorithm>
+
+namespace tmpmc::scenarios {
+
+namespace {
+// SeenBits: one bit per attempted send of one producer.
+class SeenBits {
+ public:
+  explicit SeenBits(std::uint64_t n) : words_((n + 63) / 64, 0) {}
+  // mark() returns false if the bit was already set.
+  bool mark(std::uint64_t i) {
+    std::uint64_t& word = words_[i / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    const bool fresh = (word & bit) == 0;
+    word |= bit;
+    return fresh;
+  }
+  bool test(std::uint64_t i) const { return (words_[i / 64] >> (i % 64)) & 1; }
+
+ private:
+  std::vector<std::uint64_t> words_;
+};
+
+bool contains(const std::vector<std::uint64_t>& sorted, std::uint64_t seq) {
+  return std::binary_search(sorted.begin(), sorted.end(), seq);
+}
+}  // namespace
+
+CheckResult check(const std::vector<ProducerLog>& producers,
+                  const std::vector<const ConsumerLog*>& consumers, const ConsumerLog& left,
+                  std::uint64_t hung_fibers) {
+  CheckResult r;
+  r.hung = hung_fibers;
+  std::vector<SeenBits> seen;
+  std::vector<std::vector<std::uint64_t>> not_ok(producers.size());
+  seen.reserve(producers.size());
+  for (std::size_t p = 0; p < producers.size(); ++p) {
+    const ProducerLog& log = producers[p];
+    seen.emplace_back(log.attempted);
+    not_ok[p] = log.refused_closed;
+    not_ok[p].insert(not_ok[p].end(), log.timed_out.begin(), log.timed_out.end());
+    std::sort(not_ok[p].begin(), not_ok[p].end());
+    r.send_closed += log.refused_closed.size();
+    r.send_timeout += log.timed_out.size();
+    r.sent += log.attempted - not_ok[p].size();
+  }
+  auto account = [&](std::uint32_t p, std::uint64_t seq) {
+    if (p >= producers.size() || seq >= producers[p].attempted || contains(not_ok[p], seq)) {
+      ++r.phantom;  // nobody sent this successfully
+    } else if (!seen[p].mark(seq)) {
+      ++r.duplicated;
+    }
+  };
+  for (const ConsumerLog* log : consumers) {
+    r.received += log->count();
+    r.reordered += log->reordered();
+    log->for_each(account);
+  }
+  r.left_in_queue = left.count();
+  left.for_each(account);
+  for (std::size_t p = 0; p < producers.size(); ++p) {
+    for (std::uint64_t seq = 0; seq < producers[p].attempted; ++seq) {
+      if (!seen[p].test(seq) && !contains(not_ok[p], seq)) ++r.lost;
+    }
+  }
+  return r;
+}
+
+std::vector<std::string> CheckResult::failures() const {
+  std::vector<std::string> lines;
+  auto add = [&](std::uint64_t n, const char* what) {
+    if (n != 0) lines.push_back(std::to_string(n) + " " + what);
+  };
+  add(lost, "lost (sent ok, never received, not left in the queue)");
+  add(duplicated, "duplicated");
+  add(phantom, "phantom (received, never sent ok)");
+  add(reordered, "reordered (a consumer saw a producer's messages out of order)");
+  add(hung, "hung fibers");
+  return lines;
+}
+
+}  // namespace tmpmc::scenarios

@@ -1,0 +1,48 @@
+// driver.h: runs one scenario once, on the runtime, and accounts for every message.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tmpmc/runtime/runtime.h"
+#include "tmpmc/scenarios/checker.h"
+#include "tmpmc/scenarios/config.h"
+#include "tmpmc/scenarios/histogram.h"
+#include "tmpmc/scenarios/timestamp.h"
+
+namespace tmpmc::scenarios {
+
+struct RunResult {
+  double elapsed_s = 0;
+  double msgs_per_sec = 0;
+  CheckResult check;
+  Histogram latency;
+  std::optional<std::uint64_t> trace_hash;  // deterministic mode only
+  runtime::RuntimeStats stats;
+  std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
+  std::string stuck_summary;
+  bool interrupted = false;
+};
+
+// The payload sizes messages come in: payload_bytes is rounded up to one.
+inline constexpr unsigned kPayloadBuckets[] = {0, 16, 64, 256, 1024, 4096};
+unsigned effective_payload_bytes(unsigned payload_bytes) noexcept;
+
+struct DriverOptions {
+  const TimestampClock* clock = nullptr;
+  // Set (by a signal handler) to end the run early: producers stop sending.
+  const std::atomic<bool>* interrupt = nullptr;
+  // Recording off: no logs, no stamps, no histogram (for BM_DriverOverhead).
+  bool record = true;
+};
+
+// run_scenario() runs `config` once: a fresh runtime, queue and fibers.
+RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options);
+
+// busy_work(ns): calibrated CPU work, the config's work_ns.
+void busy_work(const TimestampClock& clock, std::uint64_t ns) noexcept;
+
+}  // namespace tmpmc::scenarios

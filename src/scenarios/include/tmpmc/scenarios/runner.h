@@ -1,0 +1,40 @@
+// runner.h: runs a list of scenarios (warm-ups, repeats) and collects results.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tmpmc/scenarios/config.h"
+#include "tmpmc/scenarios/report.h"
+
+namespace tmpmc::scenarios {
+
+// Overrides from the command line, applied on top of every config.
+struct Overrides {
+  std::optional<unsigned> repeat;
+  std::optional<std::uint64_t> seed;
+  std::optional<unsigned> workers;
+  std::optional<bool> deterministic;
+  double scale = 1.0;  // multiplies messages, duration_ms and close.messages
+};
+
+// apply_overrides(): throws ConfigError when an override contradicts a config.
+void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& overrides);
+
+struct Progress {
+  std::size_t scenario, scenarios;  // 1-based
+  unsigned run, runs;               // 1-based, warm-ups included
+  const std::string& name;
+  bool warmup;
+};
+
+// run_all(): runs each scenario's warm-ups (discarded) and repeats; stops
+// early (keeping what finished, marked interrupted) once `interrupt` is set.
+std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
+                                    const DriverOptions& options,
+                                    const std::function<void(const Progress&)>& progress);
+
+}  // namespace tmpmc::scenarios
