@@ -104,18 +104,26 @@ TEST_P(RuntimeTest, yield_interleaves) {
 TEST_P(RuntimeTest, sleep_ordering) {
   std::vector<int> woke;
   std::mutex mu;
+  bool all_on_time = true;
   rt().block_on([&] {
     std::vector<JoinHandle<void>> handles;
     for (int ms : {30, 10, 20, 0}) {
       handles.push_back(runtime::spawn([&, ms] {
-        this_fiber::sleep_for(std::chrono::milliseconds(ms));
+        const auto deadline = runtime::now() + std::chrono::milliseconds(ms);
+        this_fiber::sleep_until(deadline);
         std::lock_guard lock(mu);
+        all_on_time &= runtime::now() >= deadline;
         woke.push_back(ms);
       }));
     }
     for (auto& h : handles) h.join();
   });
-  EXPECT_EQ(woke, (std::vector<int>{0, 10, 20, 30}));
+  EXPECT_TRUE(all_on_time) << "a sleeper woke before its deadline";
+  // One worker runs woken sleepers in deadline order even when a busy moment
+  // makes several timers fire together; two workers may run them in parallel.
+  if (GetParam() != Mode::two_workers) {
+    EXPECT_EQ(woke, (std::vector<int>{0, 10, 20, 30}));
+  }
 }
 
 TEST_P(RuntimeTest, sleep_takes_at_least_its_duration) {

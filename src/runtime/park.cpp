@@ -49,7 +49,7 @@ void unpark_exclusive(ParkToken token) noexcept {
   fiber->runtime_->schedule(fiber, true);
 }
 
-bool unpark(ParkToken token) noexcept {
+bool unpark(ParkToken token, bool run_next) noexcept {
   Fiber* fiber = token.fiber;
   std::uint64_t word = fiber->park_word_.load(std::memory_order_acquire);
   for (;;) {
@@ -70,7 +70,7 @@ bool unpark(ParkToken token) noexcept {
         fiber->runtime_->external_wakes.fetch_add(1, std::memory_order_relaxed);
       }
       // From kParked we own its resumption; from kRunning it re-queues itself.
-      if (state == detail::kParked) fiber->runtime_->schedule(fiber, true);
+      if (state == detail::kParked) fiber->runtime_->schedule(fiber, run_next);
       return true;
     }
   }

@@ -27,7 +27,7 @@ std::size_t TimerHeap::fire_due(TimePoint now) noexcept {
     remove_at(0);
     // Unparking under the lock is safe: it only makes the fiber runnable. The
     // fiber's cancel() waits for this lock, so the Timer outlives our use of it.
-    unpark(token);
+    unpark(token, /*run_next=*/false);  // FIFO: timers due together wake in deadline order
     ++fired;
   }
   size_.store(heap_.size(), std::memory_order_relaxed);

@@ -34,13 +34,18 @@ void busy_work(const TimestampClock& clock, std::uint64_t ns) noexcept {
 
 namespace {
 
+// Message: producer and sequence number packed into one word (as in the
+// consumer logs), then the intended and actual send times (clock ticks; 0: not
+// stamped), then the payload. All 8-byte fields: the copy into the ring reads
+// it back with wide loads, which stall if the fields were written narrower.
 template <unsigned PayloadBytes>
 struct Message {
-  std::uint32_t producer;
-  std::uint64_t seq;
-  std::uint64_t intended;  // clock ticks; 0: not stamped
+  std::uint64_t id;  // producer << ConsumerLog::kSeqBits | seq
+  std::uint64_t intended;
   std::uint64_t sent;
   std::array<std::byte, PayloadBytes> payload;
+  std::uint32_t producer() const noexcept { return static_cast<std::uint32_t>(id >> ConsumerLog::kSeqBits); }
+  std::uint64_t seq() const noexcept { return id & ((std::uint64_t{1} << ConsumerLog::kSeqBits) - 1); }
 };
 
 // Everything one run shares between its fibers and the code that checks it.
@@ -58,7 +63,7 @@ struct RunState {
   RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o)
       : config(c), clock(k), options(o), producer_logs(c.producers.count), histograms(c.consumers.count) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {
-      consumer_logs.push_back(std::make_unique<ConsumerLog>(c.producers.count));
+      consumer_logs.push_back(std::make_unique<ConsumerLog>(o.log_arena));
     }
   }
   bool interrupted() const noexcept {
@@ -67,7 +72,7 @@ struct RunState {
 };
 
 // produce(): one producer's loop. `Out` is a Queue or a Sender.
-template <unsigned PayloadBytes, class Out>
+template <unsigned PayloadBytes, bool Record, class Out>
 void produce(RunState& s, Out out, std::uint32_t id) {
   const ScenarioConfig& c = s.config;
   ProducerLog& log = s.producer_logs[id];
@@ -81,30 +86,39 @@ void produce(RunState& s, Out out, std::uint32_t id) {
   }
   const auto start = runtime::now();
   const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
+  std::uint64_t until_sample = 1;            // the first message is stamped
   for (std::uint64_t seq = 0; seq < quota; ++seq) {
     if ((seq & 63) == 0) {
       if (s.interrupted()) break;
       if (c.duration_ms && runtime::now() >= s.end_time) break;
     }
-    Message<PayloadBytes> m = prototype;
-    m.producer = id;
-    m.seq = seq;
+    std::uint64_t intended = 0, sent = 0;
     if (open_loop) {
       // Open loop: each message has an intended time; a stalled queue delays
       // the sends behind it, and their latency counts from the intended time
       // (no coordinated omission).
-      const auto intended = start + std::chrono::nanoseconds(static_cast<std::int64_t>(period_ns * seq));
-      if (runtime::now() < intended) runtime::this_fiber::sleep_until(intended);
-      const auto late = runtime::now() - intended;
-      const std::uint64_t now = s.clock.now();
-      m.sent = now;
-      m.intended = now - s.clock.from_ns(static_cast<std::uint64_t>(
-                             std::chrono::duration_cast<std::chrono::nanoseconds>(late).count()));
+      const auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(period_ns * seq));
+      if (runtime::now() < due) runtime::this_fiber::sleep_until(due);
+      const auto late = std::chrono::duration_cast<std::chrono::nanoseconds>(runtime::now() - due);
+      sent = s.clock.now();
+      intended = sent - s.clock.from_ns(static_cast<std::uint64_t>(late.count()));
     }
     busy_work(s.clock, c.producers.work_ns);
-    if (!open_loop && s.options.record && seq % sample_every == 0) m.sent = m.intended = s.clock.now();
+    if constexpr (Record) {
+      // A countdown, not seq % sample_every: a division per message costs more
+      // than the queue operation it measures.
+      if (!open_loop && --until_sample == 0) {
+        until_sample = sample_every;
+        sent = intended = s.clock.now();
+      }
+    }
+    const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | seq;
     ++log.attempted;
-    auto result = out.send(std::move(m));
+    // Unstamped messages are built from constants, as with recording compiled
+    // out: a message written field by field and then copied into the ring with
+    // wider loads stalls on store forwarding, so stamps stay off the common path.
+    auto result = sent == 0 ? out.send(Message<PayloadBytes>{packed, 0, 0, prototype.payload})
+                            : out.send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
     if (!result) {
       log.refused_closed.push_back(seq);
       break;  // closed stays closed: this producer is done
@@ -113,16 +127,16 @@ void produce(RunState& s, Out out, std::uint32_t id) {
 }
 
 // consume(): one consumer's loop. `In` is a Queue or a Receiver.
-template <unsigned PayloadBytes, class In>
+template <unsigned PayloadBytes, bool Record, class In>
 void consume(RunState& s, In in, std::uint32_t id, Queue<Message<PayloadBytes>>* to_close) {
   const ScenarioConfig& c = s.config;
   ConsumerLog& log = *s.consumer_logs[id];
   Histogram& latency = s.histograms[id];
   const bool count_for_close = c.close.when == CloseWhen::after_received;
   while (auto m = in.receive()) {
-    if (s.options.record) {
+    if constexpr (Record) {
       if (m->intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m->intended));
-      log.record(m->producer, m->seq);
+      log.record_packed(m->id);
     }
     busy_work(s.clock, c.consumers.work_ns);
     if (count_for_close) {
@@ -134,7 +148,7 @@ void consume(RunState& s, In in, std::uint32_t id, Queue<Message<PayloadBytes>>*
   }
 }
 
-template <unsigned PayloadBytes>
+template <unsigned PayloadBytes, bool Record>
 void run_fibers(RunState& s, ConsumerLog& left) {
   using M = Message<PayloadBytes>;
   const ScenarioConfig& c = s.config;
@@ -144,29 +158,29 @@ void run_fibers(RunState& s, ConsumerLog& left) {
     auto [tx, rx] = channel<M>(c.queue.capacity, "q0");
     for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
       consumers.push_back(runtime::spawn("consumer-" + std::to_string(i), [&s, rx = rx, i]() {
-        consume<PayloadBytes>(s, rx, i, nullptr);
+        consume<PayloadBytes, Record>(s, rx, i, nullptr);
       }));
     }
     for (std::uint32_t i = 0; i < c.producers.count; ++i) {
       producers.push_back(runtime::spawn("producer-" + std::to_string(i),
-                                         [&s, tx = tx, i]() { produce<PayloadBytes>(s, tx, i); }));
+                                         [&s, tx = tx, i]() { produce<PayloadBytes, Record>(s, tx, i); }));
     }
     { auto drop = std::move(tx); }  // the coordinator's own Sender
     Receiver<M> drain = std::move(rx);
     for (auto& p : producers) p.join();
     for (auto& k : consumers) k.join();
-    while (auto m = drain.try_receive().value) left.record(m->producer, m->seq);
+    while (auto m = drain.try_receive().value) left.record(m->producer(), m->seq());
     return;
   }
   Queue<M> q(c.queue.capacity, "q0");
   for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
     consumers.push_back(runtime::spawn("consumer-" + std::to_string(i), [&s, q, i]() mutable {
-      consume<PayloadBytes>(s, q, i, &q);
+      consume<PayloadBytes, Record>(s, q, i, &q);
     }));
   }
   for (std::uint32_t i = 0; i < c.producers.count; ++i) {
     producers.push_back(runtime::spawn("producer-" + std::to_string(i),
-                                       [&s, q, i]() { produce<PayloadBytes>(s, q, i); }));
+                                       [&s, q, i]() { produce<PayloadBytes, Record>(s, q, i); }));
   }
   switch (c.close.when) {
     case CloseWhen::after_producers:
@@ -189,14 +203,14 @@ void run_fibers(RunState& s, ConsumerLog& left) {
       break;
   }
   for (auto& k : consumers) k.join();
-  while (auto m = q.try_receive().value) left.record(m->producer, m->seq);
+  while (auto m = q.try_receive().value) left.record(m->producer(), m->seq());
 }
 
-template <unsigned PayloadBytes>
+template <unsigned PayloadBytes, bool Record>
 RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options) {
   const TimestampClock& clock = *options.clock;
   RunState s(c, clock, options);
-  ConsumerLog left(c.producers.count);
+  ConsumerLog left;
   runtime::Options ro;
   ro.workers = c.runtime.workers;
   ro.deterministic = c.runtime.deterministic;
@@ -210,7 +224,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   try {
     rt.block_on([&] {
       if (c.duration_ms) s.end_time = runtime::now() + std::chrono::milliseconds(*c.duration_ms);
-      run_fibers<PayloadBytes>(s, left);
+      run_fibers<PayloadBytes, Record>(s, left);
     });
   } catch (const runtime::StuckError& e) {
     stuck = e.parked().size();
@@ -223,7 +237,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   if (c.runtime.deterministic) result.trace_hash = rt.trace_hash();
   std::vector<const ConsumerLog*> logs;
   for (auto& log : s.consumer_logs) logs.push_back(log.get());
-  if (options.record) {
+  if constexpr (Record) {
     result.check = check(s.producer_logs, logs, left, stuck);
   } else {
     for (auto& log : s.producer_logs) result.check.sent += log.attempted - log.refused_closed.size();
@@ -237,21 +251,28 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
 
 }  // namespace
 
-RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options) {
+template <bool Record>
+RunResult run_recording(const ScenarioConfig& config, const DriverOptions& options) {
   switch (effective_payload_bytes(config.producers.payload_bytes)) {
     case 0:
-      return run_with_payload<0>(config, options);
+      return run_with_payload<0, Record>(config, options);
     case 16:
-      return run_with_payload<16>(config, options);
+      return run_with_payload<16, Record>(config, options);
     case 64:
-      return run_with_payload<64>(config, options);
+      return run_with_payload<64, Record>(config, options);
     case 256:
-      return run_with_payload<256>(config, options);
+      return run_with_payload<256, Record>(config, options);
     case 1024:
-      return run_with_payload<1024>(config, options);
+      return run_with_payload<1024, Record>(config, options);
     default:
-      return run_with_payload<4096>(config, options);
+      return run_with_payload<4096, Record>(config, options);
   }
+}
+
+RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options) {
+  // Two instantiations: with recording off, no stamp, log or histogram code is
+  // compiled into the producer and consumer loops at all.
+  return options.record ? run_recording<true>(config, options) : run_recording<false>(config, options);
 }
 
 }  // namespace tmpmc::scenarios

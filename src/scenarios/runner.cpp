@@ -41,6 +41,11 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
                                     const DriverOptions& options,
                                     const std::function<void(const Progress&)>& progress) {
   std::vector<ScenarioResult> results;
+  // One arena for the whole session: warm-up runs fault the log memory in,
+  // measured runs reuse it.
+  LogArena arena;
+  DriverOptions run_options = options;
+  if (run_options.log_arena == nullptr) run_options.log_arena = &arena;
   auto interrupted = [&] {
     return options.interrupt != nullptr && options.interrupt->load(std::memory_order_relaxed);
   };
@@ -52,7 +57,7 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
     for (unsigned run = 0; run < total; ++run) {
       const bool warmup = run < c.run.warmup;
       if (progress) progress(Progress{i + 1, configs.size(), run + 1, total, c.name, warmup});
-      RunResult r = run_scenario(c, options);
+      RunResult r = run_scenario(c, run_options);
       const bool stop = r.interrupted || interrupted();
       // A warm-up that fails a check still counts: a lost message is a lost message.
       if (!warmup || !r.check.ok() || !r.stuck_fibers.empty()) result.runs.push_back(std::move(r));

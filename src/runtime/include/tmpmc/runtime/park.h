@@ -56,8 +56,10 @@ struct ParkToken {
 
 // unpark(token) resumes the fiber if it is parked in the token's epoch (or marks
 // it so that it does not sleep, if it is still switching out). Returns false,
-// and does nothing, for a stale token. Safe from any thread.
-bool unpark(ParkToken token) noexcept;
+// and does nothing, for a stale token. Safe from any thread. run_next: the
+// fiber runs next on the waker's worker (a hand-off); false queues it behind
+// the others (timers, which fire in batches and must keep deadline order).
+bool unpark(ParkToken token, bool run_next = true) noexcept;
 
 // unpark_exclusive(token) is unpark() for the one waker a park can have: the
 // caller unlinked the fiber under the lock it parked under, and no timer was

@@ -10,10 +10,28 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace tmpmc::scenarios {
+
+// LogArena: chunks of log memory kept from one run to the next, so that a
+// measured run does not pay a page fault per 512 entries (the warm-up does).
+// Thread-safe: consumers on different workers take chunks (once per 64Ki messages).
+class LogArena {
+ public:
+  LogArena() = default;
+  LogArena(const LogArena&) = delete;
+  LogArena& operator=(const LogArena&) = delete;
+  ~LogArena();
+  std::uint64_t* take(std::size_t words);
+  void give_back(std::uint64_t* chunk) noexcept;
+
+ private:
+  std::mutex mu_;
+  std::vector<std::uint64_t*> free_;
+};
 
 // ConsumerLog: the (producer, seq) pairs one consumer received, in order, in
 // fixed-size chunks (no reallocation copies; 8 bytes a message).
@@ -22,29 +40,30 @@ class ConsumerLog {
   static constexpr int kSeqBits = 40;  // up to 2^40 messages per producer, 2^24 producers
   static constexpr std::size_t kChunk = 1 << 16;
 
-  explicit ConsumerLog(std::size_t producers) : last_seq_(producers, kNone) {}
+  // arena: where chunks come from and go back to (nullptr: the heap).
+  explicit ConsumerLog(LogArena* arena = nullptr) : arena_(arena) {}
+  ~ConsumerLog();
 
+  // record() is on every consumer's hot path: inline, one store; a new chunk
+  // (every 64Ki messages) is out of line. Reordering is found after the run,
+  // from the order of the log (check()).
   void record(std::uint32_t producer, std::uint64_t seq) {
-    if (fill_ == kChunk || chunks_.empty()) {
-      chunks_.push_back(std::make_unique<std::uint64_t[]>(kChunk));
-      fill_ = 0;
-    }
-    chunks_.back()[fill_++] = (static_cast<std::uint64_t>(producer) << kSeqBits) | seq;
-    ++count_;
-    // Reorder check on the fly: one producer's sequence numbers must rise.
-    if (producer < last_seq_.size()) {
-      // Strictly backwards; the same seq twice is a duplicate, counted by check().
-      if (last_seq_[producer] != kNone && seq < last_seq_[producer]) ++reordered_;
-      last_seq_[producer] = seq;
-    }
+    record_packed((static_cast<std::uint64_t>(producer) << kSeqBits) | seq);
+  }
+  void record_packed(std::uint64_t producer_and_seq) {
+    if (fill_ == kChunk) [[unlikely]] add_chunk();
+    current_[fill_++] = producer_and_seq;
   }
 
-  std::uint64_t count() const noexcept { return count_; }
-  std::uint64_t reordered() const noexcept { return reordered_; }
+  std::uint64_t count() const noexcept {
+    return chunks_.empty() ? 0 : (chunks_.size() - 1) * kChunk + fill_;
+  }
+  ConsumerLog(const ConsumerLog&) = delete;
+  ConsumerLog& operator=(const ConsumerLog&) = delete;
   template <class Visit>
   void for_each(Visit&& visit) const {
     for (std::size_t c = 0; c < chunks_.size(); ++c) {
-      const std::size_t n = c + 1 == chunks_.size() ? fill_ : kChunk;
+      const std::size_t n = c + 1 == chunks_.size() ? fill_ : kChunk;  // the last one is partial
       for (std::size_t i = 0; i < n; ++i) {
         const std::uint64_t e = chunks_[c][i];
         visit(static_cast<std::uint32_t>(e >> kSeqBits), e & ((std::uint64_t{1} << kSeqBits) - 1));
@@ -53,12 +72,11 @@ class ConsumerLog {
   }
 
  private:
-  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
-  std::vector<std::unique_ptr<std::uint64_t[]>> chunks_;
-  std::size_t fill_ = 0;
-  std::uint64_t count_ = 0;
-  std::uint64_t reordered_ = 0;
-  std::vector<std::uint64_t> last_seq_;
+  void add_chunk();
+  LogArena* arena_;
+  std::vector<std::uint64_t*> chunks_;
+  std::uint64_t* current_ = nullptr;
+  std::size_t fill_ = kChunk;  // full: the first record() adds a chunk
 };
 
 // ProducerLog: how many sends a producer attempted, and which did not go through.

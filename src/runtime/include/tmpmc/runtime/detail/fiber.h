@@ -61,7 +61,7 @@ class Fiber {
   friend struct PooledStack;
   friend ParkToken tmpmc::runtime::prepare_park();
   friend class tmpmc::runtime::WaitList;
-  friend bool tmpmc::runtime::unpark(ParkToken) noexcept;
+  friend bool tmpmc::runtime::unpark(ParkToken, bool) noexcept;
   friend void tmpmc::runtime::unpark_exclusive(ParkToken) noexcept;
 
   // Saved continuation while not running (empty before the first run).
