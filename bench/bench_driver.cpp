@@ -23,6 +23,8 @@ void BM_DriverOverhead(benchmark::State& state, bool record) {
   options.clock = &clock;
   options.log_arena = &arena;
   options.record = record;
+  // As `tmpmc-bench run` does (run.warmup, default 1): one untimed run first.
+  (void)sc::run_scenario(configs[0], options);
   std::uint64_t messages = 0;
   for (auto _ : state) {
     const sc::RunResult r = sc::run_scenario(configs[0], options);
