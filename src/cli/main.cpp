@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <iostream>
 #include <regex>
+#include <sstream>
 
+#include "tmpmc/scenarios/compare.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/report.h"
 #include "tmpmc/scenarios/runner.h"
@@ -76,6 +78,23 @@ int main(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files (JSON)")->required();
 
+  std::string base_file, new_file, compare_json, threshold_text = "5%", metrics_text = "msgs_per_sec,p99";
+  double alpha = 0.05;
+  CLI::App* compare = app.add_subcommand(
+      "compare", "Compare two result files: exit 1 if NEW regressed against BASE (the CI gate)");
+  compare->add_option("base", base_file, "Baseline result file (JSON)")->required();
+  compare->add_option("new", new_file, "New result file (JSON)")->required();
+  compare->add_option("--threshold", threshold_text,
+                      "Relative change of a median that counts, in percent (\"5%\" or \"5\")")
+      ->capture_default_str();
+  compare->add_option("--metrics", metrics_text,
+                      "Comma-separated: msgs_per_sec, p50, p90, p99, p999, max, mean")
+      ->capture_default_str();
+  compare->add_option("--alpha", alpha, "Significance level of the Mann-Whitney U test")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-9, 0.5));
+  compare->add_option("--json", compare_json, "Write the comparison to this file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,6 +109,44 @@ int main(int argc, char** argv) {
                   validate_files.size() == 1 ? "" : "s");
       return kPass;
     } catch (const sc::ConfigError& e) {
+      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+      return kUsage;
+    }
+  }
+  if (*compare) {
+    sc::CompareOptions options;
+    options.alpha = alpha;
+    try {
+      std::string text = threshold_text;
+      if (!text.empty() && text.back() == '%') text.pop_back();
+      std::size_t used = 0;
+      const double percent = std::stod(text, &used);
+      if (used != text.size() || !(percent >= 0) || percent > 1000) throw std::invalid_argument("range");
+      options.threshold = percent / 100.0;
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "tmpmc-bench: --threshold: expected a percentage such as 5%%, got %s\n",
+                   threshold_text.c_str());
+      return kUsage;
+    }
+    options.metrics.clear();
+    std::stringstream list(metrics_text);
+    for (std::string metric; std::getline(list, metric, ',');) {
+      const auto& known = sc::known_metrics();
+      if (std::find(known.begin(), known.end(), metric) == known.end()) {
+        std::fprintf(stderr, "tmpmc-bench: --metrics: unknown metric \"%s\"; expected msgs_per_sec, p50, p90, p99, p999, max or mean\n",
+                     metric.c_str());
+        return kUsage;
+      }
+      options.metrics.push_back(metric);
+    }
+    try {
+      const auto comparison = sc::compare(sc::load_result(base_file), sc::load_result(new_file), options);
+      sc::print_comparison(std::cout, comparison, options);
+      if (!compare_json.empty()) {
+        sc::write_file_atomically(compare_json, sc::to_json(comparison, options).dump(2) + "\n");
+      }
+      return comparison.regressed() ? kFail : kPass;
+    } catch (const std::exception& e) {
       std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
       return kUsage;
     }

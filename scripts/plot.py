@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""plot.py: pictures of tmpmc-bench result files (schema v1).
+
+  scripts/plot.py RESULT.json [-o OUT.png]
+      throughput per scenario with min-max whiskers; for sweeps, throughput
+      against the swept variable (one line per other dimension); and the
+      latency percentile distribution (x: 1/(1-p) on a log scale, 50%..99.99%).
+  scripts/plot.py --compare BASE.json NEW.json -o OUT.png
+      the two results side by side.
+
+Uses Debian's python3-matplotlib (system Python).
+"""
+import argparse
+import json
+import math
+import re
+import sys
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+except ImportError:
+    sys.exit("plot.py: matplotlib is missing: apt-get install python3-matplotlib")
+
+SWEEP = re.compile(r"^(?P<base>.*)\[(?P<point>[^\]]*)\]$")
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"plot.py: {path}: {e}")
+    if doc.get("schema") != "tmpmc-bench/result/v1":
+        sys.exit(f"plot.py: {path}: schema: expected tmpmc-bench/result/v1, got {doc.get('schema')!r}")
+    return doc
+
+
+def title(doc, what):
+    host = doc.get("host", {})
+    tool = doc.get("tool", {})
+    return (f"{what}\n{host.get('cpu_model', '?')} x{host.get('cpus', '?')}, "
+            f"tmpmc-bench {tool.get('version', '?')} ({tool.get('git', '?')}, {tool.get('build', '?')})")
+
+
+def rates(scenario):
+    s = scenario["summary"]["msgs_per_sec"]
+    return s["median"] / 1e6, s["min"] / 1e6, s["max"] / 1e6
+
+
+def throughput_bars(ax, doc, label=None, offset=0.0, width=0.8, scenarios=None):
+    scenarios = doc["scenarios"] if scenarios is None else scenarios
+    names = [s["name"] for s in scenarios]
+    med, lo, hi = zip(*(rates(s) for s in scenarios)) if names else ((), (), ())
+    xs = [i + offset for i in range(len(names))]
+    ax.bar(xs, med, width, label=label,
+           yerr=[[m - l for m, l in zip(med, lo)], [h - m for m, h in zip(med, hi)]], capsize=3)
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("throughput (M msgs/s, median; whiskers min-max)")
+
+
+def sweep_groups(doc):
+    """{base name: [(point dict, scenario)]} for scenarios named base[k=v,...]."""
+    groups = {}
+    for s in doc["scenarios"]:
+        m = SWEEP.match(s["name"])
+        if not m:
+            continue
+        point = dict(kv.split("=", 1) for kv in m.group("point").split(","))
+        groups.setdefault(m.group("base"), []).append((point, s))
+    return groups
+
+
+def plot_sweep(ax, base, points):
+    keys = list(points[0][0].keys())
+    x_key = keys[0]
+    others = keys[1:]
+    lines = {}
+    for point, s in points:
+        label = ", ".join(f"{k}={point[k]}" for k in others) or base
+        lines.setdefault(label, []).append((float(point[x_key]), rates(s)[0]))
+    for label, xy in sorted(lines.items()):
+        xy.sort()
+        ax.plot([x for x, _ in xy], [y for _, y in xy], marker="o", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel(x_key)
+    ax.set_ylabel("throughput (M msgs/s, median)")
+    ax.set_title(f"sweep {base}", fontsize=9)
+    if len(lines) <= 16:
+        ax.legend(fontsize=6, ncol=2)
+
+
+def plot_latency(ax, doc, style="-", prefix="", scenarios=None):
+    ticks = [50, 90, 99, 99.9, 99.99]
+    for s in doc["scenarios"] if scenarios is None else scenarios:
+        spectrum = [(p, v) for p, v in s["summary"].get("latency_percentiles", []) if p < 100 and v > 0]
+        if not spectrum:
+            continue
+        ax.plot([1 / (1 - p / 100) for p, _ in spectrum], [v for _, v in spectrum], style,
+                marker=".", label=prefix + s["name"])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.xaxis.set_major_locator(FixedLocator([1 / (1 - p / 100) for p in ticks]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{100 * (1 - 1 / x):g}%"))
+    ax.set_xlabel("percentile")
+    ax.set_ylabel("latency (ns)")
+    handles, _ = ax.get_legend_handles_labels()
+    if handles and len(handles) <= 16:
+        ax.legend(fontsize=6)
+
+
+def plot_result(doc, out):
+    sweeps = sweep_groups(doc)
+    # Sweep points get a panel of their own; the bars show the other scenarios.
+    single = [s for s in doc["scenarios"] if not SWEEP.match(s["name"])]
+    panels = (1 if single else 0) + len(sweeps) + 1
+    fig, axes = plt.subplots(panels, 1, figsize=(10, 4.5 * panels), squeeze=False)
+    axes = [row[0] for row in axes]
+    next_ax = 0
+    if single:
+        throughput_bars(axes[0], doc, scenarios=single)
+        axes[0].set_title("throughput per scenario", fontsize=9)
+        next_ax = 1
+    for ax, (base, points) in zip(axes[next_ax:-1], sweeps.items()):
+        plot_sweep(ax, base, points)
+    plot_latency(axes[-1], doc, scenarios=single or None)
+    axes[-1].set_title("latency percentile distribution", fontsize=9)
+    fig.suptitle(title(doc, "tmpmc-bench results"), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+
+
+def plot_compare(base, new, out):
+    fig, axes = plt.subplots(2, 1, figsize=(10, 9))
+    throughput_bars(axes[0], base, label="base", offset=-0.2, width=0.4)
+    throughput_bars(axes[0], new, label="new", offset=0.2, width=0.4)
+    axes[0].legend()
+    axes[0].set_title("throughput, base vs new", fontsize=9)
+    plot_latency(axes[1], base, "--", "base ")
+    plot_latency(axes[1], new, "-", "new ")
+    axes[1].set_title("latency percentile distribution, base (dashed) vs new", fontsize=9)
+    fig.suptitle(title(new, "tmpmc-bench comparison"), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Plot tmpmc-bench result files.")
+    parser.add_argument("results", nargs="+", help="RESULT.json, or BASE.json NEW.json with --compare")
+    parser.add_argument("--compare", action="store_true", help="draw BASE and NEW side by side")
+    parser.add_argument("-o", "--output", help="PNG to write (default: RESULT with .png)")
+    args = parser.parse_args()
+    if args.compare:
+        if len(args.results) != 2:
+            parser.error("--compare takes BASE.json NEW.json")
+        out = args.output or re.sub(r"\.json$", "", args.results[1]) + "-compare.png"
+        plot_compare(load(args.results[0]), load(args.results[1]), out)
+    else:
+        if len(args.results) != 1:
+            parser.error("give one RESULT.json (or --compare BASE.json NEW.json)")
+        out = args.output or re.sub(r"\.json$", "", args.results[0]) + ".png"
+        plot_result(load(args.results[0]), out)
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
