@@ -1,5 +1,7 @@
 #include "tmpmc/scenarios/compare.h"
 
+#include "text_table.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,13 +16,6 @@ namespace tmpmc::scenarios {
 using nlohmann::json;
 
 namespace {
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // Exact distribution of U for sample sizes m, n (no ties): count[u] = the
 // number of orderings with U = u, by the recursion
@@ -199,8 +194,8 @@ Comparison compare(const json& base, const json& next, const CompareOptions& opt
       const std::vector<double> bv = run_values(*b, metric), nv = run_values(*it->second, metric);
       row.base_runs = bv.size();
       row.new_runs = nv.size();
-      row.base_median = median_of(bv);
-      row.new_median = median_of(nv);
+      row.base_median = detail::median_of(bv);
+      row.new_median = detail::median_of(nv);
       row.change = row.base_median != 0 ? (row.new_median - row.base_median) / row.base_median : 0;
       const double better = higher_is_better ? row.change : -row.change;
       const bool tested = bv.size() >= 5 && nv.size() >= 5;
@@ -236,16 +231,7 @@ void print_comparison(std::ostream& out, const Comparison& c, const CompareOptio
     }
     rows.push_back({r.scenario, r.metric, base, next, change, p, to_string(r.verdict)});
   }
-  std::vector<std::size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      out << (i ? "  " : "") << std::left << std::setw(static_cast<int>(width[i])) << row[i];
-    }
-    out << "\n";
-  }
+  detail::print_columns(out, rows);
   char threshold[32];
   std::snprintf(threshold, sizeof threshold, "%.3g%%", options.threshold * 100);
   out << "threshold " << threshold << ", alpha " << options.alpha

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "text_table.h"
 #include "tmpmc_version.h"
 
 namespace tmpmc::scenarios {
@@ -23,13 +24,6 @@ namespace tmpmc::scenarios {
 using nlohmann::json;
 
 namespace {
-
-double median_of(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 std::string humane_rate(double per_sec) {
   char text[32];
@@ -97,7 +91,7 @@ void summarize(ScenarioResult& r) {
     }
   }
   if (!rates.empty()) {
-    r.median_msgs_per_sec = median_of(rates);
+    r.median_msgs_per_sec = detail::median_of(rates);
     r.min_msgs_per_sec = *std::min_element(rates.begin(), rates.end());
     r.max_msgs_per_sec = *std::max_element(rates.begin(), rates.end());
   }
@@ -115,42 +109,27 @@ void summarize(ScenarioResult& r) {
 
 void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
                  const ReportContext& context) {
-  struct Row {
-    std::vector<std::string> cells;
-  };
-  const std::vector<std::string> header = {"scenario", "shape", "cap", "workers", "msgs/s (min-max)",
-                                           "p50",      "p99",   "p99.9", "max",   "sw/msg", "verdict"};
-  std::vector<Row> rows;
+  std::vector<std::vector<std::string>> rows = {{"scenario", "shape", "cap", "workers",
+                                                  "msgs/s (min-max)", "p50", "p99", "p99.9", "max",
+                                                  "sw/msg", "verdict"}};
   for (const auto& r : results) {
     const auto& c = r.config;
     char sw[32];
     std::snprintf(sw, sizeof sw, "%.3f", r.switches_per_msg);
     const bool sampled = r.latency.count() != 0;
-    rows.push_back({{c.name,
-                     std::to_string(c.producers.count) + "p:" + std::to_string(c.consumers.count) + "c",
-                     std::to_string(c.queue.capacity),
-                     std::to_string(c.runtime.workers) + (c.runtime.deterministic ? " det" : ""),
-                     humane_rate(r.median_msgs_per_sec) + " (" + humane_rate(r.min_msgs_per_sec) + "-" +
-                         humane_rate(r.max_msgs_per_sec) + ")",
-                     sampled ? humane_ns(r.latency.percentile(50)) : "-",
-                     sampled ? humane_ns(r.latency.percentile(99)) : "-",
-                     sampled ? humane_ns(r.latency.percentile(99.9)) : "-",
-                     sampled ? humane_ns(r.latency.max()) : "-", sw,
-                     r.interrupted ? "interrupted" : r.passed() ? "pass" : "FAIL"}});
+    rows.push_back({c.name,
+                    std::to_string(c.producers.count) + "p:" + std::to_string(c.consumers.count) + "c",
+                    std::to_string(c.queue.capacity),
+                    std::to_string(c.runtime.workers) + (c.runtime.deterministic ? " det" : ""),
+                    humane_rate(r.median_msgs_per_sec) + " (" + humane_rate(r.min_msgs_per_sec) + "-" +
+                        humane_rate(r.max_msgs_per_sec) + ")",
+                    sampled ? humane_ns(r.latency.percentile(50)) : "-",
+                    sampled ? humane_ns(r.latency.percentile(99)) : "-",
+                    sampled ? humane_ns(r.latency.percentile(99.9)) : "-",
+                    sampled ? humane_ns(r.latency.max()) : "-", sw,
+                    r.interrupted ? "interrupted" : r.passed() ? "pass" : "FAIL"});
   }
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.cells.size(); ++i) width[i] = std::max(width[i], row.cells[i].size());
-  }
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      out << (i ? "  " : "") << std::left << std::setw(static_cast<int>(width[i])) << cells[i];
-    }
-    out << "\n";
-  };
-  line(header);
-  for (const auto& row : rows) line(row.cells);
+  detail::print_columns(out, rows);
   out << "latency: " << context.clock << "; closed-loop producers stamp 1 message in "
       << "latency.sample_every, open-loop producers every message (from its intended send time)\n";
   for (const auto& r : results) {
