@@ -50,7 +50,7 @@ INSTANTIATE_TEST_SUITE_P(
     BadInputs, ConfigErrorTest,
     ::testing::Values(
         BadConfig{R"({"name":"x","producers":{"count":-3}})",
-                  "configs/x.json: producers.count: expected an integer from 1 to 100000, got -3"},
+                  "configs/x.json: producers.count: expected an integer from 1 to 10000, got -3"},
         BadConfig{R"({"name":"x","producers":{"count":"4"}})", "producers.count: expected an integer"},
         BadConfig{R"({"name":"x","producers":{"cuont":3}})",
                   "producers.cuont: unknown key (did you mean \"count\"?)"},
@@ -67,7 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{R"({"name":"x","runtime":{"workers":0}})", "runtime.workers: expected an integer from 1"},
         BadConfig{R"({"name":"x","producers":{"rate_per_sec":-1}})", "producers.rate_per_sec: expected a number >= 0"},
         BadConfig{R"({"name":"x","sweep":{"queue.capacity":[1,0]}})",
-                  "queue.capacity: expected an integer from 1 to 4294967296, got 0 (sweep point queue.capacity=0)"},
+                  "queue.capacity: expected an integer from 1 to 67108864, got 0 (sweep point queue.capacity=0)"},
         BadConfig{R"({"name":"x","sweep":{"bogus":[1]}})", "sweep.bogus: not a key that can be swept"},
         BadConfig{R"({"producers":{"count":1}})", "name: missing"},
         BadConfig{R"({"scenarios":[{"name":"a"},{"name":"a"}]})", "two scenarios are named \"a\""},

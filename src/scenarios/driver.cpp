@@ -230,6 +230,13 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
     stuck = e.parked().size();
     result.stuck_fibers = e.parked();
     result.stuck_summary = e.what();
+  } catch (const std::bad_alloc&) {
+    // The run failed, and says why; the accounting below still covers what ran.
+    result.error = "out of memory: queue.capacity " + std::to_string(c.queue.capacity) + " x " +
+                   std::to_string(sizeof(Message<PayloadBytes>)) + "-byte messages, " +
+                   std::to_string(c.producers.count + c.consumers.count) + " fibers";
+  } catch (const std::exception& e) {
+    result.error = e.what();  // e.g. no fiber stack could be mapped
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   result.elapsed_s = std::chrono::duration<double>(elapsed).count();

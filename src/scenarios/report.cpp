@@ -85,6 +85,7 @@ void summarize(ScenarioResult& r) {
     for (const std::string& failure : run.check.failures()) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + failure);
     }
+    if (!run.error.empty()) r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.error);
     if (!run.stuck_summary.empty()) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.stuck_summary);
       for (const std::string& fiber : run.stuck_fibers) r.failures.push_back("  " + fiber);
@@ -180,6 +181,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
         j["trace_hash"] = hex;
       }
       if (!run.stuck_fibers.empty()) j["stuck_fibers"] = run.stuck_fibers;
+      if (!run.error.empty()) j["error"] = run.error;
       if (run.interrupted) j["interrupted"] = true;
       s["runs"].push_back(std::move(j));
     }

@@ -79,9 +79,12 @@ struct ScenarioConfig {
   nlohmann::json to_json() const;
 };
 
-// Limits that make a value "impossible" rather than merely slow.
-inline constexpr std::uint64_t kMaxCapacity = std::uint64_t{1} << 32;
-inline constexpr unsigned kMaxFibersPerSide = 100'000;
+// Limits that make a value "impossible" rather than merely slow. Capacity:
+// 2^26 slots is already 2+ GiB of ring with the largest payloads. Fibers: each
+// parked fiber holds a stack with a guard page, two kernel mappings, and
+// Linux allows 65,530 mappings per process by default.
+inline constexpr std::uint64_t kMaxCapacity = std::uint64_t{1} << 26;
+inline constexpr unsigned kMaxFibersPerSide = 10'000;
 inline constexpr unsigned kMaxWorkers = 256;
 inline constexpr unsigned kMaxPayloadBytes = 4096;
 

@@ -24,6 +24,7 @@ struct RunResult {
   runtime::RuntimeStats stats;
   std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
   std::string stuck_summary;
+  std::string error;  // the run could not complete (e.g. out of memory)
   bool interrupted = false;
 };
 
