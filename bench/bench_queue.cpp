@@ -26,8 +26,8 @@ std::size_t boost_capacity(std::size_t capacity) {
   return std::bit_ceil(std::max<std::size_t>(capacity, 2));
 }
 void label_boost(benchmark::State& state, std::size_t asked) {
-  state.SetLabel("buffered_channel capacity " + std::to_string(boost_capacity(asked)) +
-                 " (asked " + std::to_string(asked) + ", rounded up to a power of two >= 2)");
+  state.SetLabel("buffered_channel capacity " + std::to_string(boost_capacity(asked)) + " (asked " +
+                 std::to_string(asked) + ", rounded up to a power of two >= 2)");
 }
 
 template <class Body>
@@ -167,7 +167,8 @@ void BM_Stream_boost(benchmark::State& state, int producers, int consumers, std:
     benchmark::RegisterBenchmark(("BM_PingPong/tmpmc" + w).c_str(), BM_PingPong_tmpmc,
                                  static_cast<unsigned>(workers))
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_PingPong/boost_fiber" + w).c_str(), BM_PingPong_boost, workers)
+    benchmark::RegisterBenchmark(("BM_PingPong/boost_fiber" + w).c_str(), BM_PingPong_boost,
+                                 workers)
         ->UseRealTime();
   }
   for (int workers : {1, 2}) {

@@ -23,9 +23,9 @@ rt::Runtime make_runtime(unsigned workers) {
 
 // Each iteration is one yield of the measured fiber: two switches (there and back).
 void set_switch_counter(benchmark::State& state) {
-  state.counters["per_switch"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 2,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_switch"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 2,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // The measured loops, written once for both runtimes: `spawn` starts a fiber
@@ -136,5 +136,3 @@ void BM_NotifyPingPong_boost(benchmark::State& state, int workers) {
 
 }  // namespace
 }  // namespace tmpmc::bench
-
-

@@ -1,5 +1,7 @@
 // compare_test.cpp: the relative CI gate on synthetic result files, and the
 // Mann-Whitney U test against hand-computed p-values.
+#include "tmpmc/scenarios/compare.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -7,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-
-#include "tmpmc/scenarios/compare.h"
 
 namespace tmpmc::testing {
 namespace {
@@ -43,8 +43,8 @@ std::string write(const std::string& name, const json& doc) {
 }
 
 int run_compare(const std::string& base, const std::string& next, const std::string& extra = "") {
-  const std::string command =
-      std::string(TMPMC_BENCH_BIN) + " compare " + base + " " + next + " " + extra + " >/dev/null 2>&1";
+  const std::string command = std::string(TMPMC_BENCH_BIN) + " compare " + base + " " + next + " " +
+                              extra + " >/dev/null 2>&1";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -77,7 +77,8 @@ TEST(Compare, clear_improvement_exits_0) {
 }
 
 TEST(Compare, within_threshold_is_ok) {
-  const auto c = sc::compare(result({{"a", kBase}}), result({{"a", {98, 99, 97, 98.5, 97.5, 98.2, 97.8}}}), {});
+  const auto c = sc::compare(result({{"a", kBase}}),
+                             result({{"a", {98, 99, 97, 98.5, 97.5, 98.2, 97.8}}}), {});
   EXPECT_EQ(verdict_of(c), sc::Verdict::ok);
   EXPECT_FALSE(c.regressed());
 }
@@ -109,7 +110,8 @@ TEST(Compare, correctness_failure_with_better_numbers_exits_1) {
 }
 
 TEST(Compare, missing_scenarios_are_listed) {
-  const auto c = sc::compare(result({{"a", kBase}, {"gone", kBase}}), result({{"a", kBase}, {"added", kBase}}), {});
+  const auto c = sc::compare(result({{"a", kBase}, {"gone", kBase}}),
+                             result({{"a", kBase}, {"added", kBase}}), {});
   EXPECT_EQ(c.only_in_base, std::vector<std::string>{"gone"});
   EXPECT_EQ(c.only_in_new, std::vector<std::string>{"added"});
   EXPECT_FALSE(c.regressed());

@@ -1,5 +1,7 @@
 // queue_test.cpp: Queue<T> and channel<T>, one test per clause of the
 // contract (DESIGN.md), named operation x condition, on every runtime mode.
+#include "tmpmc/queue/queue.h"
+
 #include <atomic>
 #include <map>
 #include <memory>
@@ -10,7 +12,6 @@
 
 #include "runtime_fixture.h"
 #include "tmpmc/queue/channel.h"
-#include "tmpmc/queue/queue.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::testing {
@@ -173,7 +174,8 @@ TEST_P(QueueTest, close_wakes_all_receivers) {
   rt().block_on([] {
     Queue<int> q(4);
     std::vector<JoinHandle<std::optional<int>>> receivers;
-    for (int i = 0; i < 5; ++i) receivers.push_back(runtime::spawn([q]() mutable { return q.receive(); }));
+    for (int i = 0; i < 5; ++i)
+      receivers.push_back(runtime::spawn([q]() mutable { return q.receive(); }));
     for (int i = 0; i < 50; ++i) this_fiber::yield();
     q.close();
     for (auto& r : receivers) EXPECT_EQ(r.join(), std::nullopt);
@@ -411,11 +413,12 @@ TEST_P(QueueTest, channel_try_and_timed_variants) {
   });
 }
 
-// ---------------------------------------------------------------- MPMC with close at a random moment
+// ---------------------------------------------------------------- MPMC with close at a random
+// moment
 
 struct RaceOutcome {
-  std::vector<std::vector<int>> sent_ok;    // per producer: sequence numbers whose send returned ok
-  std::vector<std::vector<int>> returned;   // per producer: values handed back by a closed queue
+  std::vector<std::vector<int>> sent_ok;   // per producer: sequence numbers whose send returned ok
+  std::vector<std::vector<int>> returned;  // per producer: values handed back by a closed queue
   std::vector<std::vector<std::pair<int, int>>> received;  // per consumer: (producer, seq)
 };
 
@@ -516,7 +519,8 @@ TEST(QueueExploration, deterministic_10000_seeds_2p2c_capacity_1) {
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_LT(elapsed, 60s);
-  EXPECT_GT(hashes.size(), static_cast<std::size_t>(seeds / 2)) << "seeds should explore different interleavings";
+  EXPECT_GT(hashes.size(), static_cast<std::size_t>(seeds / 2))
+      << "seeds should explore different interleavings";
 }
 
 TEST_P(QueueTest, mpmc_close_mid_stream) {

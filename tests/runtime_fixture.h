@@ -71,11 +71,11 @@ class RuntimeFixture : public ::testing::TestWithParam<Mode> {
   std::unique_ptr<runtime::Runtime> runtime_;
 };
 
-#define TMPMC_ALL_MODES(Suite)                                                              \
-  INSTANTIATE_TEST_SUITE_P(Modes, Suite,                                                    \
-                           ::testing::Values(::tmpmc::testing::Mode::deterministic,         \
-                                             ::tmpmc::testing::Mode::one_worker,            \
-                                             ::tmpmc::testing::Mode::two_workers),          \
-                           ::tmpmc::testing::mode_name)
+#define TMPMC_ALL_MODES(Suite)                                                                     \
+  INSTANTIATE_TEST_SUITE_P(                                                                        \
+      Modes, Suite,                                                                                \
+      ::testing::Values(::tmpmc::testing::Mode::deterministic, ::tmpmc::testing::Mode::one_worker, \
+                        ::tmpmc::testing::Mode::two_workers),                                      \
+      ::tmpmc::testing::mode_name)
 
 }  // namespace tmpmc::testing

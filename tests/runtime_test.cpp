@@ -29,7 +29,8 @@ TEST_P(RuntimeTest, block_on_returns_value) {
 }
 
 TEST_P(RuntimeTest, block_on_rethrows) {
-  EXPECT_THROW(rt().block_on([]() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+  EXPECT_THROW(rt().block_on([]() -> int { throw std::runtime_error("boom"); }),
+               std::runtime_error);
 }
 
 TEST_P(RuntimeTest, spawn_join_100000_fibers) {
@@ -61,7 +62,9 @@ TEST_P(RuntimeTest, join_returns_values_and_rethrows) {
 TEST_P(RuntimeTest, detached_fiber_still_runs) {
   std::atomic<int> ran{0};
   rt().block_on([&] {
-    { runtime::spawn([&] { ran.fetch_add(1); }); }  // handle dropped at once
+    {
+      runtime::spawn([&] { ran.fetch_add(1); });
+    }  // handle dropped at once
     while (ran.load() == 0) this_fiber::yield();
   });
   EXPECT_EQ(ran.load(), 1);

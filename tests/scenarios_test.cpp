@@ -51,24 +51,31 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadConfig{R"({"name":"x","producers":{"count":-3}})",
                   "configs/x.json: producers.count: expected an integer from 1 to 10000, got -3"},
-        BadConfig{R"({"name":"x","producers":{"count":"4"}})", "producers.count: expected an integer"},
+        BadConfig{R"({"name":"x","producers":{"count":"4"}})",
+                  "producers.count: expected an integer"},
         BadConfig{R"({"name":"x","producers":{"cuont":3}})",
                   "producers.cuont: unknown key (did you mean \"count\"?)"},
         BadConfig{R"({"name":"x","qeueu":{}})", "qeueu: unknown key (did you mean \"queue\"?)"},
-        BadConfig{R"({"name":"x","queue":{"capacity":0}})", "queue.capacity: expected an integer from 1"},
+        BadConfig{R"({"name":"x","queue":{"capacity":0}})",
+                  "queue.capacity: expected an integer from 1"},
         BadConfig{R"({"name":"x","queue":{"impl":"nope"}})", "queue.impl: expected one of"},
-        BadConfig{R"({"name":"x","messages":5,"duration_ms":5})", "messages and duration_ms are both set"},
+        BadConfig{R"({"name":"x","messages":5,"duration_ms":5})",
+                  "messages and duration_ms are both set"},
         BadConfig{R"({"name":"x","messages":5,"close":{"when":"after_received","messages":9}})",
                   "close.messages: expected at most messages (5), got 9"},
         BadConfig{R"({"name":"x","close":{"when":"after_ms"}})", "close.ms: missing"},
         BadConfig{R"({"name":"x","close":{"when":"soon"}})", "close.when: expected one of"},
         BadConfig{R"({"name":"x","runtime":{"deterministic":true,"workers":2}})",
                   "runtime.workers: expected 1 with deterministic"},
-        BadConfig{R"({"name":"x","runtime":{"workers":0}})", "runtime.workers: expected an integer from 1"},
-        BadConfig{R"({"name":"x","producers":{"rate_per_sec":-1}})", "producers.rate_per_sec: expected a number >= 0"},
+        BadConfig{R"({"name":"x","runtime":{"workers":0}})",
+                  "runtime.workers: expected an integer from 1"},
+        BadConfig{R"({"name":"x","producers":{"rate_per_sec":-1}})",
+                  "producers.rate_per_sec: expected a number >= 0"},
         BadConfig{R"({"name":"x","sweep":{"queue.capacity":[1,0]}})",
-                  "queue.capacity: expected an integer from 1 to 67108864, got 0 (sweep point queue.capacity=0)"},
-        BadConfig{R"({"name":"x","sweep":{"bogus":[1]}})", "sweep.bogus: not a key that can be swept"},
+                  "queue.capacity: expected an integer from 1 to 67108864, got 0 (sweep point "
+                  "queue.capacity=0)"},
+        BadConfig{R"({"name":"x","sweep":{"bogus":[1]}})",
+                  "sweep.bogus: not a key that can be swept"},
         BadConfig{R"({"producers":{"count":1}})", "name: missing"},
         BadConfig{R"({"scenarios":[{"name":"a"},{"name":"a"}]})", "two scenarios are named \"a\""},
         BadConfig{R"({"scenarios":[]})", "scenarios: expected a non-empty array"},
@@ -108,7 +115,8 @@ TEST(Config, deterministic_defaults_to_one_worker) {
 
 TEST(Config, files) {
   EXPECT_THROW(sc::load_scenarios("/nonexistent/x.json"), sc::ConfigError);
-  EXPECT_THROW(sc::load_scenarios(std::filesystem::temp_directory_path().string()), sc::ConfigError);
+  EXPECT_THROW(sc::load_scenarios(std::filesystem::temp_directory_path().string()),
+               sc::ConfigError);
 }
 
 // ---------------------------------------------------------------- the command line
@@ -131,10 +139,13 @@ TEST(Cli, bad_input_exits_2_and_runs_nothing) {
   EXPECT_EQ(run_cli("run " + temp_file("empty.json", "")), 2);
   EXPECT_EQ(run_cli("run " + temp_file("invalid.json", "{\"name\": ")), 2);
   EXPECT_EQ(run_cli("run " + temp_file("neg.json", R"({"name":"x","producers":{"count":-3}})")), 2);
-  EXPECT_EQ(run_cli("validate " + temp_file("zero.json", R"({"name":"x","queue":{"capacity":0}})")), 2);
+  EXPECT_EQ(run_cli("validate " + temp_file("zero.json", R"({"name":"x","queue":{"capacity":0}})")),
+            2);
   EXPECT_EQ(run_cli("run --bogus-flag"), 2);
   EXPECT_EQ(run_cli("run " + std::string(TMPMC_CONFIG_DIR) + "/spsc.json --scale 0"), 2);
-  EXPECT_EQ(run_cli("run " + std::string(TMPMC_CONFIG_DIR) + "/spsc.json --json /nonexistent/dir/out.json"), 2);
+  EXPECT_EQ(run_cli("run " + std::string(TMPMC_CONFIG_DIR) +
+                    "/spsc.json --json /nonexistent/dir/out.json"),
+            2);
 }
 
 TEST(Cli, validate_accepts_every_shipped_config) {
@@ -159,12 +170,14 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
   const std::string config = std::string(TMPMC_CONFIG_DIR) + "/" + GetParam();
   const auto out = std::filesystem::temp_directory_path() / ("tmpmc_result_" + GetParam());
   std::filesystem::remove(out);
-  ASSERT_EQ(run_cli("run " + config + " --scale 0.01 --repeat 2 --quiet --json " + out.string()), 0);
+  ASSERT_EQ(run_cli("run " + config + " --scale 0.01 --repeat 2 --quiet --json " + out.string()),
+            0);
   std::ifstream in(out);
   const json doc = json::parse(in);
   EXPECT_EQ(doc["schema"], "tmpmc-bench/result/v1");
   for (const char* key : {"version", "git", "build"}) EXPECT_TRUE(doc["tool"].contains(key)) << key;
-  for (const char* key : {"cpus", "cpu_model", "compiler", "os"}) EXPECT_TRUE(doc["host"].contains(key)) << key;
+  for (const char* key : {"cpus", "cpu_model", "compiler", "os"})
+    EXPECT_TRUE(doc["host"].contains(key)) << key;
   EXPECT_TRUE(doc.contains("started_at"));
   ASSERT_FALSE(doc["scenarios"].empty());
   for (const json& s : doc["scenarios"]) {
@@ -172,8 +185,9 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
     EXPECT_TRUE(s["config"].contains("queue"));
     ASSERT_EQ(s["runs"].size(), 2u);
     for (const json& run : s["runs"]) {
-      for (const char* key : {"elapsed_s", "msgs_per_sec", "sent", "send_closed", "received", "lost",
-                              "duplicated", "phantom", "reordered", "hung", "left_in_queue"}) {
+      for (const char* key :
+           {"elapsed_s", "msgs_per_sec", "sent", "send_closed", "received", "lost", "duplicated",
+            "phantom", "reordered", "hung", "left_in_queue"}) {
         EXPECT_TRUE(run.contains(key)) << key;
       }
       for (const char* key : {"p50", "p90", "p99", "p999", "max", "mean"}) {
@@ -320,7 +334,8 @@ TEST(Histogram, percentiles_within_one_percent_of_exact) {
     const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * values.size()));
     const double exact = static_cast<double>(values[std::max<std::size_t>(rank, 1) - 1]);
     const double got = static_cast<double>(h.percentile(p));
-    EXPECT_LE(std::abs(got - exact), exact * 0.01 + 1) << "p" << p << " exact " << exact << " got " << got;
+    EXPECT_LE(std::abs(got - exact), exact * 0.01 + 1)
+        << "p" << p << " exact " << exact << " got " << got;
   }
   EXPECT_EQ(h.max(), values.back());
   EXPECT_EQ(h.count(), values.size());

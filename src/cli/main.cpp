@@ -34,7 +34,8 @@ std::vector<sc::ScenarioConfig> load_all(const std::vector<std::string>& files) 
   std::vector<sc::ScenarioConfig> all;
   for (const auto& file : files) {
     auto more = sc::load_scenarios(file);
-    all.insert(all.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    all.insert(all.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
   }
   return all;
 }
@@ -54,16 +55,21 @@ int main(int argc, char** argv) {
   unsigned repeat = 0, workers = 0;
   std::uint64_t seed = 0;
 
-  CLI::App* run = app.add_subcommand("run", "Run scenario files and report throughput, latency and checks");
+  CLI::App* run =
+      app.add_subcommand("run", "Run scenario files and report throughput, latency and checks");
   run->add_option("files", files, "Scenario files (JSON)")->required();
   run->add_option("--json", json_out, "Write the results (schema v1) to this file");
   run->add_flag("--quiet,-q", quiet, "No table on stdout");
   run->add_option("--filter", filter, "Run only scenarios whose name matches this regex");
-  auto* repeat_opt = run->add_option("--repeat", repeat, "Measured runs per scenario")->check(CLI::Range(1u, 10000u));
+  auto* repeat_opt = run->add_option("--repeat", repeat, "Measured runs per scenario")
+                         ->check(CLI::Range(1u, 10000u));
   auto* seed_opt = run->add_option("--seed", seed, "Seed for every scenario");
-  auto* workers_opt = run->add_option("--workers", workers, "Worker threads")->check(CLI::Range(1u, sc::kMaxWorkers));
-  run->add_flag("--deterministic", deterministic, "Deterministic mode: 1 worker, seeded schedule, virtual time");
-  run->add_option("--scale", overrides.scale, "Multiply messages and duration_ms (e.g. 0.01 for a smoke run)")
+  auto* workers_opt = run->add_option("--workers", workers, "Worker threads")
+                          ->check(CLI::Range(1u, sc::kMaxWorkers));
+  run->add_flag("--deterministic", deterministic,
+                "Deterministic mode: 1 worker, seeded schedule, virtual time");
+  run->add_option("--scale", overrides.scale,
+                  "Multiply messages and duration_ms (e.g. 0.01 for a smoke run)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             try {
@@ -78,17 +84,20 @@ int main(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand("validate", "Check scenario files without running them");
   validate->add_option("files", validate_files, "Scenario files (JSON)")->required();
 
-  std::string base_file, new_file, compare_json, threshold_text = "5%", metrics_text = "msgs_per_sec,p99";
+  std::string base_file, new_file, compare_json, threshold_text = "5%",
+                                                 metrics_text = "msgs_per_sec,p99";
   double alpha = 0.05;
   CLI::App* compare = app.add_subcommand(
       "compare", "Compare two result files: exit 1 if NEW regressed against BASE (the CI gate)");
   compare->add_option("base", base_file, "Baseline result file (JSON)")->required();
   compare->add_option("new", new_file, "New result file (JSON)")->required();
-  compare->add_option("--threshold", threshold_text,
-                      "Relative change of a median that counts, in percent (\"5%\" or \"5\")")
+  compare
+      ->add_option("--threshold", threshold_text,
+                   "Relative change of a median that counts, in percent (\"5%\" or \"5\")")
       ->capture_default_str();
-  compare->add_option("--metrics", metrics_text,
-                      "Comma-separated: msgs_per_sec, p50, p90, p99, p999, max, mean")
+  compare
+      ->add_option("--metrics", metrics_text,
+                   "Comma-separated: msgs_per_sec, p50, p90, p99, p999, max, mean")
       ->capture_default_str();
   compare->add_option("--alpha", alpha, "Significance level of the Mann-Whitney U test")
       ->capture_default_str()
@@ -121,7 +130,8 @@ int main(int argc, char** argv) {
       if (!text.empty() && text.back() == '%') text.pop_back();
       std::size_t used = 0;
       const double percent = std::stod(text, &used);
-      if (used != text.size() || !(percent >= 0) || percent > 1000) throw std::invalid_argument("range");
+      if (used != text.size() || !(percent >= 0) || percent > 1000)
+        throw std::invalid_argument("range");
       options.threshold = percent / 100.0;
     } catch (const std::exception&) {
       std::fprintf(stderr, "tmpmc-bench: --threshold: expected a percentage such as 5%%, got %s\n",
@@ -133,14 +143,17 @@ int main(int argc, char** argv) {
     for (std::string metric; std::getline(list, metric, ',');) {
       const auto& known = sc::known_metrics();
       if (std::find(known.begin(), known.end(), metric) == known.end()) {
-        std::fprintf(stderr, "tmpmc-bench: --metrics: unknown metric \"%s\"; expected msgs_per_sec, p50, p90, p99, p999, max or mean\n",
+        std::fprintf(stderr,
+                     "tmpmc-bench: --metrics: unknown metric \"%s\"; expected msgs_per_sec, p50, "
+                     "p90, p99, p999, max or mean\n",
                      metric.c_str());
         return kUsage;
       }
       options.metrics.push_back(metric);
     }
     try {
-      const auto comparison = sc::compare(sc::load_result(base_file), sc::load_result(new_file), options);
+      const auto comparison =
+          sc::compare(sc::load_result(base_file), sc::load_result(new_file), options);
       sc::print_comparison(std::cout, comparison, options);
       if (!compare_json.empty()) {
         sc::write_file_atomically(compare_json, sc::to_json(comparison, options).dump(2) + "\n");
@@ -183,7 +196,8 @@ int main(int argc, char** argv) {
     // Fail before running anything, not after: the directory must take a new file.
     const std::filesystem::path dir = std::filesystem::absolute(json_out).parent_path();
     if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
-      std::fprintf(stderr, "tmpmc-bench: --json %s: directory %s does not exist or is not writable\n",
+      std::fprintf(stderr,
+                   "tmpmc-bench: --json %s: directory %s does not exist or is not writable\n",
                    json_out.c_str(), dir.c_str());
       return kUsage;
     }
@@ -216,6 +230,7 @@ int main(int argc, char** argv) {
     }
   }
   if (g_interrupted.load()) return kInterrupted;
-  const bool all_passed = std::all_of(results.begin(), results.end(), [](const auto& r) { return r.passed(); });
+  const bool all_passed =
+      std::all_of(results.begin(), results.end(), [](const auto& r) { return r.passed(); });
   return all_passed ? kPass : kFail;
 }

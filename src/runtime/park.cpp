@@ -5,16 +5,14 @@
 #include <thread>
 
 #include "runtime_core.h"
-#include "tmpmc/runtime/spin.h"
 #include "timers.h"
+#include "tmpmc/runtime/spin.h"
 #include "worker.h"
-
 
 namespace tmpmc::runtime {
 
 using detail::Fiber;
 using detail::Worker;
-
 
 // ---------------------------------------------------------------- park / unpark
 

@@ -58,8 +58,8 @@ class PctPolicy final : public Policy {
                      std::uint64_t step) override {
     while (next_change_ < change_points_.size() && change_points_[next_change_] <= step) {
       // Change point i lowers the running fiber to priority depth - 1 - i.
-      priority_[previous] = static_cast<std::int64_t>(depth_) - 1 -
-                            static_cast<std::int64_t>(next_change_);
+      priority_[previous] =
+          static_cast<std::int64_t>(depth_) - 1 - static_cast<std::int64_t>(next_change_);
       ++next_change_;
     }
     std::uint32_t best = 0;

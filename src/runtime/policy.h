@@ -2,8 +2,8 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <deque>
+#include <memory>
 
 #include "tmpmc/runtime/runtime.h"
 

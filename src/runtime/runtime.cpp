@@ -141,7 +141,8 @@ std::string name() {
 
 void yield_point(const char* where) {
   Worker* worker = Worker::current();
-  if (worker != nullptr && worker->deterministic()) [[unlikely]] worker->yield_point(where);
+  if (worker != nullptr && worker->deterministic()) [[unlikely]]
+    worker->yield_point(where);
 }
 
 bool exploring() noexcept {

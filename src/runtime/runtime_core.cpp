@@ -96,7 +96,8 @@ void RuntimeCore::unregister_fiber(Fiber* fiber) noexcept {
   } else {
     shard.head = fiber->registry_next_;
   }
-  if (fiber->registry_next_ != nullptr) fiber->registry_next_->registry_prev_ = fiber->registry_prev_;
+  if (fiber->registry_next_ != nullptr)
+    fiber->registry_next_->registry_prev_ = fiber->registry_prev_;
   fiber->registry_prev_ = fiber->registry_next_ = nullptr;
   --shard.live;
   shard.unlock();
@@ -192,7 +193,8 @@ void RuntimeCore::run_root(Fiber* root) {
   root->is_root_ = true;  // written before the root is published to any worker
   submit(root, "root");
   watchdog_deadline.reset();
-  if (!deterministic && options.watchdog.count() > 0) watchdog_deadline = Clock::now() + options.watchdog;
+  if (!deterministic && options.watchdog.count() > 0)
+    watchdog_deadline = Clock::now() + options.watchdog;
 
   std::vector<std::thread> threads;
   try {
@@ -222,8 +224,9 @@ void RuntimeCore::run_root(Fiber* root) {
     cancel_all_fibers();
     const std::string n = std::to_string(parked.size());
     if (outcome == Stuck::deadlock) {
-      throw DeadlockError("deadlock: all " + n + " remaining fibers are parked and no timer is pending",
-                          std::move(parked));
+      throw DeadlockError(
+          "deadlock: all " + n + " remaining fibers are parked and no timer is pending",
+          std::move(parked));
     }
     throw HangError("hang: the root fiber did not finish within " +
                         std::to_string(options.watchdog.count()) + " ms; " + n +
@@ -309,8 +312,9 @@ void RuntimeCore::cancel_all_fibers() noexcept {
     for (Fiber* fiber : alive) {
       if (!fiber->done_.load(std::memory_order_acquire)) {
         if (!fiber->started_) {
-          fiber->error_ = std::make_exception_ptr(std::runtime_error(
-              "fiber '" + fiber->display_name() + "' cancelled before it ran: its runtime was destroyed"));
+          fiber->error_ = std::make_exception_ptr(
+              std::runtime_error("fiber '" + fiber->display_name() +
+                                 "' cancelled before it ran: its runtime was destroyed"));
           fiber->done_.store(true, std::memory_order_release);
           fiber->joiners_.wake_all();
           fiber_finished(fiber);
@@ -323,7 +327,8 @@ void RuntimeCore::cancel_all_fibers() noexcept {
   }
   drain_run_queues();
   if (const std::size_t left = live_fibers(); left != 0) {
-    std::fprintf(stderr, "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",
+    std::fprintf(stderr,
+                 "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",
                  left);
   }
   Worker::set_current(nullptr);

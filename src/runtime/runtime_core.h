@@ -75,7 +75,7 @@ class RuntimeCore {
   std::atomic<unsigned> sleeping_workers{0};
   std::atomic<unsigned> spinning_workers{0};
   std::atomic<std::uint64_t> external_wakes{0};  // unparks made from outside any worker
-  std::optional<TimePoint> watchdog_deadline;   // for worker 0 in real mode
+  std::optional<TimePoint> watchdog_deadline;    // for worker 0 in real mode
   std::atomic<Stuck> stuck{Stuck::no};
 
   // Deterministic run state (touched only by the one worker).

@@ -30,7 +30,6 @@ inline void tsan_switch_to([[maybe_unused]] void* fiber) noexcept {
 #endif
 }
 
-
 // start_switch: immediately before jumping from `from` to a stack [to_base,
 // to_base + to_size). `from_fake_stack` is null when `from` will never run again.
 inline void start_switch([[maybe_unused]] void** from_fake_stack,
@@ -48,7 +47,8 @@ inline void start_switch([[maybe_unused]] void** from_fake_stack,
 
 // finish_switch: first thing on the stack we switched to. Reports the stack we
 // came from (ASan only), which is how a worker learns its own thread stack's bounds.
-inline void finish_switch([[maybe_unused]] void* fake_stack, [[maybe_unused]] const void** from_base,
+inline void finish_switch([[maybe_unused]] void* fake_stack,
+                          [[maybe_unused]] const void** from_base,
                           [[maybe_unused]] std::size_t* from_size) noexcept {
 #if TMPMC_ASAN
   __sanitizer_finish_switch_fiber(fake_stack, from_base, from_size);
@@ -74,7 +74,8 @@ inline void* current_thread_fiber() noexcept {
   return nullptr;
 #endif
 }
-inline void unpoison_stack([[maybe_unused]] void* base, [[maybe_unused]] std::size_t size) noexcept {
+inline void unpoison_stack([[maybe_unused]] void* base,
+                           [[maybe_unused]] std::size_t size) noexcept {
 #if TMPMC_ASAN
   ASAN_UNPOISON_MEMORY_REGION(base, size);
 #endif

@@ -46,7 +46,8 @@ void* StackPool::allocate() {
   if (::mprotect(region, guard, PROT_NONE) != 0) {
     const int err = errno;
     ::munmap(region, usable_size_ + guard);
-    throw std::system_error(err, std::generic_category(), "cannot protect a fiber stack's guard page");
+    throw std::system_error(err, std::generic_category(),
+                            "cannot protect a fiber stack's guard page");
   }
   return static_cast<char*>(region) + guard;
 }

@@ -29,7 +29,9 @@ class ThreadParker {
   bool sleeping() const noexcept { return state_.load(std::memory_order_relaxed) == kSleeping; }
   // watchful: the thread sleeps with a short timeout, to look for a backlog
   // again, so local pushes need not wake it (only outside work does).
-  void set_watchful(bool watchful) noexcept { watchful_.store(watchful, std::memory_order_relaxed); }
+  void set_watchful(bool watchful) noexcept {
+    watchful_.store(watchful, std::memory_order_relaxed);
+  }
   bool watchful() const noexcept { return watchful_.load(std::memory_order_relaxed); }
 
  private:

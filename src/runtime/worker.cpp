@@ -13,7 +13,6 @@
 #include "sanitizer.h"
 #include "tmpmc/runtime/spin.h"
 
-
 namespace tmpmc::runtime::detail {
 
 namespace {
@@ -47,7 +46,10 @@ struct PooledStack {
   }
 };
 
-IdleContext::IdleContext() { is_idle_context_ = true; started_ = true; }
+IdleContext::IdleContext() {
+  is_idle_context_ = true;
+  started_ = true;
+}
 
 Worker::Worker(RuntimeCore& core, unsigned index)
     : core_(core),
@@ -132,7 +134,8 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
 [[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at) {
   if (deterministic_) return pick_next_deterministic(previous, at);
   for (;;) {
-    if (core_.stopping.load(std::memory_order_relaxed)) [[unlikely]] return &idle_;
+    if (core_.stopping.load(std::memory_order_relaxed)) [[unlikely]]
+      return &idle_;
     Fiber* fiber = nullptr;
     // Every 64th pick: timers, the injection queue and the watchdog, so that
     // a busy worker neither starves outside work nor misses deadlines.
@@ -186,7 +189,8 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
 }
 
 // resumed(): the first thing a fiber does whenever it gets a worker back.
-[[gnu::always_inline]] inline void Worker::resumed(Fiber* self, boost::context::fiber&& from, Worker* worker) {
+[[gnu::always_inline]] inline void Worker::resumed(Fiber* self, boost::context::fiber&& from,
+                                                   Worker* worker) {
   const void* from_base = nullptr;
   std::size_t from_size = 0;
   sanitizer::finish_switch(self->asan_fake_stack_, &from_base, &from_size);
@@ -212,7 +216,8 @@ void Worker::switch_to(Fiber* next) {
   if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);
   // On a one-worker runtime a fiber cannot migrate: skip the thread-local read.
   resumed(self, std::move(from), shared_queues_ ? Worker::current() : this);
-  if (self->cancelled_) [[unlikely]] throw FiberCancelledTag{};
+  if (self->cancelled_) [[unlikely]]
+    throw FiberCancelledTag{};
 }
 
 bool Worker::try_start(Fiber* fiber) noexcept {
@@ -301,7 +306,9 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
   bump(counters.parks);
   self->waiting_for_ = why;
   self->waiting_on_ = unlock_after;  // for hang reports: the list names the wait
-  const char* at = why != nullptr ? why : unlock_after != nullptr ? unlock_after->label().c_str() : "park";
+  const char* at = why != nullptr            ? why
+                   : unlock_after != nullptr ? unlock_after->label().c_str()
+                                             : "park";
   Fiber* next = pick_next(self, at);
   after_ = After::park;
   park_epoch_ = epoch;

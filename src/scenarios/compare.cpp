@@ -1,7 +1,5 @@
 #include "tmpmc/scenarios/compare.h"
 
-#include "text_table.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +8,8 @@
 #include <iomanip>
 #include <map>
 #include <set>
+
+#include "text_table.h"
 
 namespace tmpmc::scenarios {
 
@@ -22,7 +22,8 @@ namespace {
 // N(m, n, u) = N(m-1, n, u-n) + N(m, n-1, u).
 std::vector<double> u_counts(std::size_t m, std::size_t n) {
   // table[i][j] is the count vector for sizes (i, j).
-  std::vector<std::vector<std::vector<double>>> table(m + 1, std::vector<std::vector<double>>(n + 1));
+  std::vector<std::vector<std::vector<double>>> table(m + 1,
+                                                      std::vector<std::vector<double>>(n + 1));
   for (std::size_t i = 0; i <= m; ++i) {
     for (std::size_t j = 0; j <= n; ++j) {
       std::vector<double>& counts = table[i][j];
@@ -138,13 +139,15 @@ const char* to_string(Verdict v) noexcept {
 }
 
 const std::vector<std::string>& known_metrics() {
-  static const std::vector<std::string> metrics = {"msgs_per_sec", "p50", "p90", "p99", "p999", "max", "mean"};
+  static const std::vector<std::string> metrics = {"msgs_per_sec", "p50", "p90", "p99",
+                                                   "p999",         "max", "mean"};
   return metrics;
 }
 
 bool Comparison::regressed() const noexcept {
   return !correctness_failures.empty() ||
-         std::any_of(rows.begin(), rows.end(), [](const MetricRow& r) { return r.verdict == Verdict::regressed; });
+         std::any_of(rows.begin(), rows.end(),
+                     [](const MetricRow& r) { return r.verdict == Verdict::regressed; });
 }
 
 json load_result(const std::string& path) {
@@ -252,8 +255,9 @@ json to_json(const Comparison& c, const CompareOptions& options) {
               {"only_in_base", c.only_in_base},
               {"only_in_new", c.only_in_new}};
   for (const MetricRow& r : c.rows) {
-    json row = {{"scenario", r.scenario},       {"metric", r.metric},       {"base_median", r.base_median},
-                {"new_median", r.new_median},   {"change", r.change},       {"base_runs", r.base_runs},
+    json row = {{"scenario", r.scenario},       {"metric", r.metric},
+                {"base_median", r.base_median}, {"new_median", r.new_median},
+                {"change", r.change},           {"base_runs", r.base_runs},
                 {"new_runs", r.new_runs},       {"verdict", to_string(r.verdict)}};
     row["p_value"] = r.p_value >= 0 ? json(r.p_value) : json(nullptr);
     doc["rows"].push_back(std::move(row));

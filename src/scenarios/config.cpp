@@ -48,10 +48,12 @@ class Reader {
  public:
   Reader(const json& object, std::string path, const std::string& source)
       : object_(object), path_(std::move(path)), source_(source) {
-    if (!object_.is_object()) fail(path_.empty() ? "the top level" : path_, "expected an object", object_);
+    if (!object_.is_object())
+      fail(path_.empty() ? "the top level" : path_, "expected an object", object_);
   }
 
-  [[noreturn]] void fail(const std::string& path, const std::string& expected, const json& got) const {
+  [[noreturn]] void fail(const std::string& path, const std::string& expected,
+                         const json& got) const {
     throw ConfigError(source_ + ": " + path + ": " + expected + ", got " + describe(got));
   }
   [[noreturn]] void fail_message(const std::string& path, const std::string& message) const {
@@ -71,9 +73,10 @@ class Reader {
     const json* v = get(key);
     if (v == nullptr) return;
     const std::string expected =
-        "expected an integer " + (max == std::numeric_limits<std::uint64_t>::max()
-                                      ? ">= " + std::to_string(min)
-                                      : "from " + std::to_string(min) + " to " + std::to_string(max));
+        "expected an integer " +
+        (max == std::numeric_limits<std::uint64_t>::max()
+             ? ">= " + std::to_string(min)
+             : "from " + std::to_string(min) + " to " + std::to_string(max));
     if (!v->is_number_integer()) fail(at(key), expected, *v);
     if (v->is_number_unsigned()) {
       const auto value = v->get<std::uint64_t>();
@@ -81,7 +84,8 @@ class Reader {
       out = static_cast<Int>(value);
     } else {
       const auto value = v->get<std::int64_t>();
-      if (value < 0 || static_cast<std::uint64_t>(value) < min || static_cast<std::uint64_t>(value) > max) {
+      if (value < 0 || static_cast<std::uint64_t>(value) < min ||
+          static_cast<std::uint64_t>(value) > max) {
         fail(at(key), expected, *v);
       }
       out = static_cast<Int>(value);
@@ -90,7 +94,8 @@ class Reader {
   void number(const std::string& key, double& out, double min) {
     const json* v = get(key);
     if (v == nullptr) return;
-    const std::string expected = "expected a number >= " + std::to_string(static_cast<long long>(min));
+    const std::string expected =
+        "expected a number >= " + std::to_string(static_cast<long long>(min));
     if (!v->is_number()) fail(at(key), expected, *v);
     const double value = v->get<double>();
     if (!std::isfinite(value) || value < min) fail(at(key), expected, *v);
@@ -228,7 +233,8 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
   }
   {
     Reader cl = r.object("close");
-    if (const json* when = cl.get("when")) c.close.when = parse_close_when(cl, *when, cl.at("when"));
+    if (const json* when = cl.get("when"))
+      c.close.when = parse_close_when(cl, *when, cl.at("when"));
     cl.integer("ms", c.close.ms, 0, 24ull * 3600 * 1000);
     cl.integer("messages", c.close.messages, 1, std::uint64_t{1} << 40);
     cl.finish({"when", "ms", "messages"});
@@ -240,14 +246,15 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
       cl.fail_message(cl.at("ms"), "only meaningful with close.when \"after_ms\"");
     }
     if (c.close.when == CloseWhen::after_received && !close.contains("messages")) {
-      cl.fail_message(cl.at("messages"), "missing: close.when \"after_received\" needs close.messages");
+      cl.fail_message(cl.at("messages"),
+                      "missing: close.when \"after_received\" needs close.messages");
     }
     if (c.close.when != CloseWhen::after_received && close.contains("messages")) {
       cl.fail_message(cl.at("messages"), "only meaningful with close.when \"after_received\"");
     }
     if (c.close.when == CloseWhen::after_received && c.messages && c.close.messages > *c.messages) {
-      cl.fail(cl.at("messages"),
-              "expected at most messages (" + std::to_string(*c.messages) + ")", close["messages"]);
+      cl.fail(cl.at("messages"), "expected at most messages (" + std::to_string(*c.messages) + ")",
+              close["messages"]);
     }
   }
   {
@@ -273,19 +280,30 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
             "consumers", "close", "latency", "run", "expect", "sweep"});
   if (c.messages && c.producers.count > *c.messages) {
     r.fail_message(r.at("producers.count"), "expected at most messages (" +
-                                                 std::to_string(*c.messages) + ") producers, got " +
-                                                 std::to_string(c.producers.count));
+                                                std::to_string(*c.messages) + ") producers, got " +
+                                                std::to_string(c.producers.count));
   }
   return c;
 }
 
 // The keys a sweep may vary: "section.key" paths of numbers, booleans and strings.
-const std::set<std::string> kSweepable = {
-    "runtime.workers",       "runtime.deterministic", "runtime.seed",     "runtime.stack_kib",
-    "queue.impl",            "queue.capacity",        "messages",         "duration_ms",
-    "producers.count",       "producers.rate_per_sec", "producers.payload_bytes",
-    "producers.work_ns",     "consumers.count",       "consumers.work_ns", "close.ms",
-    "close.messages",        "latency.sample_every"};
+const std::set<std::string> kSweepable = {"runtime.workers",
+                                          "runtime.deterministic",
+                                          "runtime.seed",
+                                          "runtime.stack_kib",
+                                          "queue.impl",
+                                          "queue.capacity",
+                                          "messages",
+                                          "duration_ms",
+                                          "producers.count",
+                                          "producers.rate_per_sec",
+                                          "producers.payload_bytes",
+                                          "producers.work_ns",
+                                          "consumers.count",
+                                          "consumers.work_ns",
+                                          "close.ms",
+                                          "close.messages",
+                                          "latency.sample_every"};
 
 std::string render(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
@@ -378,7 +396,8 @@ const char* to_string(CloseWhen when) noexcept {
 
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    throw ConfigError(source + ": the file is empty; expected a scenario object or {\"scenarios\": [...]}");
+    throw ConfigError(source +
+                      ": the file is empty; expected a scenario object or {\"scenarios\": [...]}");
   }
   json document;
   try {
@@ -396,8 +415,9 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
     }
     std::string what = e.what();
     const auto colon = what.rfind(": ");
-    throw ConfigError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                      ": invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    throw ConfigError(
+        source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+        ": invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
   }
   std::vector<ScenarioConfig> out;
   if (document.is_object() && document.contains("scenarios")) {
@@ -405,13 +425,15 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
       for (auto it = document.begin(); it != document.end(); ++it) {
         if (it.key() != "scenarios") {
           throw ConfigError(source + ": " + it.key() +
-                            ": unknown key next to \"scenarios\"; a file holds one scenario or {\"scenarios\": [...]}");
+                            ": unknown key next to \"scenarios\"; a file holds one scenario or "
+                            "{\"scenarios\": [...]}");
         }
       }
     }
     const json& list = document["scenarios"];
     if (!list.is_array() || list.empty()) {
-      throw ConfigError(source + ": scenarios: expected a non-empty array of scenarios, got " + describe(list));
+      throw ConfigError(source + ": scenarios: expected a non-empty array of scenarios, got " +
+                        describe(list));
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
       expand(list[i], "scenarios[" + std::to_string(i) + "]", source, out);
@@ -422,7 +444,8 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
   std::set<std::string> names;
   for (const auto& c : out) {
     if (!names.insert(c.name).second) {
-      throw ConfigError(source + ": name: two scenarios are named \"" + c.name + "\"; names must be unique");
+      throw ConfigError(source + ": name: two scenarios are named \"" + c.name +
+                        "\"; names must be unique");
     }
   }
   return out;
@@ -431,7 +454,8 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
 std::vector<ScenarioConfig> load_scenarios(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw ConfigError(path + ": no such file");
-  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": is a directory, expected a JSON file");
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(path + ": is a directory, expected a JSON file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot be read");
   std::ostringstream text;

@@ -44,8 +44,12 @@ struct Message {
   std::uint64_t intended;
   std::uint64_t sent;
   std::array<std::byte, PayloadBytes> payload;
-  std::uint32_t producer() const noexcept { return static_cast<std::uint32_t>(id >> ConsumerLog::kSeqBits); }
-  std::uint64_t seq() const noexcept { return id & ((std::uint64_t{1} << ConsumerLog::kSeqBits) - 1); }
+  std::uint32_t producer() const noexcept {
+    return static_cast<std::uint32_t>(id >> ConsumerLog::kSeqBits);
+  }
+  std::uint64_t seq() const noexcept {
+    return id & ((std::uint64_t{1} << ConsumerLog::kSeqBits) - 1);
+  }
 };
 
 // Everything one run shares between its fibers and the code that checks it.
@@ -55,13 +59,17 @@ struct RunState {
   const DriverOptions& options;
   std::vector<ProducerLog> producer_logs;
   std::vector<std::unique_ptr<ConsumerLog>> consumer_logs;
-  std::vector<Histogram> histograms;  // one per consumer
+  std::vector<Histogram> histograms;             // one per consumer
   std::atomic<std::uint64_t> received_total{0};  // only for close.when = after_received
   std::uint64_t start_ticks = 0;
   runtime::TimePoint end_time{};  // duration_ms mode
 
   RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o)
-      : config(c), clock(k), options(o), producer_logs(c.producers.count), histograms(c.consumers.count) {
+      : config(c),
+        clock(k),
+        options(o),
+        producer_logs(c.producers.count),
+        histograms(c.consumers.count) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {
       consumer_logs.push_back(std::make_unique<ConsumerLog>(o.log_arena));
     }
@@ -86,7 +94,7 @@ void produce(RunState& s, Out out, std::uint32_t id) {
   }
   const auto start = runtime::now();
   const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
-  std::uint64_t until_sample = 1;            // the first message is stamped
+  std::uint64_t until_sample = 1;           // the first message is stamped
   for (std::uint64_t seq = 0; seq < quota; ++seq) {
     if ((seq & 63) == 0) {
       if (s.interrupted()) break;
@@ -117,8 +125,9 @@ void produce(RunState& s, Out out, std::uint32_t id) {
     // Unstamped messages are built from constants, as with recording compiled
     // out: a message written field by field and then copied into the ring with
     // wider loads stalls on store forwarding, so stamps stay off the common path.
-    auto result = sent == 0 ? out.send(Message<PayloadBytes>{packed, 0, 0, prototype.payload})
-                            : out.send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
+    auto result = sent == 0
+                      ? out.send(Message<PayloadBytes>{packed, 0, 0, prototype.payload})
+                      : out.send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
     if (!result) {
       log.refused_closed.push_back(seq);
       break;  // closed stays closed: this producer is done
@@ -162,8 +171,9 @@ void run_fibers(RunState& s, ConsumerLog& left) {
       }));
     }
     for (std::uint32_t i = 0; i < c.producers.count; ++i) {
-      producers.push_back(runtime::spawn("producer-" + std::to_string(i),
-                                         [&s, tx = tx, i]() { produce<PayloadBytes, Record>(s, tx, i); }));
+      producers.push_back(runtime::spawn("producer-" + std::to_string(i), [&s, tx = tx, i]() {
+        produce<PayloadBytes, Record>(s, tx, i);
+      }));
     }
     { auto drop = std::move(tx); }  // the coordinator's own Sender
     Receiver<M> drain = std::move(rx);
@@ -247,11 +257,13 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   if constexpr (Record) {
     result.check = check(s.producer_logs, logs, left, stuck);
   } else {
-    for (auto& log : s.producer_logs) result.check.sent += log.attempted - log.refused_closed.size();
+    for (auto& log : s.producer_logs)
+      result.check.sent += log.attempted - log.refused_closed.size();
     result.check.received = result.check.sent;
   }
   for (const auto& h : s.histograms) result.latency.merge(h);
-  result.msgs_per_sec = result.elapsed_s > 0 ? static_cast<double>(result.check.received) / result.elapsed_s : 0;
+  result.msgs_per_sec =
+      result.elapsed_s > 0 ? static_cast<double>(result.check.received) / result.elapsed_s : 0;
   result.interrupted = s.interrupted();
   return result;
 }
@@ -279,7 +291,8 @@ RunResult run_recording(const ScenarioConfig& config, const DriverOptions& optio
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options) {
   // Two instantiations: with recording off, no stamp, log or histogram code is
   // compiled into the producer and consumer loops at all.
-  return options.record ? run_recording<true>(config, options) : run_recording<false>(config, options);
+  return options.record ? run_recording<true>(config, options)
+                        : run_recording<false>(config, options);
 }
 
 }  // namespace tmpmc::scenarios

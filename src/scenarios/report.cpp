@@ -54,9 +54,8 @@ std::string humane_ns(std::uint64_t ns) {
 }
 
 json latency_json(const Histogram& h) {
-  return {{"p50", h.percentile(50)},    {"p90", h.percentile(90)},
-          {"p99", h.percentile(99)},    {"p999", h.percentile(99.9)},
-          {"p9999", h.percentile(99.99)}, {"max", h.max()},
+  return {{"p50", h.percentile(50)},    {"p90", h.percentile(90)},      {"p99", h.percentile(99)},
+          {"p999", h.percentile(99.9)}, {"p9999", h.percentile(99.99)}, {"max", h.max()},
           {"mean", h.mean()},           {"samples", h.count()}};
 }
 
@@ -111,24 +110,26 @@ void summarize(ScenarioResult& r) {
 void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
                  const ReportContext& context) {
   std::vector<std::vector<std::string>> rows = {{"scenario", "shape", "cap", "workers",
-                                                  "msgs/s (min-max)", "p50", "p99", "p99.9", "max",
-                                                  "sw/msg", "verdict"}};
+                                                 "msgs/s (min-max)", "p50", "p99", "p99.9", "max",
+                                                 "sw/msg", "verdict"}};
   for (const auto& r : results) {
     const auto& c = r.config;
     char sw[32];
     std::snprintf(sw, sizeof sw, "%.3f", r.switches_per_msg);
     const bool sampled = r.latency.count() != 0;
-    rows.push_back({c.name,
-                    std::to_string(c.producers.count) + "p:" + std::to_string(c.consumers.count) + "c",
-                    std::to_string(c.queue.capacity),
-                    std::to_string(c.runtime.workers) + (c.runtime.deterministic ? " det" : ""),
-                    humane_rate(r.median_msgs_per_sec) + " (" + humane_rate(r.min_msgs_per_sec) + "-" +
-                        humane_rate(r.max_msgs_per_sec) + ")",
-                    sampled ? humane_ns(r.latency.percentile(50)) : "-",
-                    sampled ? humane_ns(r.latency.percentile(99)) : "-",
-                    sampled ? humane_ns(r.latency.percentile(99.9)) : "-",
-                    sampled ? humane_ns(r.latency.max()) : "-", sw,
-                    r.interrupted ? "interrupted" : r.passed() ? "pass" : "FAIL"});
+    rows.push_back(
+        {c.name, std::to_string(c.producers.count) + "p:" + std::to_string(c.consumers.count) + "c",
+         std::to_string(c.queue.capacity),
+         std::to_string(c.runtime.workers) + (c.runtime.deterministic ? " det" : ""),
+         humane_rate(r.median_msgs_per_sec) + " (" + humane_rate(r.min_msgs_per_sec) + "-" +
+             humane_rate(r.max_msgs_per_sec) + ")",
+         sampled ? humane_ns(r.latency.percentile(50)) : "-",
+         sampled ? humane_ns(r.latency.percentile(99)) : "-",
+         sampled ? humane_ns(r.latency.percentile(99.9)) : "-",
+         sampled ? humane_ns(r.latency.max()) : "-", sw,
+         r.interrupted ? "interrupted"
+         : r.passed()  ? "pass"
+                       : "FAIL"});
   }
   detail::print_columns(out, rows);
   out << "latency: " << context.clock << "; closed-loop producers stamp 1 message in "
@@ -174,7 +175,8 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                   {"parks", run.stats.parks},
                   {"steals", run.stats.steals},
                   {"switches_per_msg",
-                   run.check.received ? static_cast<double>(run.stats.switches) / run.check.received : 0.0}}}};
+                   run.check.received ? static_cast<double>(run.stats.switches) / run.check.received
+                                      : 0.0}}}};
       if (run.trace_hash) {
         char hex[17];
         std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(*run.trace_hash));
@@ -186,7 +188,9 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
       s["runs"].push_back(std::move(j));
     }
     s["summary"] = {{"msgs_per_sec",
-                     {{"median", r.median_msgs_per_sec}, {"min", r.min_msgs_per_sec}, {"max", r.max_msgs_per_sec}}},
+                     {{"median", r.median_msgs_per_sec},
+                      {"min", r.min_msgs_per_sec},
+                      {"max", r.max_msgs_per_sec}}},
                     {"latency_ns",
                      {{"p50", r.latency.percentile(50)},
                       {"p99", r.latency.percentile(99)},

@@ -36,7 +36,9 @@ struct ChannelState {
 template <class T, std::atomic<std::size_t> ChannelState<T>::*Count>
 class Endpoint {
  public:
-  explicit Endpoint(std::shared_ptr<ChannelState<T>> state) : state_(std::move(state)) { acquire(); }
+  explicit Endpoint(std::shared_ptr<ChannelState<T>> state) : state_(std::move(state)) {
+    acquire();
+  }
   Endpoint(const Endpoint& other) : state_(other.state_) { acquire(); }
   Endpoint(Endpoint&& other) noexcept = default;
   Endpoint& operator=(const Endpoint& other) {

@@ -48,7 +48,7 @@ class Notify {
   // notify_waiters() calls so far; written under the lock, read without it by
   // notified() (acquire: pairs with the release increment).
   std::atomic<std::uint64_t> waiters_calls_{0};
-  Notified* head_ = nullptr;         // enabled Notified, oldest first
+  Notified* head_ = nullptr;  // enabled Notified, oldest first
   Notified* tail_ = nullptr;
 };
 

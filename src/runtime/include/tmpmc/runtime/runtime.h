@@ -43,9 +43,9 @@ enum class PolicyKind {
 
 struct SchedulePolicy {
   PolicyKind kind = PolicyKind::random;
-  int pct_depth = 3;                    // PCT's bug depth d (>= 1)
+  int pct_depth = 3;                        // PCT's bug depth d (>= 1)
   std::uint64_t pct_expected_steps = 2000;  // PCT's estimate of the run's length
-  std::vector<std::uint32_t> replay;    // for replay: the recorded choices
+  std::vector<std::uint32_t> replay;        // for replay: the recorded choices
 };
 
 struct Options {

@@ -51,7 +51,8 @@ class ConsumerLog {
     record_packed((static_cast<std::uint64_t>(producer) << kSeqBits) | seq);
   }
   void record_packed(std::uint64_t producer_and_seq) {
-    if (fill_ == kChunk) [[unlikely]] add_chunk();
+    if (fill_ == kChunk) [[unlikely]]
+      add_chunk();
     current_[fill_++] = producer_and_seq;
   }
 

@@ -46,7 +46,8 @@ class CompareError : public std::runtime_error {
 // The metrics compare understands.
 const std::vector<std::string>& known_metrics();
 nlohmann::json load_result(const std::string& path);  // throws CompareError
-Comparison compare(const nlohmann::json& base, const nlohmann::json& next, const CompareOptions& options);
+Comparison compare(const nlohmann::json& base, const nlohmann::json& next,
+                   const CompareOptions& options);
 void print_comparison(std::ostream& out, const Comparison& c, const CompareOptions& options);
 nlohmann::json to_json(const Comparison& c, const CompareOptions& options);
 

@@ -160,7 +160,8 @@ class QueueCore {
   // queues created on a deterministic runtime's fibers). May throw only the
   // runtime's shutdown unwinding.
   void yield_point(const char* where) const {
-    if (explore_) [[unlikely]] runtime::yield_point(where);
+    if (explore_) [[unlikely]]
+      runtime::yield_point(where);
   }
 
   Ring<T> ring_;

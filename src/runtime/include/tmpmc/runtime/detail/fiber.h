@@ -79,7 +79,8 @@ class Fiber {
   bool is_idle_context_ = false;  // a worker's own thread stack, not a spawned fiber
   bool started_ = false;
   bool cancelled_ = false;
-  bool is_root_ = false;  // block_on's fiber: its end ends the block_on  // set at runtime shutdown: the fiber unwinds on resume
+  bool is_root_ = false;  // block_on's fiber: its end ends the block_on  // set at runtime
+                          // shutdown: the fiber unwinds on resume
 
   // What this fiber is parked on, for hang and deadlock reports.
   const WaitList* waiting_on_ = nullptr;
