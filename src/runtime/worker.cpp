@@ -332,12 +332,18 @@ Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
   }
 }
 
-Fiber* Worker::periodic_check() {
+bool Worker::fire_timers_or_watchdog() {
   if (!timers_.empty()) timers_.fire_due(Clock::now());
+  // The watchdog belongs to worker 0, the block_on caller's thread.
   if (index_ == 0 && core_.watchdog_deadline && Clock::now() >= *core_.watchdog_deadline) {
     core_.declare_stuck(RuntimeCore::Stuck::hang);
-    return &idle_;
+    return true;
   }
+  return false;
+}
+
+Fiber* Worker::periodic_check() {
+  if (fire_timers_or_watchdog()) return &idle_;
   return core_.take_injected();
 }
 
@@ -350,11 +356,7 @@ Fiber* Worker::find_work() {
   }
   for (;;) {
     Fiber* fiber = nullptr;
-    if (!timers_.empty()) timers_.fire_due(Clock::now());
-    if (index_ == 0 && core_.watchdog_deadline && Clock::now() >= *core_.watchdog_deadline) {
-      core_.declare_stuck(RuntimeCore::Stuck::hang);
-      return nullptr;
-    }
+    if (fire_timers_or_watchdog()) return nullptr;
     // No stealing here: an idle worker steals only a backlog (idle_wait).
     fiber = take_next_slot();
     if (fiber == nullptr) fiber = queue_.pop();
@@ -465,11 +467,17 @@ void Worker::idle_wait() {
   parker_.set_watchful(false);
 }
 
-void Worker::loop() {
+void Worker::enter_thread() {
+  // The idle context is whichever thread runs this worker now: its stack
+  // bounds are learned again (ASan) and its TSan context is this thread's.
   current_ = &idle_;
-  idle_.stack_base_ = nullptr;  // learned again on this thread (ASan)
+  idle_.stack_base_ = nullptr;
   idle_.stack_size_ = 0;
   idle_.tsan_fiber_ = sanitizer::current_thread_fiber();
+}
+
+void Worker::loop() {
+  enter_thread();
   while (!core_.stopping.load(std::memory_order_acquire)) {
     if (Fiber* fiber = find_work()) {
       after_ = After::save;
@@ -493,10 +501,7 @@ void Worker::loop() {
 
 void Worker::run_to_cancel(Fiber* fiber) {
   // Called by RuntimeCore::cancel_all_fibers on this thread's own stack.
-  current_ = &idle_;
-  idle_.stack_base_ = nullptr;
-  idle_.stack_size_ = 0;
-  idle_.tsan_fiber_ = sanitizer::current_thread_fiber();
+  enter_thread();
   fiber->cancelled_ = true;
   after_ = After::save;
   switch_to(fiber);

@@ -98,6 +98,8 @@ class Worker {
   Fiber* pick_next(Fiber* previous, const char* at);
   Fiber* pick_next_deterministic(Fiber* previous, const char* at);
   Fiber* periodic_check();
+  bool fire_timers_or_watchdog();
+  void enter_thread();
   Fiber* take_next_slot() noexcept;
   Fiber* find_work();
   Fiber* steal_from_stalled();

@@ -87,13 +87,10 @@ class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders> {
  public:
   using Base::Base;
 
-  std::expected<void, Rejected<T>> send(T value) {
-    if (core().send_until(value, nullptr) == QueueStatus::ok) return {};
-    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
-  }
-  SendOutcome<T> try_send(T value) { return outcome(core().try_send(value), value); }
+  std::expected<void, Rejected<T>> send(T value) { return core().send_value(std::move(value)); }
+  SendOutcome<T> try_send(T value) { return core().try_send_value(std::move(value)); }
   SendOutcome<T> send_until(T value, runtime::TimePoint deadline) {
-    return outcome(core().send_until(value, &deadline), value);
+    return core().send_value_until(std::move(value), deadline);
   }
   SendOutcome<T> send_for(T value, runtime::Duration timeout) {
     return send_until(std::move(value), runtime::now() + timeout);
@@ -109,10 +106,6 @@ class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders> {
 
  private:
   detail::QueueCore<T>& core() { return this->state_->core; }
-  static SendOutcome<T> outcome(QueueStatus status, T& value) {
-    if (status == QueueStatus::ok) return {status, std::nullopt};
-    return {status, std::optional<T>(std::move(value))};
-  }
 };
 
 template <class T>
@@ -122,20 +115,10 @@ class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers>
  public:
   using Base::Base;
 
-  std::optional<T> receive() {
-    std::optional<T> out;
-    core().receive_until(out, nullptr);
-    return out;
-  }
-  ReceiveOutcome<T> try_receive() {
-    std::optional<T> out;
-    const QueueStatus status = core().try_receive(out);
-    return {status, std::move(out)};
-  }
+  std::optional<T> receive() { return core().receive_value(); }
+  ReceiveOutcome<T> try_receive() { return core().try_receive_value(); }
   ReceiveOutcome<T> receive_until(runtime::TimePoint deadline) {
-    std::optional<T> out;
-    const QueueStatus status = core().receive_until(out, &deadline);
-    return {status, std::move(out)};
+    return core().receive_value_until(deadline);
   }
   ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
     return receive_until(runtime::now() + timeout);

@@ -43,34 +43,21 @@ class Queue {
       : core_(std::make_shared<detail::QueueCore<T>>(capacity, std::move(name))) {}
 
   // send(v) may park: woken by a receive that makes room, or by close().
-  std::expected<void, Rejected<T>> send(T value) {
-    if (core_->send_until(value, nullptr) == QueueStatus::ok) return {};
-    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
-  }
+  std::expected<void, Rejected<T>> send(T value) { return core_->send_value(std::move(value)); }
   // receive() may park: woken by a send, or by close(). nullopt: closed and drained.
-  std::optional<T> receive() {
-    std::optional<T> out;
-    core_->receive_until(out, nullptr);
-    return out;
-  }
+  std::optional<T> receive() { return core_->receive_value(); }
 
-  SendOutcome<T> try_send(T value) { return outcome(core_->try_send(value), value); }
-  ReceiveOutcome<T> try_receive() {
-    std::optional<T> out;
-    const QueueStatus status = core_->try_receive(out);
-    return {status, std::move(out)};
-  }
+  SendOutcome<T> try_send(T value) { return core_->try_send_value(std::move(value)); }
+  ReceiveOutcome<T> try_receive() { return core_->try_receive_value(); }
 
   SendOutcome<T> send_until(T value, runtime::TimePoint deadline) {
-    return outcome(core_->send_until(value, &deadline), value);
+    return core_->send_value_until(std::move(value), deadline);
   }
   SendOutcome<T> send_for(T value, runtime::Duration timeout) {
     return send_until(std::move(value), runtime::now() + timeout);
   }
   ReceiveOutcome<T> receive_until(runtime::TimePoint deadline) {
-    std::optional<T> out;
-    const QueueStatus status = core_->receive_until(out, &deadline);
-    return {status, std::move(out)};
+    return core_->receive_value_until(deadline);
   }
   ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
     return receive_until(runtime::now() + timeout);
@@ -87,10 +74,6 @@ class Queue {
   const std::string& name() const noexcept { return core_->name(); }
 
  private:
-  static SendOutcome<T> outcome(QueueStatus status, T& value) {
-    if (status == QueueStatus::ok) return {status, std::nullopt};
-    return {status, std::optional<T>(std::move(value))};
-  }
   std::shared_ptr<detail::QueueCore<T>> core_;
 };
 

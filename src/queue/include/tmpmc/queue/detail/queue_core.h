@@ -27,6 +27,7 @@
 // `receivers_` (woken by a push, by close, or by its deadline).
 #pragma once
 
+#include <expected>
 #include <optional>
 #include <string>
 #include <utility>
@@ -126,6 +127,34 @@ class QueueCore {
     }
   }
 
+  // ---------------------------------------------------------------- as the handles present them
+  // Queue<T>, Sender<T> and Receiver<T> forward here: the value-taking,
+  // value-returning forms of the operations above.
+
+  std::expected<void, Rejected<T>> send_value(T value) {
+    if (send_until(value, nullptr) == QueueStatus::ok) return {};
+    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
+  }
+  SendOutcome<T> try_send_value(T value) { return send_outcome(try_send(value), value); }
+  SendOutcome<T> send_value_until(T value, runtime::TimePoint deadline) {
+    return send_outcome(send_until(value, &deadline), value);
+  }
+  std::optional<T> receive_value() {
+    std::optional<T> out;
+    receive_until(out, nullptr);
+    return out;
+  }
+  ReceiveOutcome<T> try_receive_value() {
+    std::optional<T> out;
+    const QueueStatus status = try_receive(out);
+    return {status, std::move(out)};
+  }
+  ReceiveOutcome<T> receive_value_until(runtime::TimePoint deadline) {
+    std::optional<T> out;
+    const QueueStatus status = receive_until(out, &deadline);
+    return {status, std::move(out)};
+  }
+
   // ---------------------------------------------------------------- close and state
 
   // close(): idempotent; true for the call that closed the queue.
@@ -145,6 +174,11 @@ class QueueCore {
   const std::string& name() const noexcept { return name_; }
 
  private:
+  // send_outcome(): a value that was not sent goes back to its sender.
+  static SendOutcome<T> send_outcome(QueueStatus status, T& value) {
+    if (status == QueueStatus::ok) return {status, std::nullopt};
+    return {status, std::optional<T>(std::move(value))};
+  }
   void after_push() {
     yield_point("send: pushed, before wake");
     // WAKE one receiver, if one may be parked (seq_cst probe: see above).
