@@ -9,11 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "boost_pool.h"
+#include "backends/boost_pool.h"
 #include "tmpmc/queue/queue.h"
 #include "tmpmc/runtime/runtime.h"
 
 namespace tmpmc::bench {
+
+using scenarios::backends::run_on_boost;
 namespace {
 
 namespace rt = tmpmc::runtime;

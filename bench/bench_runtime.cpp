@@ -6,11 +6,13 @@
 #include <boost/fiber/all.hpp>
 #include <string>
 
-#include "boost_pool.h"
+#include "backends/boost_pool.h"
 #include "tmpmc/runtime/notify.h"
 #include "tmpmc/runtime/runtime.h"
 
 namespace tmpmc::bench {
+
+using scenarios::backends::run_on_boost;
 namespace {
 
 namespace rt = tmpmc::runtime;

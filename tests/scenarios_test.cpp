@@ -231,7 +231,7 @@ struct Logs {
   sc::CheckResult check(std::uint64_t hung = 0) {
     std::vector<const sc::ConsumerLog*> views;
     for (auto& c : consumers) views.push_back(c.get());
-    return sc::check(producers, views, left, hung);
+    return sc::check(producers, views, left, sc::RunFacts{.hung_fibers = hung});
   }
 };
 

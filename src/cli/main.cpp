@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   bool quiet = false, deterministic = false;
   sc::Overrides overrides;
   unsigned repeat = 0, workers = 0;
+  std::string impl_list;
   std::uint64_t seed = 0;
 
   CLI::App* run =
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
   auto* seed_opt = run->add_option("--seed", seed, "Seed for every scenario");
   auto* workers_opt = run->add_option("--workers", workers, "Worker threads")
                           ->check(CLI::Range(1u, sc::kMaxWorkers));
+  run->add_option("--impl", impl_list,
+                  "Queue implementations, comma-separated (runs interleaved, ratios against the "
+                  "first): tmpmc, boost-fiber, mutex, threads, seed");
   run->add_flag("--deterministic", deterministic,
                 "Deterministic mode: 1 worker, seeded schedule, virtual time");
   run->add_option("--scale", overrides.scale,
@@ -186,6 +190,7 @@ int main(int argc, char** argv) {
     if (*seed_opt) overrides.seed = seed;
     if (*workers_opt) overrides.workers = workers;
     if (deterministic) overrides.deterministic = true;
+    if (!impl_list.empty()) overrides.impls = sc::parse_impl_list(impl_list);
     sc::apply_overrides(configs, overrides);
   } catch (const sc::ConfigError& e) {
     std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());

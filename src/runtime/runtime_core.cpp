@@ -248,8 +248,11 @@ Fiber* RuntimeCore::choose(RunnableSet& runnable, Fiber* previous, const char* a
   trace_hash = mix64(trace_hash, chosen->id_);
   trace_hash = mix64(trace_hash, runnable.size());
   if (options.record_trace) {
-    trace.push_back(TraceEvent{step, chosen->id_, chosen->display_name(), at != nullptr ? at : "",
-                               choice, static_cast<std::uint32_t>(runnable.size())});
+    trace.push_back(TraceEvent{step, chosen->id_, chosen->display_name(),
+                               previous != nullptr ? previous->display_name() : "",
+                               at != nullptr ? at : "",
+                               options.trace_state ? options.trace_state() : std::string(), choice,
+                               static_cast<std::uint32_t>(runnable.size())});
   }
   ++step;
   // O(1) removal that keeps FIFO order at the front (round robin picks index 0).

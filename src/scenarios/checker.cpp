@@ -74,9 +74,10 @@ bool contains(const std::vector<std::uint64_t>& sorted, std::uint64_t seq) {
 
 CheckResult check(const std::vector<ProducerLog>& producers,
                   const std::vector<const ConsumerLog*>& consumers, const ConsumerLog& left,
-                  std::uint64_t hung_fibers) {
+                  const RunFacts& facts) {
   CheckResult r;
-  r.hung = hung_fibers;
+  r.hung = facts.hung_fibers;
+  r.spurious_closed = facts.spurious_closed;
   std::vector<SeenBits> seen;
   std::vector<std::vector<std::uint64_t>> not_ok(producers.size());
   seen.reserve(producers.size());
@@ -112,8 +113,13 @@ CheckResult check(const std::vector<ProducerLog>& producers,
       }
     });
   }
-  r.left_in_queue = left.count();
-  left.for_each(account);
+  if (facts.consumers_saw_drained) {
+    // Unmarked: the loop below counts these as lost.
+    r.lost_after_close = left.count();
+  } else {
+    r.left_in_queue = left.count();
+    left.for_each(account);
+  }
   for (std::size_t p = 0; p < producers.size(); ++p) {
     for (std::uint64_t seq = 0; seq < producers[p].attempted; ++seq) {
       if (!seen[p].test(seq) && !contains(not_ok[p], seq)) ++r.lost;
@@ -127,11 +133,19 @@ std::vector<std::string> CheckResult::failures() const {
   auto add = [&](std::uint64_t n, const char* what) {
     if (n != 0) lines.push_back(std::to_string(n) + " " + what);
   };
-  add(lost, "lost (sent ok, never received, not left in the queue)");
+  if (lost_after_close != 0) {
+    add(lost, ("lost (sent ok, never received; " + std::to_string(lost_after_close) +
+               " of them still in the queue after every consumer saw it closed and drained)")
+                  .c_str());
+  } else {
+    add(lost, "lost (sent ok, never received, not left in the queue)");
+  }
   add(duplicated, "duplicated");
   add(phantom, "phantom (received, never sent ok)");
   add(reordered, "reordered (a consumer saw a producer's messages out of order)");
   add(hung, "hung fibers");
+  add(spurious_closed,
+      "spurious closed (a receive reported closed before close, with items left, or as an error)");
   return lines;
 }
 

@@ -152,16 +152,26 @@ CloseWhen parse_close_when(Reader& r, const json& v, const std::string& path) {
       {"after_producers", CloseWhen::after_producers},
       {"after_ms", CloseWhen::after_ms},
       {"after_received", CloseWhen::after_received},
+      {"by_producer", CloseWhen::by_producer},
       {"senders_dropped", CloseWhen::senders_dropped}};
   const std::string expected =
-      "expected one of \"after_producers\", \"after_ms\", \"after_received\", \"senders_dropped\"";
+      "expected one of \"after_producers\", \"after_ms\", \"after_received\", "
+      "\"by_producer\", \"senders_dropped\"";
   if (!v.is_string()) r.fail(path, expected, v);
   auto it = names.find(v.get<std::string>());
   if (it == names.end()) r.fail(path, expected, v);
   return it->second;
 }
 
-const std::vector<std::string> kImpls = {"tmpmc"};
+std::string impl_names() {
+  std::string names;
+  for (const std::string& impl : kImpls) names += (names.empty() ? "\"" : ", \"") + impl + "\"";
+  return names;
+}
+
+bool known_impl(const std::string& impl) {
+  return std::find(kImpls.begin(), kImpls.end(), impl) != kImpls.end();
+}
 
 // parse_one(): one scenario object (after sweep substitution) into a config.
 ScenarioConfig parse_one(const json& object, const std::string& path, const std::string& source) {
@@ -193,9 +203,9 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
   {
     Reader q = r.object("queue");
     if (const json* impl = q.get("impl")) {
-      if (!impl->is_string() ||
-          std::find(kImpls.begin(), kImpls.end(), impl->get<std::string>()) == kImpls.end()) {
-        q.fail(q.at("impl"), "expected one of \"tmpmc\"", *impl);
+      // A list was split into one scenario per impl by expand().
+      if (!impl->is_string() || !known_impl(impl->get<std::string>())) {
+        q.fail(q.at("impl"), "expected one of " + impl_names() + ", or a list of them", *impl);
       }
       c.queue.impl = impl->get<std::string>();
     }
@@ -223,13 +233,30 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
     p.number("rate_per_sec", c.producers.rate_per_sec, 0);
     p.integer("payload_bytes", c.producers.payload_bytes, 0, kMaxPayloadBytes);
     p.integer("work_ns", c.producers.work_ns, 0, 1'000'000'000);
-    p.finish({"count", "rate_per_sec", "payload_bytes", "work_ns"});
+    p.integer("stop_after", c.producers.stop_after, 0, std::uint64_t{1} << 40);
+    p.integer("stoppers", c.producers.stoppers, 1, kMaxFibersPerSide);
+    p.integer("send_timeout_us", c.producers.send_timeout_us, 0, 3'600'000'000ull);
+    p.finish({"count", "rate_per_sec", "payload_bytes", "work_ns", "stop_after", "stoppers",
+              "send_timeout_us"});
+    if (c.producers.stoppers > c.producers.count) {
+      p.fail(p.at("stoppers"),
+             "expected at most producers.count (" + std::to_string(c.producers.count) + ")",
+             object["producers"]["stoppers"]);
+    }
   }
   {
     Reader k = r.object("consumers");
     k.integer("count", c.consumers.count, 1, kMaxFibersPerSide);
     k.integer("work_ns", c.consumers.work_ns, 0, 1'000'000'000);
-    k.finish({"count", "work_ns"});
+    k.integer("quit_after", c.consumers.quit_after, 0, std::uint64_t{1} << 40);
+    k.integer("quitters", c.consumers.quitters, 1, kMaxFibersPerSide);
+    k.integer("receive_timeout_us", c.consumers.receive_timeout_us, 0, 3'600'000'000ull);
+    k.finish({"count", "work_ns", "quit_after", "quitters", "receive_timeout_us"});
+    if (c.consumers.quitters > c.consumers.count) {
+      k.fail(k.at("quitters"),
+             "expected at most consumers.count (" + std::to_string(c.consumers.count) + ")",
+             object["consumers"]["quitters"]);
+    }
   }
   {
     Reader cl = r.object("close");
@@ -245,14 +272,17 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
     if (c.close.when != CloseWhen::after_ms && close.contains("ms")) {
       cl.fail_message(cl.at("ms"), "only meaningful with close.when \"after_ms\"");
     }
-    if (c.close.when == CloseWhen::after_received && !close.contains("messages")) {
+    const bool counts_messages =
+        c.close.when == CloseWhen::after_received || c.close.when == CloseWhen::by_producer;
+    if (counts_messages && !close.contains("messages")) {
+      cl.fail_message(cl.at("messages"), std::string("missing: close.when \"") +
+                                             to_string(c.close.when) + "\" needs close.messages");
+    }
+    if (!counts_messages && close.contains("messages")) {
       cl.fail_message(cl.at("messages"),
-                      "missing: close.when \"after_received\" needs close.messages");
+                      "only meaningful with close.when \"after_received\" or \"by_producer\"");
     }
-    if (c.close.when != CloseWhen::after_received && close.contains("messages")) {
-      cl.fail_message(cl.at("messages"), "only meaningful with close.when \"after_received\"");
-    }
-    if (c.close.when == CloseWhen::after_received && c.messages && c.close.messages > *c.messages) {
+    if (counts_messages && c.messages && c.close.messages > *c.messages) {
       cl.fail(cl.at("messages"), "expected at most messages (" + std::to_string(*c.messages) + ")",
               close["messages"]);
     }
@@ -278,6 +308,12 @@ ScenarioConfig parse_one(const json& object, const std::string& path, const std:
   r.get("sweep");  // validated and applied by the caller
   r.finish({"name", "description", "runtime", "queue", "messages", "duration_ms", "producers",
             "consumers", "close", "latency", "run", "expect", "sweep"});
+  c.group_name = c.name;
+  try {
+    check_impl(c);
+  } catch (const ConfigError& e) {
+    r.fail_message(r.at("queue.impl"), e.what());
+  }
   if (c.messages && c.producers.count > *c.messages) {
     r.fail_message(r.at("producers.count"), "expected at most messages (" +
                                                 std::to_string(*c.messages) + ") producers, got " +
@@ -301,6 +337,10 @@ const std::set<std::string> kSweepable = {"runtime.workers",
                                           "producers.work_ns",
                                           "consumers.count",
                                           "consumers.work_ns",
+                                          "producers.stop_after",
+                                          "producers.send_timeout_us",
+                                          "consumers.quit_after",
+                                          "consumers.receive_timeout_us",
                                           "close.ms",
                                           "close.messages",
                                           "latency.sample_every"};
@@ -323,6 +363,40 @@ void expand(const json& object, const std::string& path, const std::string& sour
   if (!object.is_object()) {
     throw ConfigError(source + ": " + (path.empty() ? "the top level" : path) +
                       ": expected a scenario object, got " + describe(object));
+  }
+  // queue.impl as a list: the scenario (every sweep point of it) once per
+  // impl, grouped so that the runner interleaves and compares them.
+  if (auto queue = object.find("queue"); queue != object.end() && queue->is_object()) {
+    if (auto list = queue->find("impl"); list != queue->end() && list->is_array()) {
+      const std::string at = (path.empty() ? "" : path + ".") + "queue.impl";
+      if (list->empty()) {
+        throw ConfigError(source + ": " + at + ": expected a non-empty list of impls, got []");
+      }
+      std::vector<std::string> impls;
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        const json& v = (*list)[i];
+        const std::string at_i = at + "[" + std::to_string(i) + "]";
+        if (!v.is_string() || !known_impl(v.get<std::string>())) {
+          throw ConfigError(source + ": " + at_i + ": expected one of " + impl_names() + ", got " +
+                            describe(v));
+        }
+        if (std::find(impls.begin(), impls.end(), v.get<std::string>()) != impls.end()) {
+          throw ConfigError(source + ": " + at_i + ": \"" + v.get<std::string>() +
+                            "\" is listed twice");
+        }
+        impls.push_back(v.get<std::string>());
+      }
+      json single = object;
+      single["queue"]["impl"] = impls.front();
+      std::vector<ScenarioConfig> base;
+      expand(single, path, source, base);
+      try {
+        for (ScenarioConfig& c : with_impls(base, impls)) out.push_back(std::move(c));
+      } catch (const ConfigError& e) {
+        throw ConfigError(std::string(e.what()) + " (" + at + ")");
+      }
+      return;
+    }
   }
   auto sweep_it = object.find("sweep");
   if (sweep_it == object.end()) {
@@ -388,10 +462,77 @@ const char* to_string(CloseWhen when) noexcept {
       return "after_ms";
     case CloseWhen::after_received:
       return "after_received";
+    case CloseWhen::by_producer:
+      return "by_producer";
     case CloseWhen::senders_dropped:
       return "senders_dropped";
   }
   return "after_producers";
+}
+
+bool runs_on_our_runtime(const std::string& impl) noexcept {
+  return impl == "tmpmc" || impl == "mutex" || impl == "seed";
+}
+
+void check_impl(const ScenarioConfig& c) {
+  const std::string& impl = c.queue.impl;
+  if (!known_impl(impl)) {
+    throw ConfigError("unknown queue.impl \"" + impl + "\"; expected one of " + impl_names());
+  }
+  if (c.runtime.deterministic && !runs_on_our_runtime(impl)) {
+    throw ConfigError("queue.impl \"" + impl +
+                      "\" cannot run deterministic: true (only tmpmc, mutex and seed run on "
+                      "our runtime)");
+  }
+  if (impl == "seed" && (c.producers.send_timeout_us != 0 || c.consumers.receive_timeout_us != 0)) {
+    throw ConfigError(
+        "queue.impl \"seed\" has no timed send or receive (tokio-mpmc 0.2.4 has none); drop "
+        "producers.send_timeout_us and consumers.receive_timeout_us");
+  }
+}
+
+static std::string tag_with_impl(const std::string& name, const std::string& impl) {
+  // As a sweep point would name it: "x[queue.impl=mutex]", "x[a=1,queue.impl=mutex]".
+  if (!name.empty() && name.back() == ']') {
+    return name.substr(0, name.size() - 1) + ",queue.impl=" + impl + "]";
+  }
+  return name + "[queue.impl=" + impl + "]";
+}
+
+static void number_impl_groups(std::vector<ScenarioConfig>& configs) {
+  unsigned group = 0;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    if (configs[i].impl_group == 0) continue;
+    const bool same = i > 0 && configs[i - 1].impl_group != 0 &&
+                      configs[i - 1].group_name == configs[i].group_name;
+    if (!same) ++group;
+    configs[i].impl_group = group;
+  }
+}
+
+std::vector<ScenarioConfig> with_impls(const std::vector<ScenarioConfig>& configs,
+                                       const std::vector<std::string>& impls) {
+  std::vector<ScenarioConfig> out;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    const ScenarioConfig& base = configs[i];
+    // A group from an impl list is one scenario: the new list replaces it.
+    if (base.impl_group != 0 && i > 0 && configs[i - 1].impl_group == base.impl_group) continue;
+    for (const std::string& impl : impls) {
+      ScenarioConfig c = base;
+      c.queue.impl = impl;
+      c.name = base.group_name;
+      c.impl_group = impls.size() > 1 ? 1 : 0;
+      if (impls.size() > 1) c.name = tag_with_impl(base.group_name, impl);
+      try {
+        check_impl(c);
+      } catch (const ConfigError& e) {
+        throw ConfigError(c.source + ": " + base.group_name + ": " + e.what());
+      }
+      out.push_back(std::move(c));
+    }
+  }
+  number_impl_groups(out);
+  return out;
 }
 
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source) {
@@ -448,6 +589,7 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
                         "\"; names must be unique");
     }
   }
+  number_impl_groups(out);
   return out;
 }
 
@@ -478,10 +620,24 @@ nlohmann::json ScenarioConfig::to_json() const {
                     {"rate_per_sec", producers.rate_per_sec},
                     {"payload_bytes", producers.payload_bytes},
                     {"work_ns", producers.work_ns}};
+  if (producers.stop_after != 0) {
+    j["producers"]["stop_after"] = producers.stop_after;
+    j["producers"]["stoppers"] = producers.stoppers;
+  }
+  if (producers.send_timeout_us != 0) j["producers"]["send_timeout_us"] = producers.send_timeout_us;
   j["consumers"] = {{"count", consumers.count}, {"work_ns", consumers.work_ns}};
+  if (consumers.quit_after != 0) {
+    j["consumers"]["quit_after"] = consumers.quit_after;
+    j["consumers"]["quitters"] = consumers.quitters;
+  }
+  if (consumers.receive_timeout_us != 0) {
+    j["consumers"]["receive_timeout_us"] = consumers.receive_timeout_us;
+  }
   j["close"] = {{"when", to_string(close.when)}};
   if (close.when == CloseWhen::after_ms) j["close"]["ms"] = close.ms;
-  if (close.when == CloseWhen::after_received) j["close"]["messages"] = close.messages;
+  if (close.when == CloseWhen::after_received || close.when == CloseWhen::by_producer) {
+    j["close"]["messages"] = close.messages;
+  }
   j["latency"] = {{"sample_every", latency_sample_every}};
   j["run"] = {{"repeat", run.repeat}, {"warmup", run.warmup}, {"timeout_ms", run.timeout_ms}};
   j["expect"] = {{"min_msgs_per_sec", expect.min_msgs_per_sec}, {"max_p99_ns", expect.max_p99_ns}};

@@ -107,11 +107,26 @@ void summarize(ScenarioResult& r) {
   }
 }
 
+void compare_group(std::vector<ScenarioResult>::iterator first,
+                   std::vector<ScenarioResult>::iterator last) {
+  if (first == last) return;
+  const double base_rate = first->median_msgs_per_sec;
+  const double base_p99 = static_cast<double>(first->latency.percentile(99));
+  for (auto it = first; it != last; ++it) {
+    it->baseline_impl = first->config.queue.impl;
+    it->ratio_msgs_per_sec = base_rate > 0 ? it->median_msgs_per_sec / base_rate : 0;
+    it->ratio_p99 = base_p99 > 0 ? static_cast<double>(it->latency.percentile(99)) / base_p99 : 0;
+  }
+}
+
 void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
                  const ReportContext& context) {
+  const bool grouped = std::any_of(results.begin(), results.end(),
+                                   [](const auto& r) { return !r.baseline_impl.empty(); });
   std::vector<std::vector<std::string>> rows = {{"scenario", "shape", "cap", "workers",
                                                  "msgs/s (min-max)", "p50", "p99", "p99.9", "max",
                                                  "sw/msg", "verdict"}};
+  if (grouped) rows[0].insert(rows[0].begin() + 5, "vs first");
   for (const auto& r : results) {
     const auto& c = r.config;
     char sw[32];
@@ -130,10 +145,25 @@ void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
          r.interrupted ? "interrupted"
          : r.passed()  ? "pass"
                        : "FAIL"});
+    if (grouped) {
+      // Throughput against the group's first impl: 2.00x means twice as fast.
+      char ratio[32] = "-";
+      if (!r.baseline_impl.empty() && r.ratio_msgs_per_sec > 0) {
+        std::snprintf(ratio, sizeof ratio, "%.2fx", r.ratio_msgs_per_sec);
+      }
+      rows.back().insert(rows.back().begin() + 5, ratio);
+    }
   }
   detail::print_columns(out, rows);
   out << "latency: " << context.clock << "; closed-loop producers stamp 1 message in "
       << "latency.sample_every, open-loop producers every message (from its intended send time)\n";
+  if (grouped) {
+    out << "vs first: median throughput against the first impl of the same scenario (runs "
+           "interleaved)\n";
+  }
+  for (const auto& r : results) {
+    if (!r.note.empty()) out << r.config.name << ": " << r.note << "\n";
+  }
   for (const auto& r : results) {
     if (r.failures.empty()) continue;
     out << "\n" << r.config.name << ":\n";
@@ -168,6 +198,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                 {"phantom", run.check.phantom},
                 {"reordered", run.check.reordered},
                 {"hung", run.check.hung},
+                {"spurious_closed", run.check.spurious_closed},
                 {"left_in_queue", run.check.left_in_queue},
                 {"latency_ns", latency_json(run.latency)},
                 {"runtime",
@@ -197,6 +228,12 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                       {"p999", r.latency.percentile(99.9)}}},
                     {"latency_percentiles", spectrum_json(r.latency)},
                     {"switches_per_msg", r.switches_per_msg}};
+    s["impl"] = r.config.queue.impl;
+    if (!r.baseline_impl.empty()) {
+      s["summary"]["vs_first"] = {
+          {"impl", r.baseline_impl}, {"msgs_per_sec", r.ratio_msgs_per_sec}, {"p99", r.ratio_p99}};
+    }
+    if (!r.note.empty()) s["note"] = r.note;
     s["verdict"] = r.interrupted ? "interrupted" : r.passed() ? "pass" : "fail";
     s["failures"] = r.failures;
     doc["scenarios"].push_back(std::move(s));

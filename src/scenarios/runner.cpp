@@ -1,6 +1,7 @@
 #include "tmpmc/scenarios/runner.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace tmpmc::scenarios {
@@ -12,7 +13,29 @@ std::uint64_t scaled(std::uint64_t value, double scale, std::uint64_t at_least) 
 }
 }  // namespace
 
+std::vector<std::string> parse_impl_list(const std::string& text) {
+  std::vector<std::string> impls;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string name = text.substr(start, comma - start);
+    if (std::find(kImpls.begin(), kImpls.end(), name) == kImpls.end()) {
+      std::string known;
+      for (const auto& k : kImpls) known += (known.empty() ? "" : ", ") + k;
+      throw ConfigError("--impl: unknown implementation \"" + name + "\"; expected " + known +
+                        " (comma-separated)");
+    }
+    if (std::find(impls.begin(), impls.end(), name) != impls.end()) {
+      throw ConfigError("--impl: \"" + name + "\" is listed twice");
+    }
+    impls.push_back(name);
+    if (comma == std::string::npos) return impls;
+    start = comma + 1;
+  }
+}
+
 void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
+  if (!o.impls.empty()) configs = with_impls(configs, o.impls);
   for (ScenarioConfig& c : configs) {
     if (o.repeat) c.run.repeat = *o.repeat;
     if (o.seed) c.runtime.seed = *o.seed;
@@ -29,10 +52,15 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
     if (o.scale != 1.0) {
       if (c.messages) c.messages = scaled(*c.messages, o.scale, c.producers.count);
       if (c.duration_ms) c.duration_ms = scaled(*c.duration_ms, o.scale, 1);
-      if (c.close.when == CloseWhen::after_received) {
+      if (c.close.when == CloseWhen::after_received || c.close.when == CloseWhen::by_producer) {
         c.close.messages = scaled(c.close.messages, o.scale, 1);
         if (c.messages) c.close.messages = std::min(c.close.messages, *c.messages);
       }
+    }
+    try {
+      check_impl(c);
+    } catch (const ConfigError& e) {
+      throw ConfigError(c.source + ": " + c.name + ": " + e.what());
     }
   }
 }
@@ -49,26 +77,56 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
   auto interrupted = [&] {
     return options.interrupt != nullptr && options.interrupt->load(std::memory_order_relaxed);
   };
-  for (std::size_t i = 0; i < configs.size() && !interrupted(); ++i) {
-    const ScenarioConfig& c = configs[i];
-    ScenarioResult result;
-    result.config = c;
-    const unsigned total = c.run.warmup + c.run.repeat;
-    for (unsigned run = 0; run < total; ++run) {
-      const bool warmup = run < c.run.warmup;
-      if (progress) progress(Progress{i + 1, configs.size(), run + 1, total, c.name, warmup});
-      RunResult r = run_scenario(c, run_options);
-      const bool stop = r.interrupted || interrupted();
-      // A warm-up that fails a check still counts: a lost message is a lost message.
-      const bool failed = !r.check.ok() || !r.stuck_fibers.empty() || !r.error.empty();
-      if (!warmup || failed) result.runs.push_back(std::move(r));
-      if (stop) {
-        result.interrupted = true;
-        break;
-      }
+  std::size_t i = 0;
+  while (i < configs.size() && !interrupted()) {
+    // A group: the scenarios that differ only in queue.impl. Their runs are
+    // interleaved (A B C A B C ...), so a drift in the machine's speed hits
+    // every impl alike and the ratios hold.
+    std::size_t end = i + 1;
+    while (end < configs.size() && configs[i].impl_group != 0 &&
+           configs[end].impl_group == configs[i].impl_group) {
+      ++end;
     }
-    summarize(result);
-    results.push_back(std::move(result));
+    const std::size_t first_result = results.size();
+    unsigned rounds = 0;
+    for (std::size_t k = i; k < end; ++k) {
+      ScenarioResult result;
+      result.config = configs[k];
+      if (configs[k].queue.impl == "boost-fiber") {
+        result.note = "buffered_channel(" +
+                      std::to_string(std::bit_ceil(configs[k].queue.capacity + 1)) +
+                      "): a power of two, holding one less";
+      }
+      results.push_back(std::move(result));
+      rounds = std::max(rounds, configs[k].run.warmup + configs[k].run.repeat);
+    }
+    std::vector<bool> stopped(end - i, false);
+    for (unsigned run = 0; run < rounds; ++run) {
+      for (std::size_t k = i; k < end; ++k) {
+        const ScenarioConfig& c = configs[k];
+        ScenarioResult& result = results[first_result + (k - i)];
+        const unsigned total = c.run.warmup + c.run.repeat;
+        if (run >= total || stopped[k - i]) continue;
+        const bool warmup = run < c.run.warmup;
+        if (progress) progress(Progress{k + 1, configs.size(), run + 1, total, c.name, warmup});
+        RunResult r = run_scenario(c, run_options);
+        const bool stop = r.interrupted || interrupted();
+        // A warm-up that fails a check still counts: a lost message is a lost message.
+        const bool failed = !r.check.ok() || !r.stuck_fibers.empty() || !r.error.empty();
+        if (!warmup || failed) result.runs.push_back(std::move(r));
+        if (stop) {
+          result.interrupted = true;
+          stopped[k - i] = true;
+        }
+      }
+      if (interrupted()) break;
+    }
+    for (std::size_t k = first_result; k < results.size(); ++k) {
+      if (interrupted()) results[k].interrupted = true;
+      summarize(results[k]);
+    }
+    if (end - i > 1) compare_group(results.begin() + first_result, results.end());
+    i = end;
   }
   return results;
 }

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,10 @@ struct Options {
   std::chrono::milliseconds watchdog{0};
   // record_trace keeps every scheduling event of a deterministic run for trace().
   bool record_trace = false;
+  // trace_state, if set, describes the program's state (say, a queue's length
+  // and whether it is closed) for each recorded event. Called on the worker
+  // between fibers: it must not park.
+  std::function<std::string()> trace_state;
 };
 
 // RuntimeStats: per-worker counters, summed when asked.
@@ -74,8 +79,10 @@ struct RuntimeStats {
 struct TraceEvent {
   std::uint64_t step;
   std::uint64_t fiber_id;
-  std::string fiber;     // name
+  std::string fiber;     // name of the fiber chosen to run
+  std::string previous;  // name of the fiber that gave up the worker ("" at the start)
   std::string at;        // where the previous fiber gave up the worker
+  std::string state;     // Options::trace_state() at this step
   std::uint32_t choice;  // index into the runnable set (what replay feeds back)
   std::uint32_t runnable;
 };

@@ -98,15 +98,33 @@ struct CheckResult {
   std::uint64_t phantom = 0;     // received but never sent ok
   std::uint64_t reordered = 0;   // a consumer saw one producer's seqs go backwards
   std::uint64_t hung = 0;        // fibers that did not finish
-  bool ok() const noexcept { return lost + duplicated + phantom + reordered + hung == 0; }
+  // Of `lost`: found in the queue after every consumer had seen it closed and
+  // drained (accepted after close, or a receiver told "drained" too early).
+  std::uint64_t lost_after_close = 0;
+  // Receives that reported closed while the queue still held items, or
+  // before anyone closed it, or answered with an error (never allowed).
+  std::uint64_t spurious_closed = 0;
+  bool ok() const noexcept {
+    return lost + duplicated + phantom + reordered + hung + spurious_closed == 0;
+  }
   // failures(): one line per broken rule, e.g. "3 lost".
   std::vector<std::string> failures() const;
 };
 
+// What the driver saw besides the logs.
+struct RunFacts {
+  std::uint64_t hung_fibers = 0;
+  std::uint64_t spurious_closed = 0;
+  // Every consumer ended by seeing the queue closed and drained: then nothing
+  // may be left in it, and what is left counts as lost.
+  bool consumers_saw_drained = false;
+};
+
 // check(): exact accounting. `left` is what was drained from the queue after
-// the run (as if a last consumer had received it).
+// the run (as if a last consumer had received it), unless facts say that the
+// consumers had all seen it drained.
 CheckResult check(const std::vector<ProducerLog>& producers,
                   const std::vector<const ConsumerLog*>& consumers, const ConsumerLog& left,
-                  std::uint64_t hung_fibers);
+                  const RunFacts& facts);
 
 }  // namespace tmpmc::scenarios

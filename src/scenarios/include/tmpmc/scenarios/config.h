@@ -17,7 +17,9 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class CloseWhen { after_producers, after_ms, after_received, senders_dropped };
+// Who closes the queue, and when. after_received closes from a consumer,
+// by_producer from a producer; senders_dropped closes with the last Sender.
+enum class CloseWhen { after_producers, after_ms, after_received, by_producer, senders_dropped };
 
 struct RuntimeConfig {
   unsigned workers = 2;
@@ -25,6 +27,12 @@ struct RuntimeConfig {
   std::uint64_t seed = 1;
   unsigned stack_kib = 64;
 };
+
+// The queue implementations a scenario can run on (DESIGN.md extension):
+// tmpmc (ours), mutex and seed run on our runtime; boost-fiber on Boost.Fiber's
+// schedulers; threads on one OS thread per producer and consumer.
+inline const std::vector<std::string> kImpls = {"tmpmc", "boost-fiber", "mutex", "threads", "seed"};
+bool runs_on_our_runtime(const std::string& impl) noexcept;
 
 struct QueueConfig {
   std::string impl = "tmpmc";
@@ -36,17 +44,28 @@ struct ProducersConfig {
   double rate_per_sec = 0;  // > 0: open loop, each producer at this rate
   unsigned payload_bytes = 0;
   std::uint64_t work_ns = 0;
+  // Faults: the first `stoppers` producers stop after stop_after messages (0: never).
+  std::uint64_t stop_after = 0;
+  unsigned stoppers = 1;
+  // > 0: sends are send_for(this many microseconds); a timed-out message is
+  // handed back (counted in send_timeout) and the producer goes on.
+  std::uint64_t send_timeout_us = 0;
 };
 
 struct ConsumersConfig {
   unsigned count = 1;
   std::uint64_t work_ns = 0;
+  // Faults: the first `quitters` consumers quit after quit_after messages (0: never).
+  std::uint64_t quit_after = 0;
+  unsigned quitters = 1;
+  // > 0: receives are receive_for(this many microseconds), retried on timeout.
+  std::uint64_t receive_timeout_us = 0;
 };
 
 struct CloseConfig {
   CloseWhen when = CloseWhen::after_producers;
   std::uint64_t ms = 0;        // after_ms
-  std::uint64_t messages = 0;  // after_received
+  std::uint64_t messages = 0;  // after_received, by_producer
 };
 
 struct RunConfig {
@@ -74,6 +93,10 @@ struct ScenarioConfig {
   RunConfig run;
   ExpectConfig expect;
   std::string source;  // file it came from, for messages
+  // Scenarios that differ only in queue.impl (an impl list or --impl) share a
+  // group number > 0: their runs are interleaved and compared with the first.
+  unsigned impl_group = 0;
+  std::string group_name;  // the name without the impl tag
 
   // to_json(): the fully resolved config (every default filled in).
   nlohmann::json to_json() const;
@@ -95,5 +118,13 @@ std::vector<ScenarioConfig> load_scenarios(const std::string& path);
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source);
 
 const char* to_string(CloseWhen when) noexcept;
+
+// with_impls(): each config once per impl (in that order, names tagged with
+// the impl), grouped for interleaving. Throws ConfigError for an unknown impl
+// or one that cannot run a config.
+std::vector<ScenarioConfig> with_impls(const std::vector<ScenarioConfig>& configs,
+                                       const std::vector<std::string>& impls);
+// check_impl(): throws ConfigError when `c.queue.impl` cannot run `c`.
+void check_impl(const ScenarioConfig& c);
 
 }  // namespace tmpmc::scenarios

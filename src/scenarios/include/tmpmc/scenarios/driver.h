@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct RunResult {
   CheckResult check;
   Histogram latency;
   std::optional<std::uint64_t> trace_hash;  // deterministic mode only
+  std::vector<runtime::TraceEvent> trace;   // deterministic mode with DriverOptions::trace
   runtime::RuntimeStats stats;
   std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
   std::string stuck_summary;
@@ -39,11 +41,19 @@ struct DriverOptions {
   // Log memory reused from run to run (optional; see LogArena).
   LogArena* log_arena = nullptr;
   // Recording compiled out: no logs, stamps or histogram in the message loops
-  // (BM_DriverOverhead/bare; the checks then report nothing).
+  // (BM_DriverOverhead/bare, tmpmc only; the checks then report nothing).
   bool record = true;
+  // Deterministic mode: how the runtime picks the next fiber, and whether to
+  // keep every scheduling event (RunResult::trace).
+  runtime::SchedulePolicy policy;
+  bool trace = false;
+  // Runs the scenario instead of the config's queue.impl (tests run broken
+  // queues, "mutants", through the same driver and checks).
+  std::function<RunResult(const ScenarioConfig&, const DriverOptions&)> run_instead;
 };
 
-// run_scenario() runs `config` once: a fresh runtime, queue and fibers.
+// run_scenario() runs `config` once: a fresh runtime (or executor), queue and
+// fibers, on the implementation named by config.queue.impl.
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options);
 
 // busy_work(ns): calibrated CPU work, the config's work_ns.

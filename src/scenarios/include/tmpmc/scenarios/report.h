@@ -18,12 +18,21 @@ struct ScenarioResult {
   double median_msgs_per_sec = 0, min_msgs_per_sec = 0, max_msgs_per_sec = 0;
   double switches_per_msg = 0;
   bool interrupted = false;
+  // In an impl group: the first impl of the group, and this one's median
+  // throughput and p99 as ratios against it (1.0 for the first itself).
+  std::string baseline_impl;
+  double ratio_msgs_per_sec = 0;
+  double ratio_p99 = 0;
+  std::string note;                   // what the impl changed, e.g. boost-fiber's rounded capacity
   std::vector<std::string> failures;  // checks and expectations that failed
   bool passed() const noexcept { return failures.empty() && !interrupted; }
 };
 
 // summarize(): fills the summary, the failures and the verdict from `runs`.
 void summarize(ScenarioResult& result);
+// compare_group(): the ratios of each result against the first (an impl group).
+void compare_group(std::vector<ScenarioResult>::iterator first,
+                   std::vector<ScenarioResult>::iterator last);
 
 struct ReportContext {
   std::string started_at;  // ISO 8601, UTC

@@ -19,7 +19,12 @@ struct Overrides {
   std::optional<unsigned> workers;
   std::optional<bool> deterministic;
   double scale = 1.0;  // multiplies messages, duration_ms and close.messages
+  // Each scenario once per impl, in this order (replacing queue.impl lists).
+  std::vector<std::string> impls;
 };
+
+// parse_impl_list("tmpmc,mutex"): the names, checked. Throws ConfigError.
+std::vector<std::string> parse_impl_list(const std::string& text);
 
 // apply_overrides(): throws ConfigError when an override contradicts a config.
 void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& overrides);

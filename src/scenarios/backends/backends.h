@@ -1,0 +1,18 @@
+// backends.h: one run of a scenario on each queue implementation. Each is
+// driver_loops.h instantiated for one (queue, executor) pair, in a file of
+// its own so that they compile in parallel.
+#pragma once
+
+#include "tmpmc/scenarios/driver.h"
+
+namespace tmpmc::scenarios::backends {
+
+// record = false exists for tmpmc only (BM_DriverOverhead/bare).
+RunResult run_tmpmc(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_tmpmc_bare(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_mutex(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_seed(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_boost_fiber(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_threads(const ScenarioConfig& config, const DriverOptions& options);
+
+}  // namespace tmpmc::scenarios::backends

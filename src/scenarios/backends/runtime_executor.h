@@ -1,0 +1,54 @@
+// runtime_executor.h: scenarios on our runtime (the tmpmc, mutex and seed
+// queues). The executor interface the driver's loops use is described in
+// driver_loops.h.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "tmpmc/runtime/runtime.h"
+#include "tmpmc/scenarios/driver.h"
+
+namespace tmpmc::scenarios::backends {
+
+// A description of the program's state for trace lines (runtime only).
+using TraceState = std::function<std::string()>;
+
+// runtime_options(): a scenario's runtime section as runtime::Options.
+runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o,
+                                 TraceState trace_state);
+
+class RuntimeExecutor {
+ public:
+  using Handle = runtime::JoinHandle<void>;
+  RuntimeExecutor(const ScenarioConfig& c, const DriverOptions& o, TraceState trace_state)
+      : runtime_(runtime_options(c, o, std::move(trace_state))) {}
+  template <class F>
+  void block_on(F&& root) {
+    runtime_.block_on(std::forward<F>(root));
+  }
+  template <class F>
+  Handle spawn(std::string name, F&& f) {
+    return runtime::spawn(std::move(name), std::forward<F>(f));
+  }
+  // The runtime's watchdog ends a stuck run (StuckError from block_on).
+  bool join(Handle& h) {
+    h.join();
+    return true;
+  }
+  static runtime::TimePoint now() { return runtime::now(); }
+  static void sleep_until(runtime::TimePoint t) { runtime::this_fiber::sleep_until(t); }
+  void finish(RunResult& r) const {
+    r.stats = runtime_.stats();
+    if (runtime_.deterministic()) {
+      r.trace_hash = runtime_.trace_hash();
+      r.trace = runtime_.trace();
+    }
+  }
+
+ private:
+  runtime::Runtime runtime_;
+};
+
+}  // namespace tmpmc::scenarios::backends

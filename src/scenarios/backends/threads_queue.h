@@ -1,0 +1,116 @@
+// threads_queue.h: ThreadQueue<T>, the bounded queue of programs without
+// fibers: a ring under one std::mutex, with a std::condition_variable for
+// "not full" and one for "not empty". Every block parks an OS thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <expected>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tmpmc/queue/status.h"
+
+namespace tmpmc::scenarios::backends {
+
+template <class T>
+class ThreadQueue {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit ThreadQueue(std::size_t capacity, const std::string& = {}) : slots_(capacity) {}
+
+  std::expected<void, Rejected<T>> send(T value) {
+    if (send_until(value, nullptr) == QueueStatus::ok) return {};
+    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
+  }
+  SendOutcome<T> send_for(T value, Clock::duration timeout) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    const QueueStatus status = send_until(value, &deadline);
+    if (status == QueueStatus::ok) return {status, std::nullopt};
+    return {status, std::optional<T>(std::move(value))};
+  }
+  std::optional<T> receive() {
+    std::optional<T> out;
+    receive_until(out, nullptr);
+    return out;
+  }
+  ReceiveOutcome<T> receive_for(Clock::duration timeout) {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    std::optional<T> out;
+    const QueueStatus status = receive_until(out, &deadline);
+    return {status, std::move(out)};
+  }
+  ReceiveOutcome<T> try_receive() {
+    std::optional<T> out;
+    std::unique_lock lock(mutex_);
+    if (size_ == 0) return {closed_ ? QueueStatus::closed : QueueStatus::empty, std::nullopt};
+    take(out);
+    lock.unlock();
+    not_full_.notify_one();
+    return {QueueStatus::ok, std::move(out)};
+  }
+  bool close() {
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return false;
+      closed_ = true;
+    }
+    not_full_.notify_all();
+    not_empty_.notify_all();
+    return true;
+  }
+  std::size_t len() const {
+    std::lock_guard lock(mutex_);
+    return size_;
+  }
+
+ private:
+  QueueStatus send_until(T& value, const Clock::time_point* deadline) {
+    std::unique_lock lock(mutex_);
+    auto ready = [this] { return closed_ || size_ < slots_.size(); };
+    if (deadline == nullptr) {
+      not_full_.wait(lock, ready);
+    } else if (!not_full_.wait_until(lock, *deadline, ready)) {
+      return QueueStatus::timeout;
+    }
+    if (closed_) return QueueStatus::closed;
+    slots_[(head_ + size_) % slots_.size()].emplace(std::move(value));
+    ++size_;
+    lock.unlock();
+    not_empty_.notify_one();
+    return QueueStatus::ok;
+  }
+  QueueStatus receive_until(std::optional<T>& out, const Clock::time_point* deadline) {
+    std::unique_lock lock(mutex_);
+    auto ready = [this] { return closed_ || size_ > 0; };
+    if (deadline == nullptr) {
+      not_empty_.wait(lock, ready);
+    } else if (!not_empty_.wait_until(lock, *deadline, ready)) {
+      return QueueStatus::timeout;
+    }
+    if (size_ == 0) return QueueStatus::closed;  // closed and drained
+    take(out);
+    lock.unlock();
+    not_full_.notify_one();
+    return QueueStatus::ok;
+  }
+  void take(std::optional<T>& out) {
+    out.emplace(std::move(*slots_[head_]));
+    slots_[head_].reset();
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
+  }
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable not_full_, not_empty_;
+  std::vector<std::optional<T>> slots_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace tmpmc::scenarios::backends
