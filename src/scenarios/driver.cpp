@@ -16,8 +16,7 @@ unsigned effective_payload_bytes(unsigned payload_bytes) noexcept {
   return kPayloadBuckets[std::size(kPayloadBuckets) - 1];
 }
 
-void busy_work(const TimestampClock& clock, std::uint64_t ns) noexcept {
-  if (ns == 0) return;
+void spin_for_ticks(const TimestampClock& clock, std::uint64_t ns) noexcept {
   const std::uint64_t start = clock.now();
   const std::uint64_t ticks = clock.from_ns(ns);
   while (clock.now() - start < ticks) {

@@ -100,40 +100,52 @@ struct RunState {
   }
 };
 
-// Received<M>: what one receive gave a consumer.
+// Got: what one receive gave a consumer.
 enum class Got { value, closed, timeout, error };
 
+// receive_one(): one receive, plain or timed, on any queue's interface.
+// Inlined and returned by value, so that the message is built in place: a
+// message copied through an out-parameter with mixed-width moves stalls on
+// store forwarding, which cost the consumer loop more than the queue.
 template <class M, class In>
-Got receive_one(RunState& s, In& in, std::optional<M>& out) {
-  const std::uint64_t timeout_us = s.config.consumers.receive_timeout_us;
+[[gnu::always_inline]] inline std::optional<M> receive_one(RunState& s, In& in, Got& got) {
   if constexpr (requires { in.receive_for(std::chrono::microseconds(1)); }) {
-    if (timeout_us != 0) {
+    if (const std::uint64_t timeout_us = s.config.consumers.receive_timeout_us; timeout_us != 0) {
       auto r = in.receive_for(std::chrono::microseconds(timeout_us));
-      if (r.status == QueueStatus::ok) {
-        out = std::move(r.value);
-        return Got::value;
-      }
-      return r.status == QueueStatus::timeout ? Got::timeout : Got::closed;
+      got = r.status == QueueStatus::ok        ? Got::value
+            : r.status == QueueStatus::timeout ? Got::timeout
+                                               : Got::closed;
+      return std::move(r.value);
     }
   }
-  auto r = in.receive();
-  if constexpr (requires {
-                  r.has_value();
-                  r.error();
-                }) {
+  if constexpr (requires { in.receive().error(); }) {
     // std::expected<std::optional<M>, QueueError> (the seed design): an error
     // from receive is a spurious closed by our contract.
-    if (!r.has_value()) return Got::error;
-    out = std::move(*r);
+    auto r = in.receive();
+    if (!r.has_value()) {
+      got = Got::error;
+      return std::nullopt;
+    }
+    got = *r ? Got::value : Got::closed;
+    return std::move(*r);
   } else {
-    out = std::move(r);
+    std::optional<M> r = in.receive();
+    got = r ? Got::value : Got::closed;
+    return r;
   }
-  return out ? Got::value : Got::closed;
+}
+
+// has_faults(): the scenario injects faults or closes from a producer. Then
+// the loops below take their general form; otherwise the plain one, which is
+// what the throughput figures measure (every branch counts at 50M msgs/s).
+inline bool has_faults(const ScenarioConfig& c) noexcept {
+  return c.producers.send_timeout_us != 0 || c.consumers.receive_timeout_us != 0 ||
+         c.consumers.quit_after != 0 || c.close.when == CloseWhen::by_producer;
 }
 
 // produce(): one producer's loop. `Out` is a queue or a Sender; `to_close` the
 // queue a by_producer close closes (nullptr with a Sender).
-template <class Exec, unsigned PayloadBytes, bool Record, class Out, class Q>
+template <class Exec, unsigned PayloadBytes, bool Record, bool Faults, class Out, class Q>
 void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const ScenarioConfig& c = s.config;
   ProducerLog& log = s.producer_logs[id];
@@ -142,6 +154,7 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const std::uint64_t sample_every = open_loop ? 1 : c.latency_sample_every;
   const bool close_by_me = c.close.when == CloseWhen::by_producer && to_close != nullptr;
   const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
+  const std::uint64_t work_ns = c.producers.work_ns;  // a local: log stores may alias the config
   // messages: this producer's share of the total (the first ones take the remainder).
   std::uint64_t quota = ~std::uint64_t{0};
   if (c.messages) {
@@ -169,7 +182,7 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
       sent = s.clock.now();
       intended = sent - s.clock.from_ns(static_cast<std::uint64_t>(late.count()));
     }
-    busy_work(s.clock, c.producers.work_ns);
+    busy_work(s.clock, work_ns);
     if constexpr (Record) {
       // A countdown, not seq % sample_every: a division per message costs more
       // than the queue operation it measures.
@@ -180,7 +193,7 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
     }
     const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | seq;
     ++log.attempted;
-    if constexpr (requires { out.send_for(Message<PayloadBytes>{}, send_timeout); }) {
+    if constexpr (Faults && requires { out.send_for(Message<PayloadBytes>{}, send_timeout); }) {
       if (send_timeout.count() != 0) {
         // A timed send: cancelled in the middle of its wait when the queue
         // stays full; the message comes back and the producer goes on.
@@ -211,59 +224,90 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
       log.refused_closed.push_back(seq);
       break;  // closed stays closed: this producer is done
     }
-    if (close_by_me &&
-        s.sent_total.fetch_add(1, std::memory_order_relaxed) + 1 == c.close.messages) {
-      s.close(*to_close);  // this producer closes, and goes on sending into the closed queue
+    if constexpr (Faults) {
+      if (close_by_me &&
+          s.sent_total.fetch_add(1, std::memory_order_relaxed) + 1 == c.close.messages) {
+        s.close(*to_close);  // this producer closes, and goes on sending into the closed queue
+      }
     }
   }
 }
 
+// consumed(): what a consumer does with each message.
+// The config's values it needs are read once, by the caller, into `k`: a
+// ConsumerLog store could alias a config field, which would force reloads.
+struct ConsumerConstants {
+  std::uint64_t work_ns;
+  bool count_for_close;
+  std::uint64_t close_at;
+};
+
+template <unsigned PayloadBytes, bool Record, class Q>
+[[gnu::always_inline]] inline void consumed(RunState& s, const ConsumerConstants k,
+                                            const Message<PayloadBytes>& m, ConsumerLog& log,
+                                            Histogram& latency, Q* to_close) {
+  if constexpr (Record) {
+    if (m.intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m.intended));
+    log.record_packed(m.id);
+  }
+  busy_work(s.clock, k.work_ns);
+  if (k.count_for_close) {
+    // The consumer that receives message number close.messages closes the queue.
+    if (s.received_total.fetch_add(1, std::memory_order_relaxed) + 1 == k.close_at) {
+      s.close(*to_close);
+    }
+  }
+}
+
+// saw_closed(): a receive answered "closed and drained". Spurious if nobody
+// has closed the queue yet, or if it still holds items (checked at once: in
+// deterministic mode no other fiber runs in between).
+template <class In>
+void saw_closed(RunState& s, In& in) {
+  if constexpr (requires { in.len(); }) {
+    if (in.len() > 0) s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!s.close_called.load(std::memory_order_seq_cst)) {
+    s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
+  }
+  s.consumers_saw_drained.fetch_add(1, std::memory_order_relaxed);
+}
+
 // consume(): one consumer's loop. `In` is a queue or a Receiver; `to_close`
 // the queue an after_received close closes.
-template <unsigned PayloadBytes, bool Record, class In, class Q>
+template <unsigned PayloadBytes, bool Record, bool Faults, class In, class Q>
 void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
   using M = Message<PayloadBytes>;
   const ScenarioConfig& c = s.config;
   ConsumerLog& log = *s.consumer_logs[id];
   Histogram& latency = s.histograms[id];
-  const bool count_for_close = c.close.when == CloseWhen::after_received;
+  const ConsumerConstants k{c.consumers.work_ns, c.close.when == CloseWhen::after_received,
+                            c.close.messages};
+  if constexpr (!Faults && !requires { in.receive().error(); }) {
+    // The plain loop: receive until closed and drained.
+    while (auto m = in.receive()) consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
+    saw_closed(s, in);
+    return;
+  }
   std::uint64_t quota = ~std::uint64_t{0};
   if (c.consumers.quit_after != 0 && id < c.consumers.quitters) quota = c.consumers.quit_after;
   for (std::uint64_t received = 0; received < quota;) {
-    std::optional<M> m;
-    switch (receive_one<M>(s, in, m)) {
+    Got got;
+    std::optional<M> m = receive_one<M>(s, in, got);
+    switch (got) {
       case Got::value:
         break;
       case Got::timeout:
         continue;  // nothing was consumed; wait again
       case Got::closed:
-        // Closed and drained. Spurious if nobody has closed the queue yet, or
-        // if it still holds items (checked at once: in deterministic mode no
-        // other fiber runs in between).
-        if constexpr (requires { in.len(); }) {
-          if (in.len() > 0) s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
-        }
-        if (!s.close_called.load(std::memory_order_seq_cst)) {
-          s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
-        }
-        s.consumers_saw_drained.fetch_add(1, std::memory_order_relaxed);
+        saw_closed(s, in);
         return;
       case Got::error:
         s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
         return;  // as a user of the seed would: an error ends the loop
     }
     ++received;
-    if constexpr (Record) {
-      if (m->intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m->intended));
-      log.record_packed(m->id);
-    }
-    busy_work(s.clock, c.consumers.work_ns);
-    if (count_for_close) {
-      // The consumer that receives message number close.messages closes the queue.
-      if (s.received_total.fetch_add(1, std::memory_order_relaxed) + 1 == c.close.messages) {
-        s.close(*to_close);
-      }
-    }
+    consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
   }
 }
 
@@ -293,7 +337,7 @@ std::string describe_queue(const Q& q) {
   return out;
 }
 
-template <class Backend, unsigned PayloadBytes, bool Record>
+template <class Backend, unsigned PayloadBytes, bool Record, bool Faults>
 void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) {
   using M = Message<PayloadBytes>;
   using Exec = typename Backend::Executor;
@@ -307,12 +351,12 @@ void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) 
       auto [tx, rx] = channel<M>(c.queue.capacity, "q0");
       for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
         consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, rx = rx, i]() mutable {
-          consume<PayloadBytes, Record>(s, rx, i, static_cast<Queue<M>*>(nullptr));
+          consume<PayloadBytes, Record, Faults>(s, rx, i, static_cast<Queue<M>*>(nullptr));
         }));
       }
       for (std::uint32_t i = 0; i < c.producers.count; ++i) {
         producers.push_back(ex.spawn("producer-" + std::to_string(i), [&s, tx = tx, i]() mutable {
-          produce<Exec, PayloadBytes, Record>(s, tx, i, static_cast<Queue<M>*>(nullptr));
+          produce<Exec, PayloadBytes, Record, Faults>(s, tx, i, static_cast<Queue<M>*>(nullptr));
           // This producer's Sender goes with the lambda; the last one closes.
           if (s.producers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
             s.close_called.store(true, std::memory_order_seq_cst);
@@ -328,19 +372,26 @@ void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) 
     }
   }
   // One queue, shared by pointer: it outlives every fiber that uses it, even
-  // fibers unwound by a runtime that gave up on a stuck run.
-  auto q = std::make_shared<Q>(c.queue.capacity, "q0");
+  // fibers unwound by a runtime that gave up on a stuck run. On cache lines of
+  // its own: every operation reads it, and a neighbour written on every
+  // message (say, a consumer's log) would bounce its line between cores.
+  struct alignas(64) Aligned {
+    Q queue;
+    Aligned(std::size_t capacity, const char* name) : queue(capacity, name) {}
+  };
+  auto holder = std::make_shared<Aligned>(c.queue.capacity, "q0");
+  std::shared_ptr<Q> q(holder, &holder->queue);
   s.describe_queue = [raw = q.get()] { return describe_queue(*raw); };
   for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
     consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, q, i]() {
-      consume<PayloadBytes, Record>(s, *q, i, q.get());
+      consume<PayloadBytes, Record, Faults>(s, *q, i, q.get());
     }));
   }
   const bool last_producer_closes = c.close.when == CloseWhen::senders_dropped;
   for (std::uint32_t i = 0; i < c.producers.count; ++i) {
     producers.push_back(ex.spawn("producer-" + std::to_string(i), [&s, q, i,
                                                                    last_producer_closes]() {
-      produce<Exec, PayloadBytes, Record>(s, *q, i, q.get());
+      produce<Exec, PayloadBytes, Record, Faults>(s, *q, i, q.get());
       // Without a channel, senders_dropped is the last producer closing.
       if (last_producer_closes && s.producers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
         s.close(*q);
@@ -393,7 +444,11 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
         if (c.duration_ms) {
           s.end_time = Backend::Executor::now() + std::chrono::milliseconds(*c.duration_ms);
         }
-        run_fibers<Backend, PayloadBytes, Record>(ex, s, left);
+        if (has_faults(c)) {
+          run_fibers<Backend, PayloadBytes, Record, true>(ex, s, left);
+        } else {
+          run_fibers<Backend, PayloadBytes, Record, false>(ex, s, left);
+        }
       });
     } catch (const runtime::StuckError& e) {
       hung = e.parked().size();

@@ -87,7 +87,9 @@ class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders> {
  public:
   using Base::Base;
 
-  std::expected<void, Rejected<T>> send(T value) { return core().send_value(std::move(value)); }
+  [[gnu::always_inline]] std::expected<void, Rejected<T>> send(T value) {
+    return core().send_value(std::move(value));
+  }
   SendOutcome<T> try_send(T value) { return core().try_send_value(std::move(value)); }
   SendOutcome<T> send_until(T value, runtime::TimePoint deadline) {
     return core().send_value_until(std::move(value), deadline);
@@ -115,7 +117,7 @@ class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers>
  public:
   using Base::Base;
 
-  std::optional<T> receive() { return core().receive_value(); }
+  [[gnu::always_inline]] std::optional<T> receive() { return core().receive_value(); }
   ReceiveOutcome<T> try_receive() { return core().try_receive_value(); }
   ReceiveOutcome<T> receive_until(runtime::TimePoint deadline) {
     return core().receive_value_until(deadline);

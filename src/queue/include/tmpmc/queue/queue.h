@@ -43,9 +43,11 @@ class Queue {
       : core_(std::make_shared<detail::QueueCore<T>>(capacity, std::move(name))) {}
 
   // send(v) may park: woken by a receive that makes room, or by close().
-  std::expected<void, Rejected<T>> send(T value) { return core_->send_value(std::move(value)); }
+  [[gnu::always_inline]] std::expected<void, Rejected<T>> send(T value) {
+    return core_->send_value(std::move(value));
+  }
   // receive() may park: woken by a send, or by close(). nullopt: closed and drained.
-  std::optional<T> receive() { return core_->receive_value(); }
+  [[gnu::always_inline]] std::optional<T> receive() { return core_->receive_value(); }
 
   SendOutcome<T> try_send(T value) { return core_->try_send_value(std::move(value)); }
   ReceiveOutcome<T> try_receive() { return core_->try_receive_value(); }

@@ -35,7 +35,10 @@ class LogArena {
 
 // ConsumerLog: the (producer, seq) pairs one consumer received, in order, in
 // fixed-size chunks (no reallocation copies; 8 bytes a message).
-class ConsumerLog {
+// alignas(64): each consumer writes its own log on every message; a log that
+// shared a cache line with another's (or with anything producers read) would
+// bounce that line between cores.
+class alignas(64) ConsumerLog {
  public:
   static constexpr int kSeqBits = 40;  // up to 2^40 messages per producer, 2^24 producers
   static constexpr std::size_t kChunk = 1 << 16;
@@ -81,7 +84,8 @@ class ConsumerLog {
 };
 
 // ProducerLog: how many sends a producer attempted, and which did not go through.
-struct ProducerLog {
+// alignas(64): `attempted` is written on every send, by one producer each.
+struct alignas(64) ProducerLog {
   std::uint64_t attempted = 0;
   std::vector<std::uint64_t> refused_closed;  // seqs refused because the queue was closed
   std::vector<std::uint64_t> timed_out;       // seqs whose send timed out (handed back)

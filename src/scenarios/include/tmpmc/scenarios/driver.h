@@ -56,7 +56,11 @@ struct DriverOptions {
 // fibers, on the implementation named by config.queue.impl.
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options);
 
-// busy_work(ns): calibrated CPU work, the config's work_ns.
-void busy_work(const TimestampClock& clock, std::uint64_t ns) noexcept;
+// busy_work(ns): calibrated CPU work, the config's work_ns. Inline: it is
+// called on every message, and usually with 0.
+void spin_for_ticks(const TimestampClock& clock, std::uint64_t ns) noexcept;
+inline void busy_work(const TimestampClock& clock, std::uint64_t ns) noexcept {
+  if (ns != 0) spin_for_ticks(clock, ns);
+}
 
 }  // namespace tmpmc::scenarios
