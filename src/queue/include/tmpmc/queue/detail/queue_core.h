@@ -39,7 +39,20 @@
 
 namespace tmpmc::detail {
 
-template <class T>
+// NoBugs: the queue as it is. The stress tests (tests/mutants.h) derive
+// structs that switch one of these on, to prove that `tmpmc-bench stress`
+// catches each class of bug; Queue<T> and channel<T> only ever use NoBugs, so
+// the broken paths (if constexpr) are not compiled into the tool.
+struct NoBugs {
+  static constexpr bool notify_before_publish = false;         // wake, then push
+  static constexpr bool wake_sender_only_from_full = false;    // tokio-mpmc's channel
+  static constexpr bool check_then_wait_unregistered = false;  // the close window
+  static constexpr bool push_after_close_on_wake = false;      // accepted after close
+  static constexpr bool read_slot_before_claim = false;        // a slot read twice
+  static constexpr bool timed_out_receive_consumes = false;    // timeout, value dropped
+};
+
+template <class T, class Bugs = NoBugs>
 class QueueCore {
  public:
   QueueCore(std::size_t capacity, std::string name)
@@ -52,7 +65,16 @@ class QueueCore {
   // ---------------------------------------------------------------- send
 
   // try_send: never parks. ok moves the value in; full/closed leave it in `value`.
-  QueueStatus try_send(T& value) {
+  [[gnu::always_inline]] QueueStatus try_send(T& value) {
+    if constexpr (Bugs::notify_before_publish) {
+      // MUTANT: the receiver is woken before the value is in the ring.
+      if (receivers_.maybe_waiters()) receivers_.wake_one();
+      yield_point("mutant send: woke a receiver, before push");
+      const PushResult pushed = ring_.try_push(value);
+      return pushed == PushResult::ok     ? QueueStatus::ok
+             : pushed == PushResult::full ? QueueStatus::full
+                                          : QueueStatus::closed;
+    }
     switch (ring_.try_push(value)) {
       case PushResult::ok:
         after_push();
@@ -83,15 +105,30 @@ class QueueCore {
           senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
       took_wake = waited == runtime::WaitStatus::woken;
       yield_point("send: woken");
+      if constexpr (Bugs::push_after_close_on_wake) {
+        // MUTANT: woken from a full queue, push without re-checking closed.
+        if (took_wake && ring_.try_push_ignoring_close(value) == PushResult::ok) {
+          after_push();
+          return QueueStatus::ok;
+        }
+      }
     }
   }
 
   // ---------------------------------------------------------------- receive
 
   // try_receive: never parks. ok, empty, or closed (closed means drained too).
-  QueueStatus try_receive(std::optional<T>& out) {
+  [[gnu::always_inline]] QueueStatus try_receive(std::optional<T>& out) {
     alignas(T) unsigned char storage[sizeof(T)];
-    switch (ring_.try_pop(storage)) {
+    PopResult popped;
+    if constexpr (Bugs::read_slot_before_claim) {
+      // MUTANT: copy the head slot, let others run, then claim some slot.
+      popped = ring_.try_pop_read_before_claim(
+          storage, [this] { yield_point("mutant receive: slot read, before claim"); });
+    } else {
+      popped = ring_.try_pop(storage);
+    }
+    switch (popped) {
       case PopResult::ok: {
         T* value = std::launder(reinterpret_cast<T*>(storage));
         out.emplace(std::move(*value));
@@ -115,13 +152,26 @@ class QueueCore {
       const QueueStatus status = try_receive(out);
       if (status != QueueStatus::empty) return status;
       if (deadline != nullptr && runtime::now() >= *deadline) {
+        if constexpr (Bugs::timed_out_receive_consumes) {
+          // MUTANT: a receive that times out takes (and drops) what arrived.
+          yield_point("mutant receive: deadline passed");
+          std::optional<T> dropped;
+          try_receive(dropped);
+        }
         if (took_wake) receivers_.wake_one();  // pass on a wake we did not use
         return QueueStatus::timeout;
       }
       yield_point("receive: empty, before park");
-      // PARK until a push, close, or the deadline.
-      const runtime::WaitStatus waited =
-          receivers_.wait_unless([this] { return ring_.has_item_or_closed(); }, deadline);
+      runtime::WaitStatus waited;
+      if constexpr (Bugs::check_then_wait_unregistered) {
+        // MUTANT: check, then wait without re-checking under the list's lock.
+        if (ring_.has_item_or_closed()) continue;
+        yield_point("mutant receive: checked, before wait");
+        waited = receivers_.wait_unless([] { return false; }, deadline);
+      } else {
+        // PARK until a push, close, or the deadline.
+        waited = receivers_.wait_unless([this] { return ring_.has_item_or_closed(); }, deadline);
+      }
       took_wake = waited == runtime::WaitStatus::woken;
       yield_point("receive: woken");
     }
@@ -131,7 +181,13 @@ class QueueCore {
   // Queue<T>, Sender<T> and Receiver<T> forward here: the value-taking,
   // value-returning forms of the operations above.
 
-  std::expected<void, Rejected<T>> send_value(T value) {
+  // send_value() and receive_value() are the hot path of every caller: always
+  // inlined, so that a value built by the caller goes straight into the ring
+  // (a by-value copy through the stack, written narrow and read wide, stalls
+  // on store forwarding); only a full or empty queue calls out of line.
+  [[gnu::always_inline]] std::expected<void, Rejected<T>> send_value(T value) {
+    if (try_send(value) == QueueStatus::ok) [[likely]]
+      return {};
     if (send_until(value, nullptr) == QueueStatus::ok) return {};
     return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
   }
@@ -139,8 +195,10 @@ class QueueCore {
   SendOutcome<T> send_value_until(T value, runtime::TimePoint deadline) {
     return send_outcome(send_until(value, &deadline), value);
   }
-  std::optional<T> receive_value() {
+  [[gnu::always_inline]] std::optional<T> receive_value() {
     std::optional<T> out;
+    if (try_receive(out) != QueueStatus::empty) [[likely]]
+      return out;
     receive_until(out, nullptr);
     return out;
   }
@@ -179,13 +237,18 @@ class QueueCore {
     if (status == QueueStatus::ok) return {status, std::nullopt};
     return {status, std::optional<T>(std::move(value))};
   }
-  void after_push() {
+  [[gnu::always_inline]] void after_push() {
     yield_point("send: pushed, before wake");
     // WAKE one receiver, if one may be parked (seq_cst probe: see above).
     if (receivers_.maybe_waiters()) receivers_.wake_one();
   }
-  void after_pop() {
+  [[gnu::always_inline]] void after_pop() {
     yield_point("receive: popped, before wake");
+    if constexpr (Bugs::wake_sender_only_from_full) {
+      // MUTANT: wake a sender only on the full -> not-full edge.
+      if (ring_.len() + 1 == ring_.capacity() && senders_.maybe_waiters()) senders_.wake_one();
+      return;
+    }
     // WAKE one sender, if one may be parked.
     if (senders_.maybe_waiters()) senders_.wake_one();
   }

@@ -67,7 +67,7 @@ class Ring {
   }
 
   // try_push moves `value` in only when it returns ok.
-  PushResult try_push(T& value) noexcept {
+  [[gnu::always_inline]] PushResult try_push(T& value) noexcept {
     unsigned spins = 0;
     std::size_t tail = tail_.load(std::memory_order_relaxed);
     for (;;) {
@@ -101,7 +101,7 @@ class Ring {
   }
 
   // try_pop move-constructs the value into `out` (uninitialised storage) on ok.
-  PopResult try_pop(void* out) noexcept {
+  [[gnu::always_inline]] PopResult try_pop(void* out) noexcept {
     unsigned spins = 0;
     std::size_t head = head_.load(std::memory_order_relaxed);
     for (;;) {
@@ -136,6 +136,58 @@ class Ring {
         head = head_.load(std::memory_order_relaxed);
       }
     }
+  }
+
+  // ---- Deliberately wrong variants, for the stress tests' mutants only
+  // (tests/mutants.h). Templates that the queue never instantiates: they are
+  // not in the tool.
+
+  // try_push_ignoring_close: try_push that does not look at the closed mark
+  // (a push accepted after close, which drained receivers never see).
+  PushResult try_push_ignoring_close(T& value) noexcept {
+    std::size_t tail = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::size_t mark = tail & mark_bit_;
+      const std::size_t bare = tail & ~mark_bit_;
+      const std::size_t index = bare & (mark_bit_ - 1);
+      const std::size_t lap = bare & ~(one_lap_ - 1);
+      Slot& slot = slots_[index];
+      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      if (bare == stamp) {
+        const std::size_t next = (index + 1 < capacity_ ? bare + 1 : lap + one_lap_) | mark;
+        if (tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+          ::new (slot.storage) T(std::move(value));
+          slot.stamp.store(bare + 1, std::memory_order_release);
+          return PushResult::ok;
+        }
+      } else if (stamp + one_lap_ == bare + 1 &&
+                 head_.load(std::memory_order_seq_cst) + one_lap_ == bare) {
+        return PushResult::full;
+      } else {
+        tail = tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // try_pop_read_before_claim: copies the head slot's value, calls between(),
+  // and only then claims a slot (whichever is at the head by then), returning
+  // the early copy: a slot read twice, and another never delivered.
+  template <class Between>
+  PopResult try_pop_read_before_claim(void* out, Between&& between) noexcept {
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    Slot& slot = slots_[head & (mark_bit_ - 1)];
+    if (slot.stamp.load(std::memory_order_acquire) != head + 1) return try_pop(out);
+    alignas(T) unsigned char early[sizeof(T)];
+    ::new (early) T(*slot.value());
+    between();
+    alignas(T) unsigned char claimed[sizeof(T)];
+    const PopResult result = try_pop(claimed);
+    if (result == PopResult::ok) std::launder(reinterpret_cast<T*>(claimed))->~T();
+    if (result == PopResult::ok)
+      ::new (out) T(std::move(*std::launder(reinterpret_cast<T*>(early))));
+    std::launder(reinterpret_cast<T*>(early))->~T();
+    return result;
   }
 
   // close() sets the mark; true for the call that set it.
