@@ -67,9 +67,11 @@ class QueueCore {
   // try_send: never parks. ok moves the value in; full/closed leave it in `value`.
   [[gnu::always_inline]] QueueStatus try_send(T& value) {
     if constexpr (Bugs::notify_before_publish) {
-      // MUTANT: the receiver is woken before the value is in the ring.
-      if (receivers_.maybe_waiters()) receivers_.wake_one();
-      yield_point("mutant send: woke a receiver, before push");
+      // MUTANT: a send that will find room wakes a receiver first, then pushes.
+      if (ring_.has_room_or_closed() && !ring_.closed()) {
+        if (receivers_.maybe_waiters()) receivers_.wake_one();
+        yield_point("mutant send: woke a receiver, before push");
+      }
       const PushResult pushed = ring_.try_push(value);
       return pushed == PushResult::ok     ? QueueStatus::ok
              : pushed == PushResult::full ? QueueStatus::full

@@ -1,0 +1,38 @@
+// commands.h: tmpmc-bench's subcommands. Each adds its options to the app and
+// runs once parsed; main.cpp only dispatches. Exit codes as in DESIGN.md.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "tmpmc/scenarios/config.h"
+
+namespace tmpmc::cli {
+
+constexpr int kPass = 0, kFail = 1, kUsage = 2, kInterrupted = 130;
+
+// Set by SIGINT, read by the running scenario (main.cpp owns it).
+extern std::atomic<bool> g_interrupted;
+
+// load_all(): every file's scenarios, in order. Throws ConfigError.
+std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& files);
+// keep_matching(): the scenarios whose name matches `filter` (a regex; "" keeps all).
+void keep_matching(std::vector<scenarios::ScenarioConfig>& configs, const std::string& filter);
+// Validates CLI11 text as a number > 0.
+CLI::Validator positive_number();
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  virtual CLI::App* app() const = 0;
+  virtual int execute() = 0;
+};
+
+std::unique_ptr<Command> add_run(CLI::App& app);
+std::unique_ptr<Command> add_stress(CLI::App& app);
+std::unique_ptr<Command> add_compare(CLI::App& app);
+std::unique_ptr<Command> add_validate(CLI::App& app);
+
+}  // namespace tmpmc::cli

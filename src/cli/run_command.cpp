@@ -1,0 +1,149 @@
+// run_command.cpp: `tmpmc-bench run FILES`: runs scenarios, prints the table,
+// writes the result JSON.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "tmpmc/scenarios/report.h"
+#include "tmpmc/scenarios/runner.h"
+#include "tmpmc/scenarios/stress.h"
+
+namespace tmpmc::cli {
+
+namespace {
+
+namespace sc = tmpmc::scenarios;
+
+class Run : public Command {
+ public:
+  explicit Run(CLI::App& parent)
+      : app_(parent.add_subcommand(
+            "run", "Run scenario files and report throughput, latency and checks")) {
+    app_->add_option("files", files_, "Scenario files (JSON)")->required();
+    app_->add_option("--json", json_out_, "Write the results (schema v1) to this file");
+    app_->add_flag("--quiet,-q", quiet_, "No table on stdout");
+    app_->add_option("--filter", filter_, "Run only scenarios whose name matches this regex");
+    repeat_ = app_->add_option("--repeat", repeat_value_, "Measured runs per scenario")
+                  ->check(CLI::Range(1u, 10000u));
+    seed_ = app_->add_option("--seed", seed_value_, "Seed for every scenario");
+    workers_ = app_->add_option("--workers", workers_value_, "Worker threads")
+                   ->check(CLI::Range(1u, sc::kMaxWorkers));
+    app_->add_option("--impl", impls_,
+                     "Queue implementations, comma-separated (runs interleaved, ratios against "
+                     "the first): tmpmc, boost-fiber, mutex, threads, seed");
+    app_->add_flag("--deterministic", deterministic_,
+                   "Deterministic mode: 1 worker, seeded schedule, virtual time");
+    app_->add_option("--policy", policy_,
+                     "Deterministic mode's scheduling policy: random, pct:D or round_robin")
+        ->capture_default_str();
+    app_->add_flag("--trace", trace_,
+                   "Deterministic mode: print every scheduling event (fiber, where the previous "
+                   "one stopped, queue state)");
+    app_->add_option("--scale", overrides_.scale,
+                     "Multiply messages and duration_ms (e.g. 0.01 for a smoke run)")
+        ->check(positive_number());
+  }
+  CLI::App* app() const override { return app_; }
+
+  int execute() override {
+    std::vector<sc::ScenarioConfig> configs;
+    sc::DriverOptions options;
+    try {
+      configs = load_all(files_);
+      keep_matching(configs, filter_);
+      if (*repeat_) overrides_.repeat = repeat_value_;
+      if (*seed_) overrides_.seed = seed_value_;
+      if (*workers_) overrides_.workers = workers_value_;
+      if (deterministic_) overrides_.deterministic = true;
+      if (!impls_.empty()) overrides_.impls = sc::parse_impl_list(impls_);
+      sc::apply_overrides(configs, overrides_);
+      options.policy = sc::parse_policy(policy_);
+      if (trace_) {
+        for (const auto& c : configs) {
+          if (!c.runtime.deterministic) {
+            throw sc::ConfigError(c.source + ": " + c.name +
+                                  ": --trace needs deterministic mode (add --deterministic)");
+          }
+        }
+      }
+    } catch (const sc::ConfigError& e) {
+      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+      return kUsage;
+    }
+    if (!json_out_.empty()) {
+      // Fail before running anything, not after: the directory must take a new file.
+      const std::filesystem::path dir = std::filesystem::absolute(json_out_).parent_path();
+      if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
+        std::fprintf(stderr,
+                     "tmpmc-bench: --json %s: directory %s does not exist or is not writable\n",
+                     json_out_.c_str(), dir.c_str());
+        return kUsage;
+      }
+    }
+
+    const sc::TimestampClock clock = sc::TimestampClock::calibrate();
+    options.clock = &clock;
+    options.interrupt = &g_interrupted;
+    options.trace = trace_;
+    const sc::ReportContext context{sc::utc_now_iso8601(), clock.describe()};
+    const bool show_progress = ::isatty(STDERR_FILENO) != 0;
+    auto progress = [&](const sc::Progress& p) {
+      if (!show_progress) return;
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s %u/%u", p.scenario, p.scenarios,
+                   p.name.c_str(), p.warmup ? "warm-up" : "run", p.run, p.runs);
+      std::fflush(stderr);
+    };
+    std::vector<sc::ScenarioResult> results = sc::run_all(configs, options, progress);
+    if (show_progress) std::fputs("\r\033[K", stderr);
+
+    if (trace_) print_traces(results);
+    if (!quiet_) sc::print_table(std::cout, results, context);
+    std::cout.flush();
+    if (!json_out_.empty()) {
+      try {
+        sc::write_file_atomically(json_out_, sc::to_json(results, context).dump(2) + "\n");
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+        return kUsage;
+      }
+    }
+    if (g_interrupted.load()) return kInterrupted;
+    const bool all_passed =
+        std::all_of(results.begin(), results.end(), [](const auto& r) { return r.passed(); });
+    return all_passed ? kPass : kFail;
+  }
+
+ private:
+  static void print_traces(const std::vector<sc::ScenarioResult>& results) {
+    for (const auto& r : results) {
+      for (std::size_t i = 0; i < r.runs.size(); ++i) {
+        const sc::RunResult& run = r.runs[i];
+        std::printf("trace of %s, run %zu: seed %llu, %zu events, trace_hash %016llx\n",
+                    r.config.name.c_str(), i + 1,
+                    static_cast<unsigned long long>(r.config.runtime.seed), run.trace.size(),
+                    static_cast<unsigned long long>(run.trace_hash.value_or(0)));
+        std::printf("    step  runs           <- after          at %-43s [queue] (choice)\n", "");
+        sc::print_trace(stdout, run.trace);
+      }
+    }
+    std::fflush(stdout);
+  }
+
+  CLI::App* app_;
+  std::vector<std::string> files_;
+  std::string json_out_, filter_, impls_, policy_ = "random";
+  bool quiet_ = false, deterministic_ = false, trace_ = false;
+  CLI::Option *repeat_, *seed_, *workers_;
+  unsigned repeat_value_ = 0, workers_value_ = 0;
+  std::uint64_t seed_value_ = 0;
+  sc::Overrides overrides_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> add_run(CLI::App& app) { return std::make_unique<Run>(app); }
+
+}  // namespace tmpmc::cli

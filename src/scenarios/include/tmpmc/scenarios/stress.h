@@ -1,0 +1,77 @@
+// stress.h: seeded schedule exploration. Each scenario runs once per seed in
+// deterministic mode (one worker, virtual time, the queue's yield points
+// active), until a run fails its checks or the seeds or the time run out. A
+// failure comes with its seed and the command that replays it exactly.
+//
+// With workers > 1 the runs are real-thread instead (memory-ordering bugs,
+// under TSan): each iteration draws its close point from the seed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tmpmc/runtime/runtime.h"
+#include "tmpmc/scenarios/config.h"
+#include "tmpmc/scenarios/driver.h"
+
+namespace tmpmc::scenarios {
+
+// parse_policy("random" | "pct:D" | "round_robin"). Throws ConfigError.
+runtime::SchedulePolicy parse_policy(const std::string& text);
+std::string policy_text(const runtime::SchedulePolicy& policy);
+
+struct StressOptions {
+  std::uint64_t seeds = 10'000;
+  std::uint64_t seed_start = 1;
+  runtime::SchedulePolicy policy;  // random by default
+  unsigned workers = 1;            // 1: deterministic; more: real threads
+  std::chrono::milliseconds time_budget{60'000};
+  std::string config_path;  // for the replay command
+  std::string impl;         // for the replay command ("" when the config's own)
+  DriverOptions driver;     // clock, interrupt, run_instead
+};
+
+// One failing run: what broke, and how to see it again.
+struct StressFailure {
+  std::uint64_t seed = 0;
+  std::string kind;  // hang, duplicated, phantom, spurious_closed, lost, reordered, error
+  std::vector<std::string> lines;  // the checks that failed, the parked fibers
+  std::string replay;              // a ready-to-run command line
+  std::uint64_t trace_hash = 0;
+};
+
+struct StressResult {
+  std::string scenario;
+  std::string impl;
+  std::uint64_t seeds_run = 0;
+  double elapsed_s = 0;
+  double seeds_per_sec = 0;
+  std::uint64_t messages = 0;  // received, over all seeds
+  std::optional<StressFailure> failure;
+  bool out_of_time = false;
+};
+
+// failure_kind(): the class of a failed run (empty when it passed).
+std::string failure_kind(const RunResult& run);
+
+// stress_config(): the config as one stress iteration runs it.
+ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers);
+
+// run_stress(): every scenario, seed after seed; stops at the first failure.
+std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
+                                     const StressOptions& options);
+
+// replay_command(): `tmpmc-bench run CONFIG --filter ... --deterministic --seed S ...`.
+std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
+                           const StressOptions& options);
+
+// print_trace(): the schedule events of a deterministic run, one per line.
+void print_trace(std::FILE* out, const std::vector<runtime::TraceEvent>& trace,
+                 std::size_t last = 400);
+
+}  // namespace tmpmc::scenarios

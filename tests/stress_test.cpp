@@ -1,0 +1,245 @@
+// stress_test.cpp: stress mode finds each class of bug, on deliberately
+// broken queues (mutants.h) and on the seed design, and replays it exactly;
+// and it finds nothing on ours.
+#include "tmpmc/scenarios/stress.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "mutants.h"
+#include "runtime_fixture.h"
+
+namespace {
+
+namespace sc = tmpmc::scenarios;
+using tmpmc::testing::kSanitized;
+
+const sc::TimestampClock& test_clock() {
+  static const sc::TimestampClock clock = sc::TimestampClock::calibrate();
+  return clock;
+}
+
+std::vector<sc::ScenarioConfig> stress_configs() {
+  std::vector<sc::ScenarioConfig> all;
+  for (const char* file : {"close-race.json", "wake-edge.json", "faults.json"}) {
+    auto more = sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/" + file);
+    all.insert(all.end(), more.begin(), more.end());
+  }
+  return all;
+}
+
+sc::StressOptions stress_options(std::uint64_t seeds) {
+  sc::StressOptions options;
+  options.seeds = seeds;
+  options.time_budget = std::chrono::minutes(10);
+  options.config_path = "configs/stress/x.json";
+  options.driver.clock = &test_clock();
+  return options;
+}
+
+const sc::StressResult* first_failure(const std::vector<sc::StressResult>& results) {
+  for (const auto& r : results) {
+    if (r.failure) return &r;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- ours
+
+TEST(Stress, tmpmc_passes_every_stress_scenario) {
+  const auto results = sc::run_stress(stress_configs(), stress_options(kSanitized ? 150 : 2000));
+  const auto* failed = first_failure(results);
+  ASSERT_EQ(failed, nullptr) << failed->scenario << " seed " << failed->failure->seed << ": "
+                             << failed->failure->kind << "\n"
+                             << failed->failure->replay;
+  EXPECT_EQ(results.size(), stress_configs().size());
+}
+
+TEST(Stress, real_threads_close_race) {
+  // Real workers, the seed picks where the close lands; under TSan this is
+  // the memory-ordering check of the close path.
+  auto options = stress_options(kSanitized ? 40 : 300);
+  options.workers = 2;
+  const auto results = sc::run_stress(
+      sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json"), options);
+  const auto* failed = first_failure(results);
+  ASSERT_EQ(failed, nullptr) << failed->scenario << ": " << failed->failure->kind;
+}
+
+TEST(Stress, real_threads_vary_the_close_point) {
+  auto config = sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json")[1];
+  std::set<std::uint64_t> points;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto c = sc::stress_config(config, seed, 2);
+    EXPECT_FALSE(c.runtime.deterministic);
+    EXPECT_GE(c.close.messages, 1u);
+    EXPECT_LE(c.close.messages, *c.messages);
+    points.insert(c.close.messages);
+  }
+  EXPECT_GT(points.size(), 5u);
+}
+
+// ---------------------------------------------------------------- mutants
+
+struct MutantCase {
+  const char* name;
+  sc::RunResult (*run)(const sc::ScenarioConfig&, const sc::DriverOptions&);
+  const char* kind;  // the class of failure it must be caught as
+};
+
+class Mutants : public ::testing::TestWithParam<MutantCase> {};
+
+TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
+  const MutantCase& m = GetParam();
+  auto options = stress_options(2000);
+  options.driver.run_instead = m.run;
+  const auto configs = stress_configs();
+  const auto results = sc::run_stress(configs, options);
+  const auto* failed = first_failure(results);
+  ASSERT_NE(failed, nullptr) << m.name << " was not caught";
+  const sc::StressFailure& f = *failed->failure;
+  EXPECT_LE(failed->seeds_run, 2000u);
+  EXPECT_EQ(f.kind, m.kind) << m.name << " on " << failed->scenario << " seed " << f.seed;
+  if (f.kind == std::string("hang")) {
+    // The report names the parked fibers and what they wait on.
+    bool names_a_wait = false;
+    for (const auto& line : f.lines)
+      names_a_wait |= line.find("on queue \"q0\"") != std::string::npos;
+    EXPECT_TRUE(names_a_wait) << ::testing::PrintToString(f.lines);
+  }
+  EXPECT_NE(f.replay.find("--deterministic --seed " + std::to_string(f.seed) + " --policy random"),
+            std::string::npos)
+      << f.replay;
+  EXPECT_NE(f.replay.find(failed->scenario), std::string::npos) << f.replay;
+
+  // The replay: the same scenario and seed, twice, give the same failure and
+  // the same trace hash.
+  const auto& config = *std::find_if(configs.begin(), configs.end(),
+                                     [&](const auto& c) { return c.name == failed->scenario; });
+  sc::DriverOptions driver = options.driver;
+  for (int i = 0; i < 2; ++i) {
+    const sc::RunResult again = sc::run_scenario(sc::stress_config(config, f.seed, 1), driver);
+    EXPECT_EQ(sc::failure_kind(again), f.kind);
+    ASSERT_TRUE(again.trace_hash.has_value());
+    EXPECT_EQ(*again.trace_hash, f.trace_hash);
+  }
+  std::printf("%s: caught on %s after %llu seeds (seed %llu): %s\n", m.name,
+              failed->scenario.c_str(), static_cast<unsigned long long>(failed->seeds_run),
+              static_cast<unsigned long long>(f.seed), f.kind.c_str());
+}
+
+using namespace tmpmc::mutants;
+INSTANTIATE_TEST_SUITE_P(
+    EveryClass, Mutants,
+    ::testing::Values(
+        MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang"},
+        MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang"},
+        MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang"},
+        MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
+        MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
+        MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// ---------------------------------------------------------------- the seed design
+
+// Each of the seed's known bugs, found by the scenario built for it.
+TEST(SeedDesign, stress_finds_its_three_bugs) {
+  const auto configs = sc::with_impls(
+      sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json"), {"seed"});
+  struct Expectation {
+    const char* scenario;
+    const char* kind;
+    const char* line;  // a failure line it must show
+  };
+  for (const Expectation& e :
+       {Expectation{"close-race-idle-consumers", "hang", "seed receive"},
+        Expectation{"close-race-blocked-producers", "", "lost"},
+        Expectation{"close-race-draining-consumers", "spurious_closed", "spurious closed"}}) {
+    std::vector<sc::ScenarioConfig> one;
+    for (const auto& c : configs) {
+      if (c.name == e.scenario) one.push_back(c);
+    }
+    ASSERT_EQ(one.size(), 1u) << e.scenario;
+    auto options = stress_options(2000);
+    options.impl = "seed";
+    const auto results = sc::run_stress(one, options);
+    ASSERT_TRUE(results.at(0).failure.has_value()) << e.scenario;
+    const auto& f = *results[0].failure;
+    if (*e.kind != '\0') EXPECT_EQ(f.kind, e.kind) << e.scenario;
+    bool shown = false;
+    for (const auto& line : f.lines) shown |= line.find(e.line) != std::string::npos;
+    EXPECT_TRUE(shown) << e.scenario << ": " << ::testing::PrintToString(f.lines);
+    EXPECT_NE(f.replay.find("--impl seed"), std::string::npos);
+  }
+}
+
+// ---------------------------------------------------------------- the command line
+
+std::string run_cli(const std::string& args, int& exit_code) {
+  const std::string command = std::string(TMPMC_BENCH_BIN) + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  std::string out;
+  std::array<char, 4096> buffer;
+  while (std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr) out += buffer.data();
+  const int status = ::pclose(pipe.release());
+  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
+  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  int code = 0;
+  const std::string out = run_cli("stress " + config + " --impl seed --seeds 500", code);
+  EXPECT_EQ(code, 1) << out;
+  const auto at = out.find("replay: tmpmc-bench ");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string replay = out.substr(at + 20, out.find('\n', at) - at - 20);
+  const std::string hash = out.substr(out.find("trace_hash ") + 11, 16);
+  // Replayed twice: the same failure, the same trace hash, and the trace.
+  for (int i = 0; i < 2; ++i) {
+    const std::string again = run_cli(replay, code);
+    EXPECT_EQ(code, 1) << again;
+    EXPECT_NE(again.find("trace_hash " + hash), std::string::npos) << again;
+    EXPECT_NE(again.find("at seed receive"), std::string::npos) << again;
+  }
+}
+
+TEST(StressCli, passes_and_reports_the_rate) {
+  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  int code = 0;
+  const std::string out = run_cli("stress " + config + " --seeds 50 --policy pct:3", code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("seeds/s"), std::string::npos) << out;
+}
+
+TEST(StressCli, bad_input_is_exit_code_2) {
+  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  int code = 0;
+  for (const std::string args :
+       {"--policy pct:0", "--policy fair", "--time-budget 10x", "--seeds 0", "--impl nope",
+        "--impl boost-fiber", "--impl tmpmc,seed"}) {
+    const std::string out = run_cli("stress " + config + " " + args, code);
+    EXPECT_EQ(code, 2) << args << ": " << out;
+  }
+  run_cli("stress /nonexistent.json", code);
+  EXPECT_EQ(code, 2);
+  run_cli("run " + config + " --trace", code);  // --trace without --deterministic
+  EXPECT_EQ(code, 2);
+}
+
+TEST(Policy, parse) {
+  EXPECT_EQ(sc::parse_policy("random").kind, tmpmc::runtime::PolicyKind::random);
+  EXPECT_EQ(sc::parse_policy("pct:5").pct_depth, 5);
+  EXPECT_EQ(sc::policy_text(sc::parse_policy("pct:5")), "pct:5");
+  EXPECT_THROW(sc::parse_policy("pct:"), sc::ConfigError);
+  EXPECT_THROW(sc::parse_policy("pct:x"), sc::ConfigError);
+  EXPECT_THROW(sc::parse_policy("random "), sc::ConfigError);
+}
+
+}  // namespace
