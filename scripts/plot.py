@@ -7,6 +7,12 @@
       latency percentile distribution (x: 1/(1-p) on a log scale, 50%..99.99%).
   scripts/plot.py --compare BASE.json NEW.json -o OUT.png
       the two results side by side.
+  scripts/plot.py --peers-table RESULT.json
+      for results with several queue.impl (configs/peers.json): a Markdown
+      table of tmpmc's throughput ratio against each peer, per shape.
+
+Results with several queue.impl per scenario are drawn as a peer comparison:
+throughput per impl for each shape, capacity and worker count.
 
 Uses Debian's python3-matplotlib (system Python).
 """
@@ -113,7 +119,90 @@ def plot_latency(ax, doc, style="-", prefix="", scenarios=None):
         ax.legend(fontsize=6)
 
 
+IMPL = re.compile(r"(\[|,)queue\.impl=[^,\]]*")
+
+
+def peer_points(doc):
+    """{(shape, capacity, workers): {impl: scenario}} for results of impl groups."""
+    points = {}
+    for s in doc["scenarios"]:
+        if "vs_first" not in s["summary"]:
+            continue
+        c = s["config"]
+        key = (f"{c['producers']['count']}:{c['consumers']['count']}", c["queue"]["capacity"],
+               c["runtime"]["workers"])
+        points.setdefault(key, {})[s.get("impl", c["queue"]["impl"])] = s
+    return points
+
+
+def impls_of(points):
+    order = []
+    for by_impl in points.values():
+        for impl in by_impl:
+            if impl not in order:
+                order.append(impl)
+    return order
+
+
+def shape_order(shape):
+    p, c = shape.split(":")
+    return (int(c) > 1, int(p) > 1, int(p), int(c))
+
+
+def plot_peers(doc, out):
+    points = peer_points(doc)
+    impls = impls_of(points)
+    workers = sorted({k[2] for k in points})
+    fig, axes = plt.subplots(len(workers), 1, figsize=(12, 4.8 * len(workers)), squeeze=False)
+    for ax, w in zip((row[0] for row in axes), workers):
+        keys = sorted((k for k in points if k[2] == w), key=lambda k: (shape_order(k[0]), k[1]))
+        width = 0.8 / max(1, len(impls))
+        for i, impl in enumerate(impls):
+            xs, ys = [], []
+            for x, k in enumerate(keys):
+                if impl in points[k]:
+                    xs.append(x - 0.4 + width * (i + 0.5))
+                    ys.append(rates(points[k][impl])[0])
+            ax.bar(xs, ys, width, label=impl)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(keys)))
+        ax.set_xticklabels([f"{k[0]} cap {k[1]}" for k in keys], rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("throughput (M msgs/s, median, log)")
+        ax.set_title(f"{w} worker{'s' if w != 1 else ''} (threads: one OS thread per producer and consumer)",
+                     fontsize=9)
+        ax.legend(fontsize=7, ncol=len(impls))
+    fig.suptitle(title(doc, "tmpmc-bench: the same scenarios on each queue implementation"), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+
+
+def peers_table(doc):
+    """Markdown: tmpmc's median throughput and its ratio against each peer."""
+    points = peer_points(doc)
+    impls = impls_of(points)
+    if "tmpmc" not in impls:
+        sys.exit("plot.py: --peers-table: no tmpmc results in this file")
+    peers = [i for i in impls if i != "tmpmc"]
+    lines = ["| shape | capacity | workers | tmpmc (M msgs/s) | " +
+             " | ".join(f"x {p}" for p in peers) + " |",
+             "|---|---:|---:|---:|" + "---:|" * len(peers)]
+    for k in sorted(points, key=lambda k: (shape_order(k[0]), k[1], k[2])):
+        by_impl = points[k]
+        if "tmpmc" not in by_impl:
+            continue
+        ours = rates(by_impl["tmpmc"])[0]
+        cells = []
+        for p in peers:
+            theirs = rates(by_impl[p])[0] if p in by_impl else 0
+            cells.append(f"{ours / theirs:.2f}" if theirs > 0 else "-")
+        lines.append(f"| {k[0]} | {k[1]} | {k[2]} | {ours:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def plot_result(doc, out):
+    if peer_points(doc):
+        plot_peers(doc, out)
+        return
     sweeps = sweep_groups(doc)
     # Sweep points get a panel of their own; the bars show the other scenarios.
     single = [s for s in doc["scenarios"] if not SWEEP.match(s["name"])]
@@ -152,6 +241,8 @@ def main():
     parser = argparse.ArgumentParser(description="Plot tmpmc-bench result files.")
     parser.add_argument("results", nargs="+", help="RESULT.json, or BASE.json NEW.json with --compare")
     parser.add_argument("--compare", action="store_true", help="draw BASE and NEW side by side")
+    parser.add_argument("--peers-table", action="store_true",
+                        help="print tmpmc's throughput ratios against each peer (Markdown)")
     parser.add_argument("-o", "--output", help="PNG to write (default: RESULT with .png)")
     args = parser.parse_args()
     if args.compare:
@@ -159,6 +250,11 @@ def main():
             parser.error("--compare takes BASE.json NEW.json")
         out = args.output or re.sub(r"\.json$", "", args.results[1]) + "-compare.png"
         plot_compare(load(args.results[0]), load(args.results[1]), out)
+    elif args.peers_table:
+        if len(args.results) != 1:
+            parser.error("--peers-table takes one RESULT.json")
+        print(peers_table(load(args.results[0])))
+        return
     else:
         if len(args.results) != 1:
             parser.error("give one RESULT.json (or --compare BASE.json NEW.json)")

@@ -113,6 +113,16 @@ TEST(Config, deterministic_defaults_to_one_worker) {
   EXPECT_EQ(configs[0].runtime.workers, 1u);
 }
 
+TEST(Config, number_beyond_a_double_is_a_config_error) {
+  // Found by the config fuzzer: nlohmann throws out_of_range, not parse_error.
+  try {
+    sc::parse_scenarios(R"({"name":"x","messages":40001e30800})", "x.json");
+    FAIL() << "accepted";
+  } catch (const sc::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "x.json: invalid JSON: number overflow parsing '40001e30800'");
+  }
+}
+
 TEST(Config, files) {
   EXPECT_THROW(sc::load_scenarios("/nonexistent/x.json"), sc::ConfigError);
   EXPECT_THROW(sc::load_scenarios(std::filesystem::temp_directory_path().string()),

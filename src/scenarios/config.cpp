@@ -559,6 +559,13 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
     throw ConfigError(
         source + ":" + std::to_string(line) + ":" + std::to_string(column) +
         ": invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value the parser cannot hold, such as a number
+    // beyond a double's range (out_of_range 406), which carries no offset.
+    std::string what = e.what();
+    const auto bracket = what.find("] ");
+    throw ConfigError(source + ": invalid JSON: " +
+                      (bracket == std::string::npos ? what : what.substr(bracket + 2)));
   }
   std::vector<ScenarioConfig> out;
   if (document.is_object() && document.contains("scenarios")) {

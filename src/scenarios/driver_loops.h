@@ -75,6 +75,9 @@ struct RunState {
   std::atomic<unsigned> consumers_saw_drained{0};  // ended on "closed and drained"
   runtime::TimePoint end_time{};                   // duration_ms mode
   std::function<std::string()> describe_queue;     // for trace lines, once the queue exists
+  // Takes what is left in the queue into a log, after the run (even a stuck
+  // one: what is still in the queue is not lost).
+  std::function<void(ConsumerLog&)> drain_left;
 
   RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o)
       : config(c),
@@ -192,13 +195,15 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
       }
     }
     const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | seq;
-    ++log.attempted;
+    // log.attempted counts a send once it returned: a producer left parked
+    // inside a send (a hang) has not sent that message.
     if constexpr (Faults && requires { out.send_for(Message<PayloadBytes>{}, send_timeout); }) {
       if (send_timeout.count() != 0) {
         // A timed send: cancelled in the middle of its wait when the queue
         // stays full; the message comes back and the producer goes on.
         auto result = out.send_for(Message<PayloadBytes>{packed, intended, sent, prototype.payload},
                                    send_timeout);
+        ++log.attempted;
         if (result.status == QueueStatus::timeout) {
           log.timed_out.push_back(seq);
           continue;
@@ -220,6 +225,7 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
     auto result = sent == 0
                       ? out.send(Message<PayloadBytes>{packed, 0, 0, prototype.payload})
                       : out.send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
+    ++log.attempted;
     if (!result) {
       log.refused_closed.push_back(seq);
       break;  // closed stays closed: this producer is done
@@ -338,7 +344,7 @@ std::string describe_queue(const Q& q) {
 }
 
 template <class Backend, unsigned PayloadBytes, bool Record, bool Faults>
-void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) {
+void run_fibers(typename Backend::Executor& ex, RunState& s) {
   using M = Message<PayloadBytes>;
   using Exec = typename Backend::Executor;
   using Q = typename Backend::template Queue<M>;
@@ -364,10 +370,11 @@ void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) 
         }));
       }
       { auto drop = std::move(tx); }  // the coordinator's own Sender
-      Receiver<M> drain = std::move(rx);
+      s.drain_left = [rx = std::move(rx)](ConsumerLog& left) mutable {
+        while (auto m = rx.try_receive().value) left.record(m->producer(), m->seq());
+      };
       for (auto& p : producers) ex.join(p);
       for (auto& k : consumers) ex.join(k);
-      while (auto m = drain.try_receive().value) left.record(m->producer(), m->seq());
       return;
     }
   }
@@ -382,6 +389,9 @@ void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) 
   auto holder = std::make_shared<Aligned>(c.queue.capacity, "q0");
   std::shared_ptr<Q> q(holder, &holder->queue);
   s.describe_queue = [raw = q.get()] { return describe_queue(*raw); };
+  s.drain_left = [q](ConsumerLog& left) {
+    while (auto m = q->try_receive().value) left.record(m->producer(), m->seq());
+  };
   for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
     consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, q, i]() {
       consume<PayloadBytes, Record, Faults>(s, *q, i, q.get());
@@ -419,7 +429,6 @@ void run_fibers(typename Backend::Executor& ex, RunState& s, ConsumerLog& left) 
       break;
   }
   join_all(ex, consumers, s, *q, stuck);
-  while (auto m = q->try_receive().value) left.record(m->producer(), m->seq());
   if (!stuck.empty()) {
     throw runtime::HangError("hang: " + std::to_string(stuck.size()) +
                                  " fibers had not finished after run.timeout_ms (" +
@@ -445,9 +454,9 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
           s.end_time = Backend::Executor::now() + std::chrono::milliseconds(*c.duration_ms);
         }
         if (has_faults(c)) {
-          run_fibers<Backend, PayloadBytes, Record, true>(ex, s, left);
+          run_fibers<Backend, PayloadBytes, Record, true>(ex, s);
         } else {
-          run_fibers<Backend, PayloadBytes, Record, false>(ex, s, left);
+          run_fibers<Backend, PayloadBytes, Record, false>(ex, s);
         }
       });
     } catch (const runtime::StuckError& e) {
@@ -455,6 +464,9 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
       result.stuck_fibers = e.parked();
       result.stuck_summary = e.what();
     }
+    // Outside every fiber now (no yield point can switch), with the queue
+    // kept alive by drain_left.
+    if (s.drain_left) s.drain_left(left);
     ex.finish(result);
   } catch (const std::bad_alloc&) {
     // The run failed, and says why; the accounting below still covers what ran.
