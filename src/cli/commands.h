@@ -20,6 +20,9 @@ extern std::atomic<bool> g_interrupted;
 std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& files);
 // keep_matching(): the scenarios whose name matches `filter` (a regex; "" keeps all).
 void keep_matching(std::vector<scenarios::ScenarioConfig>& configs, const std::string& filter);
+// check_output_dir(): a usage error (thrown as ConfigError) unless the
+// directory of `path` exists and takes a new file: checked before a run, not after.
+void check_output_dir(const std::string& path);
 // Validates CLI11 text as a number > 0.
 CLI::Validator positive_number();
 

@@ -1,7 +1,10 @@
 // main.cpp: tmpmc-bench's command line: CLI11 subcommands (one file each),
 // the SIGINT flag, and the helpers they share.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 
 #include "commands.h"
@@ -33,6 +36,15 @@ void keep_matching(std::vector<scenarios::ScenarioConfig>& configs, const std::s
   }
   std::erase_if(configs, [&](const auto& c) { return !std::regex_search(c.name, pattern); });
   if (configs.empty()) throw scenarios::ConfigError("--filter: no scenario name matches " + filter);
+}
+
+void check_output_dir(const std::string& path) {
+  if (path.empty()) return;
+  const std::filesystem::path dir = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
+    throw scenarios::ConfigError("--json " + path + ": directory " + dir.string() +
+                                 " does not exist or is not writable");
+  }
 }
 
 CLI::Validator positive_number() {

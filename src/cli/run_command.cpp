@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 
 #include "commands.h"
@@ -69,19 +68,10 @@ class Run : public Command {
           }
         }
       }
+      check_output_dir(json_out_);  // before running anything, not after
     } catch (const sc::ConfigError& e) {
       std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
       return kUsage;
-    }
-    if (!json_out_.empty()) {
-      // Fail before running anything, not after: the directory must take a new file.
-      const std::filesystem::path dir = std::filesystem::absolute(json_out_).parent_path();
-      if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
-        std::fprintf(stderr,
-                     "tmpmc-bench: --json %s: directory %s does not exist or is not writable\n",
-                     json_out_.c_str(), dir.c_str());
-        return kUsage;
-      }
     }
 
     const sc::TimestampClock clock = sc::TimestampClock::calibrate();

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -84,18 +83,10 @@ class Stress : public Command {
         sc::ScenarioConfig probe = sc::stress_config(c, options_.seed_start, options_.workers);
         sc::check_impl(probe);  // e.g. boost-fiber cannot run deterministic
       }
+      check_output_dir(json_out_);  // before running anything, not after
     } catch (const sc::ConfigError& e) {
       std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
       return kUsage;
-    }
-    if (!json_out_.empty()) {
-      const std::filesystem::path dir = std::filesystem::absolute(json_out_).parent_path();
-      if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0) {
-        std::fprintf(stderr,
-                     "tmpmc-bench: --json %s: directory %s does not exist or is not writable\n",
-                     json_out_.c_str(), dir.c_str());
-        return kUsage;
-      }
     }
     options_.config_path = files_.size() == 1 ? files_.front() : configs.front().source;
     const sc::TimestampClock clock = sc::TimestampClock::calibrate();

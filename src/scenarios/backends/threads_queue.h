@@ -12,38 +12,18 @@
 #include <utility>
 #include <vector>
 
+#include "tmpmc/queue/detail/value_api.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::backends {
 
 template <class T>
-class ThreadQueue {
+class ThreadQueue : public detail::ValueApi<ThreadQueue<T>, T> {
  public:
   using Clock = std::chrono::steady_clock;
 
   explicit ThreadQueue(std::size_t capacity, const std::string& = {}) : slots_(capacity) {}
 
-  std::expected<void, Rejected<T>> send(T value) {
-    if (send_until(value, nullptr) == QueueStatus::ok) return {};
-    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
-  }
-  SendOutcome<T> send_for(T value, Clock::duration timeout) {
-    const Clock::time_point deadline = Clock::now() + timeout;
-    const QueueStatus status = send_until(value, &deadline);
-    if (status == QueueStatus::ok) return {status, std::nullopt};
-    return {status, std::optional<T>(std::move(value))};
-  }
-  std::optional<T> receive() {
-    std::optional<T> out;
-    receive_until(out, nullptr);
-    return out;
-  }
-  ReceiveOutcome<T> receive_for(Clock::duration timeout) {
-    const Clock::time_point deadline = Clock::now() + timeout;
-    std::optional<T> out;
-    const QueueStatus status = receive_until(out, &deadline);
-    return {status, std::move(out)};
-  }
   ReceiveOutcome<T> try_receive() {
     std::optional<T> out;
     std::unique_lock lock(mutex_);
@@ -68,7 +48,8 @@ class ThreadQueue {
     return size_;
   }
 
- private:
+  // The primitives behind ValueApi's send, send_for, receive, receive_for.
+  static Clock::time_point now() { return Clock::now(); }
   QueueStatus send_until(T& value, const Clock::time_point* deadline) {
     std::unique_lock lock(mutex_);
     auto ready = [this] { return closed_ || size_ < slots_.size(); };
@@ -98,6 +79,8 @@ class ThreadQueue {
     not_full_.notify_one();
     return QueueStatus::ok;
   }
+
+ private:
   void take(std::optional<T>& out) {
     out.emplace(std::move(*slots_[head_]));
     slots_[head_].reset();

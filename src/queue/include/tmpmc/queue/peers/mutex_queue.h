@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "tmpmc/queue/detail/value_api.h"
 #include "tmpmc/queue/status.h"
 #include "tmpmc/runtime/park.h"
 #include "tmpmc/runtime/runtime.h"
@@ -26,7 +27,7 @@
 namespace tmpmc::peers {
 
 template <class T>
-class MutexQueue {
+class MutexQueue : public detail::ValueApi<MutexQueue<T>, T> {
  public:
   explicit MutexQueue(std::size_t capacity, std::string name = "mutex")
       : slots_(checked(capacity)),
@@ -34,27 +35,6 @@ class MutexQueue {
         senders_("send on mutex queue \"" + name_ + "\" (full)"),
         receivers_("receive on mutex queue \"" + name_ + "\" (empty)") {}
 
-  std::expected<void, Rejected<T>> send(T value) {
-    if (send_until(value, nullptr) == QueueStatus::ok) return {};
-    return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
-  }
-  SendOutcome<T> send_for(T value, runtime::Duration timeout) {
-    const runtime::TimePoint deadline = runtime::now() + timeout;
-    const QueueStatus status = send_until(value, &deadline);
-    if (status == QueueStatus::ok) return {status, std::nullopt};
-    return {status, std::optional<T>(std::move(value))};
-  }
-  std::optional<T> receive() {
-    std::optional<T> out;
-    receive_until(out, nullptr);
-    return out;
-  }
-  ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
-    const runtime::TimePoint deadline = runtime::now() + timeout;
-    std::optional<T> out;
-    const QueueStatus status = receive_until(out, &deadline);
-    return {status, std::move(out)};
-  }
   ReceiveOutcome<T> try_receive() {
     std::optional<T> out;
     const QueueStatus status = pop(out);
@@ -82,11 +62,8 @@ class MutexQueue {
   }
   std::size_t capacity() const noexcept { return slots_.size(); }
 
- private:
-  static std::size_t checked(std::size_t capacity) {
-    if (capacity == 0) throw std::invalid_argument("MutexQueue: capacity must be at least 1");
-    return capacity;
-  }
+  // The primitives behind ValueApi's send, send_for, receive, receive_for.
+  static runtime::TimePoint now() { return runtime::now(); }  // virtual in deterministic mode
   QueueStatus send_until(T& value, const runtime::TimePoint* deadline) {
     for (;;) {
       {
@@ -128,6 +105,12 @@ class MutexQueue {
           deadline);
       if (waited == runtime::WaitStatus::timeout) return QueueStatus::timeout;
     }
+  }
+
+ private:
+  static std::size_t checked(std::size_t capacity) {
+    if (capacity == 0) throw std::invalid_argument("MutexQueue: capacity must be at least 1");
+    return capacity;
   }
   QueueStatus pop(std::optional<T>& out) {
     std::lock_guard lock(mutex_);

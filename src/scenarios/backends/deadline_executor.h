@@ -1,0 +1,90 @@
+// deadline_executor.h: the executor for peers that run on someone else's
+// threads or fibers (threads, Boost.Fiber). They have no watchdog of their
+// own: join() gives up at the run's timeout, and the driver's loops then close
+// the queue (which releases every correct peer) and report a hang.
+//
+// Traits supply what differs:
+//   Mutex, CondVar            blocking that suits the task (a fiber must not
+//                             block its thread)
+//   Runner                    std::thread or boost::fibers::fiber
+//   run_root(workers, f)      runs the coordinator
+//   sleep_until(t)
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "backends/runtime_executor.h"
+
+namespace tmpmc::scenarios::backends {
+
+template <class Traits>
+class DeadlineExecutor {
+  // One task's completion, awaited with a deadline; rethrows what it threw.
+  struct Task {
+    std::string name;
+    typename Traits::Mutex mutex;
+    typename Traits::CondVar done_cv;
+    bool done = false;
+    std::exception_ptr error;
+  };
+
+ public:
+  struct Handle {
+    std::shared_ptr<Task> task;
+    typename Traits::Runner runner;
+  };
+  DeadlineExecutor(const ScenarioConfig& c, const DriverOptions&, const TraceState&)
+      : workers_(c.runtime.workers), timeout_(std::chrono::milliseconds(c.run.timeout_ms)) {}
+
+  template <class F>
+  void block_on(F&& root) {
+    deadline_ = now() + timeout_;
+    Traits::run_root(workers_, std::forward<F>(root));
+  }
+  template <class F>
+  Handle spawn(std::string name, F&& f) {
+    auto task = std::make_shared<Task>();
+    task->name = std::move(name);
+    typename Traits::Runner runner([task, f = std::forward<F>(f)]() mutable {
+      std::exception_ptr error;
+      try {
+        f();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard lock(task->mutex);
+      task->done = true;
+      task->error = std::move(error);
+      task->done_cv.notify_all();
+    });
+    return Handle{std::move(task), std::move(runner)};
+  }
+  // join(): false when the task is still running at the run's deadline.
+  bool join(Handle& h) {
+    {
+      std::unique_lock lock(h.task->mutex);
+      if (!h.task->done_cv.wait_until(lock, deadline_, [&] { return h.task->done; })) return false;
+      if (h.task->error) std::rethrow_exception(h.task->error);
+    }
+    if (h.runner.joinable()) h.runner.join();
+    return true;
+  }
+  static std::string name(const Handle& h) { return h.task->name; }
+  static runtime::TimePoint now() { return std::chrono::steady_clock::now(); }
+  static void sleep_until(runtime::TimePoint t) { Traits::sleep_until(t); }
+  void finish(RunResult&) const {}
+  // A deadline far enough away to let a closed queue release everyone.
+  void extend_deadline() { deadline_ = now() + timeout_; }
+
+ private:
+  unsigned workers_;
+  std::chrono::milliseconds timeout_;
+  runtime::TimePoint deadline_{};
+};
+
+}  // namespace tmpmc::scenarios::backends
