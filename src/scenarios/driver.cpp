@@ -23,6 +23,12 @@ void spin_for_ticks(const TimestampClock& clock, std::uint64_t ns) noexcept {
   }
 }
 
+std::string impl_note(const ScenarioConfig& config) {
+  if (config.queue.impl != "boost-fiber") return "";
+  return "buffered_channel(" + std::to_string(backends::boost_fiber_slots(config.queue.capacity)) +
+         "): a power of two, holding one less";
+}
+
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options) {
   if (options.run_instead) return options.run_instead(config, options);
   const std::string& impl = config.queue.impl;

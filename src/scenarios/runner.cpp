@@ -1,7 +1,6 @@
 #include "tmpmc/scenarios/runner.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 
 namespace tmpmc::scenarios {
@@ -92,11 +91,7 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
     for (std::size_t k = i; k < end; ++k) {
       ScenarioResult result;
       result.config = configs[k];
-      if (configs[k].queue.impl == "boost-fiber") {
-        result.note = "buffered_channel(" +
-                      std::to_string(std::bit_ceil(configs[k].queue.capacity + 1)) +
-                      "): a power of two, holding one less";
-      }
+      result.note = impl_note(configs[k]);
       results.push_back(std::move(result));
       rounds = std::max(rounds, configs[k].run.warmup + configs[k].run.repeat);
     }

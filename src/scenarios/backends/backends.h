@@ -3,9 +3,18 @@
 // its own so that they compile in parallel.
 #pragma once
 
+#include <bit>
+#include <cstddef>
+
 #include "tmpmc/scenarios/driver.h"
 
 namespace tmpmc::scenarios::backends {
+
+// boost_fiber_slots(): the buffered_channel size a capacity becomes (see
+// boost_fiber_queue.h); here, free of Boost headers, for the report's note.
+inline std::size_t boost_fiber_slots(std::size_t capacity) {
+  return std::bit_ceil(capacity + 1);  // >= 2 for any capacity >= 1
+}
 
 // record = false exists for tmpmc only (BM_DriverOverhead/bare).
 RunResult run_tmpmc(const ScenarioConfig& config, const DriverOptions& options);

@@ -8,7 +8,6 @@
 // comparison). boost_fiber_slots() says what a run really used.
 #pragma once
 
-#include <bit>
 #include <boost/fiber/buffered_channel.hpp>
 #include <boost/fiber/channel_op_status.hpp>
 #include <chrono>
@@ -18,13 +17,10 @@
 #include <string>
 #include <utility>
 
+#include "backends/backends.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::backends {
-
-inline std::size_t boost_fiber_slots(std::size_t capacity) {
-  return std::bit_ceil(capacity + 1);  // >= 2 for any capacity >= 1
-}
 
 template <class T>
 class BoostFiberQueue {

@@ -56,6 +56,10 @@ struct DriverOptions {
 // fibers, on the implementation named by config.queue.impl.
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options);
 
+// impl_note(): what running `config` on its queue.impl changes about it
+// ("" when nothing), for the report; e.g. boost-fiber's rounded capacity.
+std::string impl_note(const ScenarioConfig& config);
+
 // busy_work(ns): calibrated CPU work, the config's work_ns. Inline: it is
 // called on every message, and usually with 0.
 void spin_for_ticks(const TimestampClock& clock, std::uint64_t ns) noexcept;
