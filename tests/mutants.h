@@ -72,11 +72,18 @@ struct MutantBackend {
   static constexpr bool kChannel = false;
 };
 
-// runner<Bugs>(): a DriverOptions::run_instead that runs the mutant.
+// run_mutant<Bugs>(): a DriverOptions::run_instead that runs the mutant. The
+// stress configs carry no payload: one instantiation of the loops per mutant,
+// not one per payload size (this file is the suite's slowest to compile).
 template <class Bugs>
 scenarios::RunResult run_mutant(const scenarios::ScenarioConfig& config,
                                 const scenarios::DriverOptions& options) {
-  return scenarios::loops::run_backend<MutantBackend<Bugs>, true>(config, options);
+  if (config.producers.payload_bytes != 0) {
+    scenarios::RunResult result;
+    result.error = "mutant runs carry no payload (payload_bytes must be 0)";
+    return result;
+  }
+  return scenarios::loops::run_with_payload<MutantBackend<Bugs>, 0, true>(config, options);
 }
 
 }  // namespace tmpmc::mutants

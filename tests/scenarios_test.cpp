@@ -190,8 +190,15 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
     impls = " --impl tmpmc,mutex,threads,seed";
   }
 #endif
-  const int code =
-      run_cli("run " + config + impls + " --scale 0.01 --repeat 2 --quiet --json " + out.string());
+  const auto log = std::filesystem::temp_directory_path() / ("tmpmc_result_" + GetParam() + ".log");
+  const std::string command = std::string(TMPMC_BENCH_BIN) + " run " + config + impls +
+                              " --scale 0.01 --repeat 2 --quiet --json " + out.string() + " >" +
+                              log.string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream log_in(log);
+  const std::string output(std::istreambuf_iterator<char>(log_in), {});
+  ASSERT_TRUE(std::filesystem::exists(out)) << "exit " << code << ", no result file:\n" << output;
   std::ifstream in(out);
   const json doc = json::parse(in);
   // Exit 1 only for the seed design's own bugs (configs/peers.json runs it).
@@ -199,7 +206,7 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
   for (const json& s : doc["scenarios"]) {
     seed_failed |= s["impl"] == "seed" && s["verdict"] != "pass";
   }
-  ASSERT_EQ(code, seed_failed ? 1 : 0);
+  ASSERT_EQ(code, seed_failed ? 1 : 0) << output;
   EXPECT_EQ(doc["schema"], "tmpmc-bench/result/v1");
   for (const char* key : {"version", "git", "build"}) EXPECT_TRUE(doc["tool"].contains(key)) << key;
   for (const char* key : {"cpus", "cpu_model", "compiler", "os"})

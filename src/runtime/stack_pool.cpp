@@ -49,7 +49,11 @@ void* StackPool::allocate() {
     throw std::system_error(err, std::generic_category(),
                             "cannot protect a fiber stack's guard page");
   }
-  return static_cast<char*>(region) + guard;
+  void* base = static_cast<char*>(region) + guard;
+  // ASan keeps shadow memory across munmap/mmap: a new mapping at the address
+  // of an earlier stack would inherit the redzones a finished fiber left there.
+  sanitizer::unpoison_stack(base, usable_size_);
+  return base;
 }
 
 void StackPool::deallocate(void* base) noexcept {
@@ -66,6 +70,9 @@ void StackPool::deallocate(void* base) noexcept {
 
 void StackPool::unmap(void* base, std::size_t usable_size) noexcept {
   const std::size_t guard = page_size();
+  // A fiber's last frames never return, so their redzones stay marked; clear
+  // them before the range can be mapped again for anything else.
+  sanitizer::unpoison_stack(base, round_to_pages(usable_size));
   ::munmap(static_cast<char*>(base) - guard, round_to_pages(usable_size) + guard);
 }
 

@@ -30,9 +30,11 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "tmpmc/queue/channel.h"
@@ -498,23 +500,22 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   return result;
 }
 
-// run_backend(): run_with_payload for the config's payload size.
+// run_backend(): run_with_payload for the config's payload bucket.
+template <class Backend, bool Record, std::size_t... Bucket>
+RunResult run_in_bucket(unsigned payload_bytes, const ScenarioConfig& config,
+                        const DriverOptions& options, std::index_sequence<Bucket...>) {
+  RunResult result;
+  ((payload_bytes == kPayloadBuckets[Bucket] &&
+    (result = run_with_payload<Backend, kPayloadBuckets[Bucket], Record>(config, options), true)) ||
+   ...);
+  return result;
+}
+
 template <class Backend, bool Record>
 RunResult run_backend(const ScenarioConfig& config, const DriverOptions& options) {
-  switch (effective_payload_bytes(config.producers.payload_bytes)) {
-    case 0:
-      return run_with_payload<Backend, 0, Record>(config, options);
-    case 16:
-      return run_with_payload<Backend, 16, Record>(config, options);
-    case 64:
-      return run_with_payload<Backend, 64, Record>(config, options);
-    case 256:
-      return run_with_payload<Backend, 256, Record>(config, options);
-    case 1024:
-      return run_with_payload<Backend, 1024, Record>(config, options);
-    default:
-      return run_with_payload<Backend, 4096, Record>(config, options);
-  }
+  return run_in_bucket<Backend, Record>(
+      effective_payload_bytes(config.producers.payload_bytes), config, options,
+      std::make_index_sequence<std::size(kPayloadBuckets)>{});
 }
 
 }  // namespace tmpmc::scenarios::loops
