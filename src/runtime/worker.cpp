@@ -91,6 +91,10 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
   return next_slot_.exchange(nullptr, std::memory_order_acquire);
 }
 
+[[gnu::always_inline]] inline Fiber* Worker::pop_local() noexcept {
+  return shared_queues_ ? queue_.pop() : queue_.pop_unshared();
+}
+
 [[gnu::always_inline]] inline void Worker::push_back(Fiber* fiber) {
   if (deterministic_) {
     runnable_.push_back(fiber);
@@ -137,11 +141,17 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
     if (core_.stopping.load(std::memory_order_relaxed)) [[unlikely]]
       return &idle_;
     Fiber* fiber = nullptr;
+    ++tick_;
     // Every 64th pick: timers, the injection queue and the watchdog, so that
     // a busy worker neither starves outside work nor misses deadlines.
-    if ((++tick_ & 63) == 0) fiber = periodic_check();
+    if ((tick_ & 63) == 0) fiber = periodic_check();
+    // Every 8th pick the oldest queued fiber goes before the LIFO slot: two
+    // fibers that keep waking each other would otherwise run alone forever,
+    // and a queue head that does not move looks like a stalled worker to the
+    // stealers (steal_from_stalled), which would split fibers that talk.
+    if (fiber == nullptr && (tick_ & 7) == 0) fiber = pop_local();
     if (fiber == nullptr) fiber = take_next_slot();
-    if (fiber == nullptr) fiber = shared_queues_ ? queue_.pop() : queue_.pop_unshared();
+    if (fiber == nullptr) fiber = pop_local();
     if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
     if (fiber->started_ || try_start(fiber)) return fiber;
   }

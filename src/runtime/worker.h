@@ -101,6 +101,7 @@ class Worker {
   bool fire_timers_or_watchdog();
   void enter_thread();
   Fiber* take_next_slot() noexcept;
+  Fiber* pop_local() noexcept;
   Fiber* find_work();
   Fiber* steal_from_stalled();
   bool any_queue_holds_work() const noexcept;
