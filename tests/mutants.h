@@ -41,6 +41,12 @@ struct TimedOutReceiveConsumes : detail::NoBugs {
   static constexpr bool timed_out_receive_consumes = true;
 };
 
+// (7) A sender woken for room hands its value to a parked receiver and keeps
+// the wake: the room stays free while other senders sleep on a full queue.
+struct WokenSenderKeepsRoomWake : detail::NoBugs {
+  static constexpr bool woken_sender_keeps_room_wake = true;
+};
+
 // MutantQueue: Queue<T>'s interface over a broken core.
 template <class T, class Bugs>
 class MutantQueue {

@@ -143,7 +143,9 @@ INSTANTIATE_TEST_SUITE_P(
         MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang"},
         MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
         MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
-        MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"}),
+        MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
+        MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>,
+                   "hang"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // ---------------------------------------------------------------- the seed design

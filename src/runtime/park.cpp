@@ -129,7 +129,7 @@ void WaitList::unlink(Waiter& w) noexcept {
   --count_;
 }
 
-WaitStatus WaitList::park_locked(const TimePoint* deadline) {
+WaitStatus WaitList::park_locked(const TimePoint* deadline, void* handoff) {
   Worker* worker = Worker::current();
   if (worker == nullptr || worker->current_fiber()->is_idle_context_) {
     unlock();
@@ -139,9 +139,10 @@ WaitStatus WaitList::park_locked(const TimePoint* deadline) {
   Waiter waiter;
   waiter.token = ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
   if (deadline == nullptr) {
+    waiter.handoff = handoff;
     link(waiter);
-    // PARK: resumed only by wake_one/wake_all, which unlink us first (or by
-    // the runtime's shutdown, which throws out of park_current).
+    // PARK: resumed only by wake_one/wake_all/hand_to_first, which unlink us
+    // first (or by the runtime's shutdown, which throws out of park_current).
     try {
       worker->park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/false);
     } catch (...) {

@@ -20,6 +20,10 @@
 // because the waker unparks before unlocking, the waiter (and its fiber) is
 // alive when it is unparked, even if its timer resumed it meanwhile.
 //
+// A waker may also serve a waiter directly (hand_to_first): under the lock it
+// writes what the waiter waits for into a slot the waiter offered, then
+// unparks it; the unpark's release store publishes the write to the waiter.
+//
 // Every park consumes one epoch of the fiber's park word. A wake names the
 // epoch it targets (a ParkToken); a wake for an epoch that already ended (the
 // fiber timed out, or was woken by someone else) is a no-op. That is what lets
@@ -86,6 +90,9 @@ enum class WaitStatus {
 struct Waiter {
   ParkToken token;
   bool timed = false;  // a timer may race the wakers: unpark with a CAS
+  // Where a waker may put what the waiter waits for (hand_to_first); null if
+  // the waiter takes no hand-off. Never set on a timed waiter.
+  void* handoff = nullptr;
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
   bool linked = false;
@@ -112,20 +119,42 @@ class WaitList {
   // ready() returns true under the list's lock. ready() must not park. A
   // deadline of nullptr waits without limit. May be woken spuriously from the
   // caller's point of view (a waker's condition was taken by someone else): the
-  // caller re-checks and waits again.
+  // caller re-checks and waits again. `handoff` (untimed waits only) is where
+  // hand_to_first() may deliver what the fiber waits for before waking it.
   template <class Ready>
-  WaitStatus wait_unless(Ready&& ready, const TimePoint* deadline = nullptr) {
+  WaitStatus wait_unless(Ready&& ready, const TimePoint* deadline = nullptr,
+                         void* handoff = nullptr) {
     lock();
     if (ready()) {
       unlock();
       return WaitStatus::ready;
     }
-    return park_locked(deadline);
+    return park_locked(deadline, handoff);
   }
 
   // wake_one() unlinks the oldest waiter and unparks it. Returns whether there
   // was one. Callers that change the condition call it when maybe_waiters().
   bool wake_one() noexcept;
+
+  // hand_to_first(give) serves the oldest waiter directly: if it waits without
+  // a deadline and offered a hand-off slot, and give(slot) returns true, it is
+  // unlinked and woken, and its wait returns `woken` with the slot filled.
+  // give() runs under the list's lock (the waiter cannot leave meanwhile) and
+  // must neither throw nor park. Returns whether the waiter was served.
+  template <class Give>
+  bool hand_to_first(Give&& give) noexcept {
+    lock();
+    Waiter* waiter = head_;
+    if (waiter == nullptr || waiter->handoff == nullptr || !give(waiter->handoff)) {
+      unlock();
+      return false;
+    }
+    unlink(*waiter);
+    // WAKE under the lock, as wake_one(); untimed, so its only waker is us.
+    unpark_exclusive(waiter->token);
+    unlock();
+    return true;
+  }
 
   // wake_all() unlinks and unparks every waiter linked at this moment.
   std::size_t wake_all() noexcept;
@@ -138,7 +167,7 @@ class WaitList {
   void unlock() noexcept;
 
  private:
-  WaitStatus park_locked(const TimePoint* deadline);
+  WaitStatus park_locked(const TimePoint* deadline, void* handoff);
   void link(Waiter& w) noexcept;
   static void wake(Waiter& w) noexcept;
   void unlink(Waiter& w) noexcept;

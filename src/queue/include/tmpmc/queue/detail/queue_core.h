@@ -11,6 +11,10 @@
 //   every pop that succeeds wakes one parked sender (level-triggered: not only
 //   on the empty->non-empty or full->not-full edges, which is what strands the
 //   other producers in tokio-mpmc's channel).
+// * A send that finds a receiver parked (without a deadline) while the ring is
+//   empty and open hands the value to it directly, under the receivers' lock
+//   (hand_to_receiver): the receiver wakes with the value, nothing touches the
+//   ring. With anything in the ring, it pushes as usual (FIFO).
 // * close() marks the ring, then wakes every parked sender and receiver.
 // * The fast path reads one word per wait list (maybe_waiters) and touches no
 //   waiter state when nobody waits.
@@ -24,12 +28,13 @@
 //
 // Where a fiber can park: send() and send_until() on `senders_` (woken by a
 // pop, by close, or by its deadline); receive() and receive_until() on
-// `receivers_` (woken by a push, by close, or by its deadline).
+// `receivers_` (woken by a push, by a hand-off, by close, or by its deadline).
 #pragma once
 
 #include <expected>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "tmpmc/queue/detail/ring.h"
@@ -50,6 +55,7 @@ struct NoBugs {
   static constexpr bool push_after_close_on_wake = false;      // accepted after close
   static constexpr bool read_slot_before_claim = false;        // a slot read twice
   static constexpr bool timed_out_receive_consumes = false;    // timeout, value dropped
+  static constexpr bool woken_sender_keeps_room_wake = false;  // hand-off strands senders
 };
 
 template <class T, class Bugs = NoBugs>
@@ -65,6 +71,9 @@ class QueueCore {
   // ---------------------------------------------------------------- send
 
   // try_send: never parks. ok moves the value in; full/closed leave it in `value`.
+  // HandOff: a parked receiver may take the value directly (see
+  // hand_to_receiver); off for a sender that holds a wake for room in the ring.
+  template <bool HandOff = true>
   [[gnu::always_inline]] QueueStatus try_send(T& value) {
     if constexpr (Bugs::notify_before_publish) {
       // MUTANT: a send that will find room wakes a receiver first, then pushes.
@@ -76,6 +85,11 @@ class QueueCore {
       return pushed == PushResult::ok     ? QueueStatus::ok
              : pushed == PushResult::full ? QueueStatus::full
                                           : QueueStatus::closed;
+    }
+    // A parked receiver means the ring was empty a moment ago: give it the
+    // value directly (no push, no pop; for a ping-pong, half the atomics).
+    if (HandOff && receivers_.maybe_waiters()) [[unlikely]] {
+      if (hand_to_receiver(value)) return QueueStatus::ok;
     }
     switch (ring_.try_push(value)) {
       case PushResult::ok:
@@ -94,7 +108,18 @@ class QueueCore {
   QueueStatus send_until(T& value, const runtime::TimePoint* deadline) {
     bool took_wake = false;
     for (;;) {
-      const QueueStatus status = try_send(value);
+      // A sender woken by a pop was woken for the room that pop made: it must
+      // use that room or pass the wake on. If it hands its value to a parked
+      // receiver instead, the room stays free while other senders may sleep
+      // on a full queue; a sender that then stopped sending would strand them.
+      if (took_wake && receivers_.maybe_waiters() && hand_to_receiver(value)) {
+        // WAKE the next sender for the room we did not use.
+        if constexpr (!Bugs::woken_sender_keeps_room_wake) {
+          if (senders_.maybe_waiters()) senders_.wake_one();
+        }
+        return QueueStatus::ok;
+      }
+      const QueueStatus status = took_wake ? try_send<false>(value) : try_send(value);
       if (status != QueueStatus::full) return status;
       if (deadline != nullptr && runtime::now() >= *deadline) {
         // We may have taken a wake meant for another sender: pass it on.
@@ -171,8 +196,11 @@ class QueueCore {
         yield_point("mutant receive: checked, before wait");
         waited = receivers_.wait_unless([] { return false; }, deadline);
       } else {
-        // PARK until a push, close, or the deadline.
-        waited = receivers_.wait_unless([this] { return ring_.has_item_or_closed(); }, deadline);
+        // PARK until a push, a hand-off into `out` (untimed waits only), close,
+        // or the deadline.
+        waited = receivers_.wait_unless([this] { return ring_.has_item_or_closed(); }, deadline,
+                                        deadline == nullptr ? &out : nullptr);
+        if (out.has_value()) return QueueStatus::ok;  // a sender handed it over
       }
       took_wake = waited == runtime::WaitStatus::woken;
       yield_point("receive: woken");
@@ -238,6 +266,22 @@ class QueueCore {
   static SendOutcome<T> send_outcome(QueueStatus status, T& value) {
     if (status == QueueStatus::ok) return {status, std::nullopt};
     return {status, std::optional<T>(std::move(value))};
+  }
+  // hand_to_receiver(): the send path for a parked receiver. Under the
+  // receivers' lock, the value goes into the oldest receiver's hands only if
+  // the ring is empty (anything in it was sent first and is owed first: FIFO)
+  // and open (a send after close fails); otherwise the caller pushes.
+  bool hand_to_receiver(T& value) {
+    if constexpr (!std::is_nothrow_move_constructible_v<T>) {
+      return false;  // give() runs under a spin lock: it must not throw
+    } else {
+      yield_point("send: receiver parked, before hand-off");
+      return receivers_.hand_to_first([&](void* slot) noexcept {
+        if (ring_.has_item_or_closed()) return false;
+        static_cast<std::optional<T>*>(slot)->emplace(std::move(value));
+        return true;
+      });
+    }
   }
   [[gnu::always_inline]] void after_push() {
     yield_point("send: pushed, before wake");
