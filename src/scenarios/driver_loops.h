@@ -76,7 +76,7 @@ struct RunState {
   std::atomic<std::uint64_t> spurious_closed{0};
   std::atomic<unsigned> consumers_saw_drained{0};  // ended on "closed and drained"
   runtime::TimePoint end_time{};                   // duration_ms mode
-  std::function<std::string()> describe_queue;     // for trace lines, once the queue exists
+  std::function<std::string()> queue_state;         // for trace lines, once the queue exists
   // Takes what is left in the queue into a log, after the run (even a stuck
   // one: what is still in the queue is not lost).
   std::function<void(ConsumerLog&)> drain_left;
@@ -390,7 +390,7 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
   };
   auto holder = std::make_shared<Aligned>(c.queue.capacity, "q0");
   std::shared_ptr<Q> q(holder, &holder->queue);
-  s.describe_queue = [raw = q.get()] { return describe_queue(*raw); };
+  s.queue_state = [raw = q.get()] { return describe_queue(*raw); };
   s.drain_left = [q](ConsumerLog& left) {
     while (auto m = q->try_receive().value) left.record(m->producer(), m->seq());
   };
@@ -449,7 +449,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   const auto start = std::chrono::steady_clock::now();
   try {
     typename Backend::Executor ex(
-        c, options, [&s] { return s.describe_queue ? s.describe_queue() : std::string(); });
+        c, options, [&s] { return s.queue_state ? s.queue_state() : std::string(); });
     try {
       ex.block_on([&] {
         if (c.duration_ms) {
