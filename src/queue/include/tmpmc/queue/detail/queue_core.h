@@ -72,7 +72,7 @@ class QueueCore {
 
   // try_send: never parks. ok moves the value in; full/closed leave it in `value`.
   // HandOff: a parked receiver may take the value directly (see
-  // hand_to_receiver); off for a sender that holds a wake for room in the ring.
+  // hand_to_receiver); send_until tries that itself, then calls this without.
   template <bool HandOff = true>
   [[gnu::always_inline]] QueueStatus try_send(T& value) {
     if constexpr (Bugs::notify_before_publish) {
@@ -108,18 +108,18 @@ class QueueCore {
   QueueStatus send_until(T& value, const runtime::TimePoint* deadline) {
     bool took_wake = false;
     for (;;) {
-      // A sender woken by a pop was woken for the room that pop made: it must
-      // use that room or pass the wake on. If it hands its value to a parked
-      // receiver instead, the room stays free while other senders may sleep
-      // on a full queue; a sender that then stopped sending would strand them.
-      if (took_wake && receivers_.maybe_waiters() && hand_to_receiver(value)) {
-        // WAKE the next sender for the room we did not use.
+      if (receivers_.maybe_waiters() && hand_to_receiver(value)) {
+        // A sender woken by a pop was woken for the room that pop made: it
+        // must use that room or pass the wake on. Having handed its value to
+        // a receiver instead, it leaves the room free while other senders may
+        // sleep on a full queue; were it to stop sending, they would be
+        // stranded. WAKE the next sender for the room we did not use.
         if constexpr (!Bugs::woken_sender_keeps_room_wake) {
-          if (senders_.maybe_waiters()) senders_.wake_one();
+          if (took_wake && senders_.maybe_waiters()) senders_.wake_one();
         }
         return QueueStatus::ok;
       }
-      const QueueStatus status = took_wake ? try_send<false>(value) : try_send(value);
+      const QueueStatus status = try_send</*HandOff=*/false>(value);
       if (status != QueueStatus::full) return status;
       if (deadline != nullptr && runtime::now() >= *deadline) {
         // We may have taken a wake meant for another sender: pass it on.
