@@ -132,11 +132,15 @@ TEST(Config, files) {
 
 // ---------------------------------------------------------------- the command line
 
-int run_cli(const std::string& args) {
-  const std::string command = std::string(TMPMC_BENCH_BIN) + " " + args + " >/dev/null 2>&1";
+// run_cli_into(): runs tmpmc-bench with `args`, its output going to `log`;
+// returns its exit code (-1 if it did not exit).
+int run_cli_into(const std::string& args, const std::string& log) {
+  const std::string command = std::string(TMPMC_BENCH_BIN) + " " + args + " >" + log + " 2>&1";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+int run_cli(const std::string& args) { return run_cli_into(args, "/dev/null"); }
 
 std::string temp_file(const std::string& name, const std::string& content) {
   const auto path = std::filesystem::temp_directory_path() / ("tmpmc_test_" + name);
@@ -191,11 +195,9 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
   }
 #endif
   const auto log = std::filesystem::temp_directory_path() / ("tmpmc_result_" + GetParam() + ".log");
-  const std::string command = std::string(TMPMC_BENCH_BIN) + " run " + config + impls +
-                              " --scale 0.01 --repeat 2 --quiet --json " + out.string() + " >" +
-                              log.string() + " 2>&1";
-  const int status = std::system(command.c_str());
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const int code = run_cli_into(
+      "run " + config + impls + " --scale 0.01 --repeat 2 --quiet --json " + out.string(),
+      log.string());
   std::ifstream log_in(log);
   const std::string output(std::istreambuf_iterator<char>(log_in), {});
   ASSERT_TRUE(std::filesystem::exists(out)) << "exit " << code << ", no result file:\n" << output;

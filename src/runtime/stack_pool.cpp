@@ -19,6 +19,25 @@ std::size_t round_to_pages(std::size_t n) noexcept {
   const std::size_t page = page_size();
   return (n + page - 1) / page * page;
 }
+
+// map_stack(): a fresh stack of `usable_size` bytes above a guard page.
+void* map_stack(std::size_t usable_size) {
+  const std::size_t guard = page_size();
+  void* region = ::mmap(nullptr, usable_size + guard, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (region == MAP_FAILED) {
+    throw std::system_error(errno, std::generic_category(),
+                            "cannot map a fiber stack (memory or vm.max_map_count exhausted)");
+  }
+  // Stacks grow down: the guard page sits below the lowest usable address.
+  if (::mprotect(region, guard, PROT_NONE) != 0) {
+    const int err = errno;
+    ::munmap(region, usable_size + guard);
+    throw std::system_error(err, std::generic_category(),
+                            "cannot protect a fiber stack's guard page");
+  }
+  return static_cast<char*>(region) + guard;
+}
 }  // namespace
 
 StackPool::StackPool(std::size_t usable_size) : usable_size_(round_to_pages(usable_size)) {}
@@ -28,30 +47,16 @@ StackPool::~StackPool() {
 }
 
 void* StackPool::allocate() {
+  void* base;
   if (!cached_.empty()) {
-    void* base = cached_.back();
+    base = cached_.back();
     cached_.pop_back();
-    // A fiber unwound by an exception may leave ASan's redzone marks behind.
-    sanitizer::unpoison_stack(base, usable_size_);
-    return base;
+  } else {
+    base = map_stack(usable_size_);
   }
-  const std::size_t guard = page_size();
-  void* region = ::mmap(nullptr, usable_size_ + guard, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (region == MAP_FAILED) {
-    throw std::system_error(errno, std::generic_category(),
-                            "cannot map a fiber stack (memory or vm.max_map_count exhausted)");
-  }
-  // Stacks grow down: the guard page sits below the lowest usable address.
-  if (::mprotect(region, guard, PROT_NONE) != 0) {
-    const int err = errno;
-    ::munmap(region, usable_size_ + guard);
-    throw std::system_error(err, std::generic_category(),
-                            "cannot protect a fiber stack's guard page");
-  }
-  void* base = static_cast<char*>(region) + guard;
-  // ASan keeps shadow memory across munmap/mmap: a new mapping at the address
-  // of an earlier stack would inherit the redzones a finished fiber left there.
+  // Start every stack clean in ASan's shadow: a fiber unwound by an exception
+  // leaves redzone marks behind, and the shadow survives munmap/mmap, so a new
+  // mapping where another stack was (ours, or Boost.Fiber's) inherits them.
   sanitizer::unpoison_stack(base, usable_size_);
   return base;
 }
