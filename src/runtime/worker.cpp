@@ -11,6 +11,7 @@
 
 #include "runtime_core.h"
 #include "sanitizer.h"
+#include "stack_switch.h"
 #include "tmpmc/runtime/spin.h"
 
 namespace tmpmc::runtime::detail {
@@ -219,7 +220,7 @@ void Worker::switch_to(Fiber* next) {
   bump(counters.switches);
   sanitizer::start_switch(&self->asan_fake_stack_, next->stack_base_, next->stack_size_,
                           next->tsan_fiber_);
-  boost::context::fiber from = std::move(next->context_).resume();
+  boost::context::fiber from = resume_balanced(std::move(next->context_));
   // Back on `self`'s stack, possibly on another worker thread: `this` is stale.
   // An empty `from` means the fiber that switched here has finished: take
   // TSan's context over from it (see sanitizer::start_switch).
