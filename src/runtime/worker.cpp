@@ -213,7 +213,10 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
 
 // ---------------------------------------------------------------- switching
 
-void Worker::switch_to(Fiber* next) {
+// Inlined into each caller: with the return-stack buffer balanced (see
+// stack_switch.h) a frame no longer costs a mispredict, but its six
+// callee-saved pushes and pops still run on every switch.
+[[gnu::always_inline]] inline void Worker::switch_to(Fiber* next) {
   Fiber* self = current_;
   previous_ = self;
   current_ = next;
@@ -317,10 +320,16 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
   bump(counters.parks);
   self->waiting_for_ = why;
   self->waiting_on_ = unlock_after;  // for hang reports: the list names the wait
-  const char* at = why != nullptr            ? why
-                   : unlock_after != nullptr ? unlock_after->label().c_str()
-                                             : "park";
-  Fiber* next = pick_next(self, at);
+  Fiber* next;
+  if (deterministic_) {
+    // Where it parked names the scheduling point in the trace.
+    const char* at = why != nullptr            ? why
+                     : unlock_after != nullptr ? unlock_after->label().c_str()
+                                               : "park";
+    next = pick_next_deterministic(self, at);
+  } else {
+    next = pick_next(self, nullptr);
+  }
   after_ = After::park;
   park_epoch_ = epoch;
   park_racing_ = racing_wakers || unlock_after == nullptr;
