@@ -15,6 +15,13 @@
 // and only the frame where the two fibers' paths differ mispredicts.
 // Same registers, same Boost function, same saved-context layout: a context
 // saved here can be resumed by Boost's own resume() and the other way round.
+//
+// One thing it gives up: Boost's forced unwinding. Destroying a suspended
+// boost::context::fiber makes Boost throw from the point where it switched
+// out, and the unwind tables at that point do not describe the frame pushed
+// here. The runtime never does it: at shutdown it resumes every suspended
+// fiber to unwind itself (RuntimeCore::cancel_all_fibers), and a fiber that
+// will not finish is leaked, not destroyed.
 #pragma once
 
 #include <boost/context/fiber.hpp>
