@@ -320,16 +320,13 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
   bump(counters.parks);
   self->waiting_for_ = why;
   self->waiting_on_ = unlock_after;  // for hang reports: the list names the wait
-  Fiber* next;
-  if (deterministic_) {
-    // Where it parked names the scheduling point in the trace.
-    const char* at = why != nullptr            ? why
-                     : unlock_after != nullptr ? unlock_after->label().c_str()
-                                               : "park";
-    next = pick_next_deterministic(self, at);
-  } else {
-    next = pick_next(self, nullptr);
-  }
+  // Where it parked names the scheduling point; only a deterministic trace
+  // reads it, so the label is not looked up on the real-mode hot path.
+  const char* at = !deterministic_           ? nullptr
+                   : why != nullptr          ? why
+                   : unlock_after != nullptr ? unlock_after->label().c_str()
+                                             : "park";
+  Fiber* next = pick_next(self, at);
   after_ = After::park;
   park_epoch_ = epoch;
   park_racing_ = racing_wakers || unlock_after == nullptr;
