@@ -329,6 +329,8 @@ void RuntimeCore::cancel_all_fibers() noexcept {
     }
   }
   drain_run_queues();
+  // Idle carriers hold stacks but no fiber: each returns, and its stack is freed.
+  for (auto& worker : workers) worker0->release_carriers(*worker);
   if (const std::size_t left = live_fibers(); left != 0) {
     std::fprintf(stderr,
                  "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",

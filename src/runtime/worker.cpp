@@ -194,17 +194,31 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
       // `from` is empty: Boost.Context freed the finished fiber's stack on our stack.
       core_.fiber_finished(previous);
       break;
+    case After::retire:
+      // Its stack waits in retire() for the next new fiber; the fiber itself is done.
+      retiring_->context = std::move(from);
+      retiring_->next = idle_carriers_;
+      idle_carriers_ = retiring_;
+      ++idle_carrier_count_;
+      retiring_ = nullptr;
+      core_.fiber_finished(previous);
+      break;
+    case After::drop_carrier:
+      // `from` is empty: the carrier returned and Boost.Context freed its stack.
+      sanitizer::destroy_fiber(std::exchange(dropped_tsan_fiber_, nullptr));
+      break;
   }
   after_ = After::save;
   unlock_after_ = nullptr;
 }
 
 // resumed(): the first thing a fiber does whenever it gets a worker back.
-[[gnu::always_inline]] inline void Worker::resumed(Fiber* self, boost::context::fiber&& from,
+// fake_stack: the ASan fake stack saved when this stack switched out.
+[[gnu::always_inline]] inline void Worker::resumed(void* fake_stack, boost::context::fiber&& from,
                                                    Worker* worker) {
   const void* from_base = nullptr;
   std::size_t from_size = 0;
-  sanitizer::finish_switch(self->asan_fake_stack_, &from_base, &from_size);
+  sanitizer::finish_switch(fake_stack, &from_base, &from_size);
 #if TMPMC_ASAN
   worker->learn_stack(from_base, from_size);
 #endif
@@ -229,12 +243,26 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
   // TSan's context over from it (see sanitizer::start_switch).
   if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);
   // On a one-worker runtime a fiber cannot migrate: skip the thread-local read.
-  resumed(self, std::move(from), shared_queues_ ? Worker::current() : this);
+  resumed(self->asan_fake_stack_, std::move(from), shared_queues_ ? Worker::current() : this);
   if (self->cancelled_) [[unlikely]]
     throw FiberCancelledTag{};
 }
 
 bool Worker::try_start(Fiber* fiber) noexcept {
+  if (Carrier* carrier = idle_carriers_) {
+    // Run it on a carrier: switching to the fiber resumes the carrier in
+    // retire(), which returns `fiber` to fiber_main's loop.
+    idle_carriers_ = carrier->next;
+    --idle_carrier_count_;
+    carrier->assigned = fiber;
+    fiber->context_ = std::move(carrier->context);
+    fiber->stack_base_ = carrier->stack_base;
+    fiber->stack_size_ = carrier->stack_size;
+    fiber->asan_fake_stack_ = carrier->asan_fake_stack;
+    fiber->tsan_fiber_ = carrier->tsan_fiber;
+    fiber->started_ = true;
+    return true;
+  }
   // Boost.Context's constructor jumps onto the new stack and back once (its
   // entry frame settles there). Under TSan that frame belongs to the new fiber,
   // so the new fiber is TSan's current context for the duration.
@@ -260,20 +288,76 @@ bool Worker::try_start(Fiber* fiber) noexcept {
   return true;
 }
 
+// fiber_main() is a stack's whole life: it runs its first fiber's task, then,
+// as a carrier, the task of each new fiber it is given, until it may not retire.
 boost::context::fiber Worker::fiber_main(Fiber* self, boost::context::fiber&& from) {
   if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);  // started by a finishing fiber
-  resumed(self, std::move(from), Worker::current());
+  resumed(self->asan_fake_stack_, std::move(from), Worker::current());
+  Carrier carrier;
+  for (;;) {
+    run_task(self);
+    Worker* worker = Worker::current();
+    if (!worker->may_retire(self)) return worker->exit_current(self);
+    self = worker->retire(self, carrier);
+    if (self == nullptr) return Worker::current()->exit_carrier(carrier);
+  }
+}
+
+void Worker::run_task(Fiber* self) noexcept {
   try {
     if (self->cancelled_) throw FiberCancelledTag{};
     self->run();  // stores the result or the user's exception
   } catch (const FiberCancelledTag&) {
-    self->error_ = std::make_exception_ptr(
-        std::runtime_error("fiber '" + self->name_ + "' cancelled: its runtime was destroyed"));
+    try {
+      self->error_ = std::make_exception_ptr(
+          std::runtime_error("fiber '" + self->name_ + "' cancelled: its runtime was destroyed"));
+    } catch (...) {
+      self->error_ = std::current_exception();  // out of memory for the message
+    }
   }
   // Joiners park on joiners_ until done_ (release: the result is visible to them).
   self->done_.store(true, std::memory_order_release);
   self->joiners_.wake_all();
-  return Worker::current()->exit_current(self);
+}
+
+bool Worker::may_retire(const Fiber* self) const noexcept {
+  // At teardown (stopping, or a cancelled fiber) stacks are freed, not kept.
+  return idle_carrier_count_ < kMaxIdleCarriers && !self->cancelled_ &&
+         !core_.stopping.load(std::memory_order_relaxed);
+}
+
+// retire() ends `self` but keeps its stack: the carrier switches out like a
+// parked fiber, and complete_switch links it idle and releases `self`.
+// PARK (as a carrier): resumed by try_start with a new fiber to run, which
+// retire() returns, or by release_carriers at teardown (nullptr).
+Fiber* Worker::retire(Fiber* self, Carrier& carrier) {
+  Fiber* next = pick_next(self, "exit");
+  carrier.stack_base = self->stack_base_;
+  carrier.stack_size = self->stack_size_;
+  carrier.tsan_fiber = std::exchange(self->tsan_fiber_, nullptr);  // the carrier keeps it
+  carrier.assigned = nullptr;
+  previous_ = self;
+  current_ = next;
+  after_ = After::retire;
+  retiring_ = &carrier;
+  bump(counters.switches);
+  sanitizer::start_switch(&carrier.asan_fake_stack, next->stack_base_, next->stack_size_,
+                          next->tsan_fiber_);
+  boost::context::fiber from = resume_balanced(std::move(next->context_));
+  // Back on this stack, on whichever thread resumed it: `this` may be stale.
+  if (!from) sanitizer::tsan_switch_to(carrier.tsan_fiber);
+  resumed(carrier.asan_fake_stack, std::move(from), Worker::current());
+  return carrier.assigned;
+}
+
+// exit_carrier(): an idle carrier's return at teardown, to release_carriers.
+boost::context::fiber Worker::exit_carrier(Carrier& carrier) {
+  previous_ = nullptr;
+  after_ = After::drop_carrier;
+  dropped_tsan_fiber_ = carrier.tsan_fiber;
+  // nullptr: this stack is leaving for good (ASan frees its fake stack).
+  sanitizer::start_switch(nullptr, idle_.stack_base_, idle_.stack_size_, idle_.tsan_fiber_);
+  return std::move(idle_.context_);
 }
 
 boost::context::fiber Worker::exit_current(Fiber* self) {
@@ -522,6 +606,25 @@ void Worker::run_to_cancel(Fiber* fiber) {
   fiber->cancelled_ = true;
   after_ = After::save;
   switch_to(fiber);
+}
+
+void Worker::release_carriers(Worker& owner) {
+  // Called by RuntimeCore::cancel_all_fibers on this thread's own stack.
+  enter_thread();
+  while (Carrier* carrier = owner.idle_carriers_) {
+    owner.idle_carriers_ = carrier->next;
+    --owner.idle_carrier_count_;
+    carrier->assigned = nullptr;  // retire() returns nullptr: fiber_main returns
+    previous_ = &idle_;
+    after_ = After::save;
+    bump(counters.switches);
+    sanitizer::start_switch(&idle_.asan_fake_stack_, carrier->stack_base, carrier->stack_size,
+                            carrier->tsan_fiber);
+    boost::context::fiber from = resume_balanced(std::move(carrier->context));
+    // The carrier returned through exit_carrier: `from` is empty.
+    sanitizer::tsan_switch_to(idle_.tsan_fiber_);
+    resumed(idle_.asan_fake_stack_, std::move(from), this);
+  }
 }
 
 std::vector<Fiber*> Worker::drain() noexcept {

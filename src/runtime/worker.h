@@ -43,10 +43,12 @@ class Worker {
 
   // What the fiber giving up the worker wants done once its stack is saved.
   enum class After : std::uint8_t {
-    save,     // keep its continuation (it is already runnable, or it is the idle context)
-    requeue,  // yield: run it again later
-    park,     // publish it as parked (and unlock the wait list it parked on)
-    finish,   // it returned: release it
+    save,          // keep its continuation (it is already runnable, or it is the idle context)
+    requeue,       // yield: run it again later
+    park,          // publish it as parked (and unlock the wait list it parked on)
+    finish,        // it returned: release it
+    retire,        // its task returned, its stack stays: keep the carrier, release the fiber
+    drop_carrier,  // an idle carrier returned at teardown: drop its TSan context
   };
 
   // yield_current() re-queues the running fiber and runs another, if any.
@@ -93,6 +95,24 @@ class Worker {
   // and take every fiber out of this worker's queues.
   void run_to_cancel(Fiber* fiber);
   std::vector<Fiber*> drain() noexcept;
+  // For teardown, on the calling thread: let every idle carrier of `owner`
+  // return, so that Boost.Context frees its stack.
+  void release_carriers(Worker& owner);
+
+  // Carrier: a fiber stack whose task has returned, suspended at the end of
+  // fiber_main's loop so that the next new fiber runs on it: starting a fiber
+  // then costs one switch instead of Boost.Context's set-up jump, first entry
+  // and exit (see try_start). It lives on that stack; idle ones are linked on
+  // the worker where their task returned.
+  struct Carrier {
+    boost::context::fiber context;  // where it waits to be given a fiber
+    void* stack_base = nullptr;
+    std::size_t stack_size = 0;
+    void* asan_fake_stack = nullptr;
+    void* tsan_fiber = nullptr;
+    Fiber* assigned = nullptr;  // the fiber to run next; null: return (teardown)
+    Carrier* next = nullptr;
+  };
 
  private:
   Fiber* pick_next(Fiber* previous, const char* at);
@@ -111,7 +131,11 @@ class Worker {
   void push_back(Fiber* fiber);
   bool try_start(Fiber* fiber) noexcept;
   static boost::context::fiber fiber_main(Fiber* self, boost::context::fiber&& from);
-  static void resumed(Fiber* self, boost::context::fiber&& from, Worker* worker);
+  static void run_task(Fiber* self) noexcept;
+  bool may_retire(const Fiber* self) const noexcept;
+  Fiber* retire(Fiber* self, Carrier& carrier);
+  boost::context::fiber exit_carrier(Carrier& carrier);
+  static void resumed(void* fake_stack, boost::context::fiber&& from, Worker* worker);
   void enqueue(Fiber* fiber, bool run_next);
 
   RuntimeCore& core_;
@@ -128,6 +152,13 @@ class Worker {
   std::uint64_t park_epoch_ = 0;
   bool park_racing_ = true;
   WaitList* unlock_after_ = nullptr;
+  Carrier* retiring_ = nullptr;       // After::retire: the carrier to keep
+  void* dropped_tsan_fiber_ = nullptr;  // After::drop_carrier: the context to destroy
+
+  // Idle carriers, newest first (its stack is the likeliest still in cache).
+  static constexpr unsigned kMaxIdleCarriers = 64;
+  Carrier* idle_carriers_ = nullptr;
+  unsigned idle_carrier_count_ = 0;
 
   // Real mode: local ring + LIFO next slot. Deterministic mode: runnable_.
   std::atomic<Fiber*> next_slot_{nullptr};
