@@ -19,9 +19,31 @@ namespace detail {
 
 Fiber::~Fiber() = default;
 
+void* Fiber::operator new(std::size_t size) {
+  if (!BlockCache::cacheable(size)) return ::operator new(size);
+  if (Worker* worker = Worker::current()) {
+    if (void* block = worker->blocks().take(size)) return block;
+  }
+  return ::operator new(BlockCache::rounded(size));
+}
+
+void Fiber::operator delete(void* block, std::size_t size) noexcept {
+  if (!BlockCache::cacheable(size)) return ::operator delete(block, size);
+  Worker* worker = Worker::current();
+  if (worker != nullptr && worker->blocks().put(block, size)) return;
+  ::operator delete(block, BlockCache::rounded(size));
+}
+
 void Fiber::release() noexcept {
-  // acq_rel: the last owner sees every write the others made before releasing.
-  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  // A count of 1 is our own reference, and nobody can take a new one without
+  // holding one (the registry lists only unfinished fibers, which the runtime
+  // holds): we are the last owner, and need no read-modify-write. acquire
+  // pairs with the other owners' releasing decrements, as acq_rel does below:
+  // the last owner sees every write the others made before letting go.
+  if (refs_.load(std::memory_order_acquire) == 1 ||
+      refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    delete this;
+  }
 }
 
 void Fiber::join_wait() {
@@ -36,17 +58,15 @@ std::string Fiber::display_name() const {
   return name_.empty() ? "fiber-" + std::to_string(id_) : name_;
 }
 
-void submit(RuntimeCore* core, Fiber* fiber, std::string name) {
+void submit(RuntimeCore* core, Fiber* fiber, std::string* name) {
+  Worker* worker = Worker::current();
+  if (core == nullptr && worker != nullptr) core = &worker->core();
   if (core == nullptr) {
     fiber->release();  // the runtime's reference; the caller's JoinHandle drops the other
     throw std::logic_error("tmpmc: spawn() outside a fiber needs a Runtime (use Runtime::spawn)");
   }
-  core->submit(fiber, std::move(name));
-}
-
-RuntimeCore* current_core() noexcept {
-  Worker* worker = Worker::current();
-  return worker != nullptr ? &worker->core() : nullptr;
+  if (name != nullptr) fiber->name_ = std::move(*name);
+  core->submit(fiber, worker);
 }
 
 }  // namespace detail

@@ -35,7 +35,8 @@ RuntimeCore::RuntimeCore(Options options_in)
     workers.push_back(std::make_unique<Worker>(*this, i));
   }
   for (unsigned i = 0; i <= options.workers; ++i) {
-    registry_.push_back(std::make_unique<RegistryShard>());
+    // Shard `workers` takes spawns from outside, from any thread.
+    registry_.push_back(std::make_unique<RegistryShard>(options.workers > 1 || i == options.workers));
   }
   if (deterministic) policy_ = make_policy(options.policy, options.seed);
 }
@@ -44,10 +45,8 @@ RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
 
 // ---------------------------------------------------------------- fibers
 
-void RuntimeCore::submit(Fiber* fiber, std::string name) {
+void RuntimeCore::submit(Fiber* fiber, Worker* worker) {
   fiber->runtime_ = this;
-  fiber->name_ = std::move(name);
-  Worker* worker = Worker::current();
   const bool ours = worker != nullptr && &worker->core() == this;
   register_fiber(fiber, ours ? worker->index() : options.workers);
   if (ours) {
@@ -69,6 +68,7 @@ void RuntimeCore::schedule(Fiber* fiber, bool run_next) {
 }
 
 void RuntimeCore::RegistryShard::lock() noexcept {
+  if (!shared) return;
   // Uncontended but for a fiber finishing on another worker than it was spawned on.
   while (locked.exchange(true, std::memory_order_acquire)) {
     while (locked.load(std::memory_order_relaxed)) std::this_thread::yield();
@@ -84,7 +84,8 @@ void RuntimeCore::register_fiber(Fiber* fiber, std::uint32_t shard_index) {
   fiber->registry_next_ = shard.head;
   if (shard.head != nullptr) shard.head->registry_prev_ = fiber;
   shard.head = fiber;
-  ++shard.live;
+  // Single writer (the lock holder): a plain increment, published for live_fibers().
+  shard.live.store(shard.live.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   shard.unlock();
 }
 
@@ -99,7 +100,7 @@ void RuntimeCore::unregister_fiber(Fiber* fiber) noexcept {
   if (fiber->registry_next_ != nullptr)
     fiber->registry_next_->registry_prev_ = fiber->registry_prev_;
   fiber->registry_prev_ = fiber->registry_next_ = nullptr;
-  --shard.live;
+  shard.live.store(shard.live.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   shard.unlock();
 }
 
@@ -113,12 +114,9 @@ void RuntimeCore::for_each_live_fiber(Visit&& visit) {
 }
 
 std::size_t RuntimeCore::live_fibers() {
+  // No lock: a count read while fibers come and go is a snapshot either way.
   std::size_t live = 0;
-  for (auto& shard : registry_) {
-    shard->lock();
-    live += shard->live;
-    shard->unlock();
-  }
+  for (auto& shard : registry_) live += shard->live.load(std::memory_order_relaxed);
   return live;
 }
 
@@ -191,7 +189,8 @@ void RuntimeCore::run_root(Fiber* root) {
   stopping.store(false);
   stuck.store(Stuck::no);
   root->is_root_ = true;  // written before the root is published to any worker
-  submit(root, "root");
+  root->name_ = "root";
+  submit(root, nullptr);  // from outside: worker 0 takes it from the injection queue
   watchdog_deadline.reset();
   if (!deterministic && options.watchdog.count() > 0)
     watchdog_deadline = Clock::now() + options.watchdog;

@@ -23,8 +23,9 @@ class RuntimeCore {
   explicit RuntimeCore(Options options);
   ~RuntimeCore();
 
-  // submit() registers a new fiber and makes it runnable.
-  void submit(Fiber* fiber, std::string name);
+  // submit() registers a new fiber and makes it runnable. `caller`: the
+  // calling thread's worker (Worker::current()), or null.
+  void submit(Fiber* fiber, Worker* caller);
   // schedule() makes a fiber runnable: on the calling worker's queue when the
   // caller is one of ours (a woken fiber runs next, on the waker's worker),
   // otherwise through the injection queue, waking a sleeping worker.
@@ -98,14 +99,21 @@ class RuntimeCore {
 
   // Every fiber not yet finished, for reports and for unwinding at shutdown:
   // one shard per worker (the spawner's) plus one for spawns from outside, so
-  // that spawning and finishing take an uncontended lock.
+  // that spawning and finishing take an uncontended lock. In a one-worker
+  // runtime the worker's shard takes none: its fibers are spawned and finish
+  // on that worker's thread, and the list is walked only once the worker has
+  // stopped (reports, teardown); `live` is atomic for live_fibers() meanwhile.
   struct alignas(64) RegistryShard {
+    explicit RegistryShard(bool shared) : shared(shared) {}
+    const bool shared;
     std::atomic<bool> locked{false};
     Fiber* head = nullptr;
-    std::size_t live = 0;
+    std::atomic<std::size_t> live{0};  // written under the lock (or by the one worker)
     std::uint64_t spawned = 0;  // numbers the shard's fibers: ids are deterministic
     void lock() noexcept;
-    void unlock() noexcept { locked.store(false, std::memory_order_release); }
+    void unlock() noexcept {
+      if (shared) locked.store(false, std::memory_order_release);
+    }
   };
   std::vector<std::unique_ptr<RegistryShard>> registry_;
   template <class Visit>

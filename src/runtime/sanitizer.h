@@ -74,6 +74,20 @@ inline void* current_thread_fiber() noexcept {
   return nullptr;
 #endif
 }
+// poison_memory / unpoison_memory: memory we keep for reuse is off limits to
+// everyone else meanwhile (ASan only).
+inline void poison_memory([[maybe_unused]] void* base, [[maybe_unused]] std::size_t size) noexcept {
+#if TMPMC_ASAN
+  ASAN_POISON_MEMORY_REGION(base, size);
+#endif
+}
+inline void unpoison_memory([[maybe_unused]] void* base,
+                            [[maybe_unused]] std::size_t size) noexcept {
+#if TMPMC_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(base, size);
+#endif
+}
+
 inline void unpoison_stack([[maybe_unused]] void* base,
                            [[maybe_unused]] std::size_t size) noexcept {
 #if TMPMC_ASAN

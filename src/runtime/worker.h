@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "block_cache.h"
 #include "local_queue.h"
 #include "policy.h"
 #include "stack_pool.h"
@@ -90,6 +91,7 @@ class Worker {
   void complete_switch(boost::context::fiber&& from);
   void learn_stack(const void* base, std::size_t size) noexcept;
   StackPool& stacks() noexcept { return stacks_; }
+  BlockCache& blocks() noexcept { return blocks_; }
 
   // For RuntimeCore::cancel_all_fibers: resume `fiber` so that it unwinds,
   // and take every fiber out of this worker's queues.
@@ -167,6 +169,7 @@ class Worker {
 
   TimerHeap timers_;
   StackPool stacks_;
+  BlockCache blocks_;
   ThreadParker parker_;
   Xoshiro256 rng_;
   std::uint32_t tick_ = 0;

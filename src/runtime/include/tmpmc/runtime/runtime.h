@@ -109,9 +109,19 @@ class HangError : public StuckError {
 
 namespace detail {
 class RuntimeCore;
-// Hands a new fiber to the current (or given) runtime and returns it retained.
-void submit(RuntimeCore* core, Fiber* fiber, std::string name);
-RuntimeCore* current_core() noexcept;
+// submit() hands a new fiber to `core`, or to the calling fiber's runtime if
+// `core` is null, naming it `*name` (moved from) unless `name` is null.
+void submit(RuntimeCore* core, Fiber* fiber, std::string* name);
+
+// spawn_task() is every spawn(): unnamed spawns touch no string at all.
+template <class F>
+JoinHandle<std::invoke_result_t<F>> spawn_task(RuntimeCore* core, std::string* name, F&& f) {
+  using T = std::invoke_result_t<F>;
+  auto* task = new TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
+  JoinHandle<T> handle(task);  // owns the handle's reference even if submit throws
+  submit(core, task, name);
+  return handle;
+}
 }  // namespace detail
 
 class Runtime {
@@ -136,15 +146,11 @@ class Runtime {
   // from outside (the fiber then starts at the next block_on).
   template <class F>
   JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {
-    return spawn(std::string(), std::forward<F>(f));
+    return detail::spawn_task(core_.get(), nullptr, std::forward<F>(f));
   }
   template <class F>
   JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
-    using T = std::invoke_result_t<F>;
-    auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
-    JoinHandle<T> handle(task);  // owns the handle's reference even if submit throws
-    detail::submit(core_.get(), task, std::move(name));
-    return handle;
+    return detail::spawn_task(core_.get(), &name, std::forward<F>(f));
   }
 
   RuntimeStats stats() const;
@@ -166,15 +172,11 @@ class Runtime {
 // spawn(f) on the runtime of the calling fiber.
 template <class F>
 JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
-  using T = std::invoke_result_t<F>;
-  auto* task = new detail::TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
-  JoinHandle<T> handle(task);  // owns the handle's reference even if submit throws
-  detail::submit(detail::current_core(), task, std::move(name));
-  return handle;
+  return detail::spawn_task(nullptr, &name, std::forward<F>(f));
 }
 template <class F>
 JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {
-  return spawn(std::string(), std::forward<F>(f));
+  return detail::spawn_task(nullptr, nullptr, std::forward<F>(f));
 }
 
 namespace this_fiber {

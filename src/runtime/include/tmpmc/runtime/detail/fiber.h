@@ -7,6 +7,7 @@
 #include <boost/context/fiber.hpp>
 #include <cstdint>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "tmpmc/runtime/park.h"
@@ -36,6 +37,17 @@ class Fiber {
   Fiber& operator=(const Fiber&) = delete;
   virtual ~Fiber();
 
+  // Control blocks come from the spawning worker's cache of freed ones
+  // (block_cache.h); the aligned forms are the global ones.
+  static void* operator new(std::size_t size);
+  static void operator delete(void* block, std::size_t size) noexcept;
+  static void* operator new(std::size_t size, std::align_val_t align) {
+    return ::operator new(size, align);
+  }
+  static void operator delete(void* block, std::size_t size, std::align_val_t align) noexcept {
+    ::operator delete(block, size, align);
+  }
+
   // References: see refs_.
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept;
@@ -56,6 +68,7 @@ class Fiber {
 
  private:
   friend class RuntimeCore;
+  friend void submit(RuntimeCore* core, Fiber* fiber, std::string* name);
   friend class Worker;
   friend class IdleContext;
   friend struct PooledStack;
