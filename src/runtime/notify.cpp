@@ -85,11 +85,11 @@ void Notified::wait() {
     notify_->lock_.unlock();
     return;
   }
-  parked_ = prepare_park();
   // PARK: woken only by notify_one() or notify_waiters(), which unlink us, set
-  // state_ and unpark us under the lock. Unlinked, nobody else writes state_,
-  // and the unpark happens-before our resumption: no need to lock again.
-  park_and_unlock(parked_, notify_->lock_);
+  // state_ and unpark us (through parked_) under the lock. Unlinked, nobody
+  // else writes state_, and the unpark happens-before our resumption: no need
+  // to lock again.
+  publish_and_park(parked_, notify_->lock_);
   state_.store(State::done, std::memory_order_relaxed);
 }
 
@@ -98,9 +98,7 @@ bool Notified::notified() const noexcept {
   return state == State::by_one || state == State::by_all || state == State::done;
 }
 
-Notified::~Notified() {
-  // Consumed by wait(): unlinked, and nothing can reach us any more.
-  if (state_.load(std::memory_order_relaxed) == State::done) return;
+void Notified::withdraw() noexcept {
   notify_->lock_.lock();
   if (linked_) notify_->unlink(*this);
   // A notify_one() that reached us but was never waited for is passed on, as

@@ -32,6 +32,20 @@ void park_and_unlock(ParkToken token, WaitList& locked) {
   Worker::current()->park_current(token.epoch, &locked, nullptr, /*racing_wakers=*/false);
 }
 
+void publish_and_park(ParkToken& slot, WaitList& locked) {
+  Worker* worker = Worker::current();
+  if (worker == nullptr || worker->current_fiber()->is_idle_context_) {
+    locked.unlock();
+    throw std::logic_error("tmpmc: '" + locked.label() +
+                           "' must suspend, but was called outside a fiber");
+  }
+  Fiber* self = worker->current_fiber();
+  // As in prepare_park(): only the fiber itself moves its word out of kRunning.
+  slot = ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
+  // PARK: resumed by the caller's waker, through unpark_exclusive(slot).
+  worker->park_current(slot.epoch, &locked, nullptr, /*racing_wakers=*/false);
+}
+
 void unpark_exclusive(ParkToken token) noexcept {
   Fiber* fiber = token.fiber;
   // release: our writes (the condition it waited for) are visible to it. The
@@ -76,13 +90,12 @@ bool unpark(ParkToken token, bool run_next) noexcept {
 
 // ---------------------------------------------------------------- WaitList
 
-void WaitList::lock() noexcept {
+void WaitList::lock_contended() noexcept {
   unsigned spins = 0;
   std::uint32_t state = state_.load(std::memory_order_relaxed);
   for (;;) {
     if ((state & 1) == 0) {
-      // seq_cst: the store half of the Dekker pair in park.h (a waiter's lock
-      // precedes its re-check of the condition).
+      // seq_cst: as in lock().
       if (state_.compare_exchange_weak(state, state | 1, std::memory_order_seq_cst,
                                        std::memory_order_relaxed)) {
         return;
@@ -93,11 +106,6 @@ void WaitList::lock() noexcept {
     spin_pause(spins);
     state = state_.load(std::memory_order_relaxed);
   }
-}
-
-void WaitList::unlock() noexcept {
-  // release: the list links written under the lock are visible to the next holder.
-  state_.store(count_ << 1, std::memory_order_release);
 }
 
 void WaitList::link(Waiter& w) noexcept {

@@ -115,26 +115,9 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
   }
 }
 
-[[gnu::always_inline]] inline void Worker::enqueue(Fiber* fiber, bool run_next) {
-  if (deterministic_) {
-    runnable_.push_back(fiber);
-    return;
-  }
-  if (run_next) {
-    // LIFO slot: a fiber woken by the running one runs next, here, while the
-    // data they share is still in this core's cache. acq_rel: thieves take it by CAS.
-    Fiber* kicked;
-    if (shared_queues_) {
-      kicked = next_slot_.exchange(fiber, std::memory_order_acq_rel);
-    } else {
-      kicked = next_slot_.load(std::memory_order_relaxed);
-      next_slot_.store(fiber, std::memory_order_relaxed);
-    }
-    if (kicked == nullptr) return;
-    fiber = kicked;
-  }
-  push_back(fiber);
-}
+// queue_back(): push_back for callers outside the switch (wakes that missed
+// the LIFO slot, steals), kept out of line.
+void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
 
 [[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at) {
   if (deterministic_) return pick_next_deterministic(previous, at);
@@ -184,7 +167,7 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
         // kNotified: it was woken while switching out, so it must not sleep. Its
         // epoch ends here, as it would have on a wake from kParked.
         previous->park_word_.store((park_epoch_ + 1) << 2 | kRunning, std::memory_order_relaxed);
-        enqueue(previous, false);
+        push_back(previous);
       }
       // Only now may a waker find it in the list (park.h).
       if (unlock_after_ != nullptr) unlock_after_->unlock();
@@ -373,8 +356,6 @@ boost::context::fiber Worker::exit_current(Fiber* self) {
 
 // ---------------------------------------------------------------- fiber-side operations
 
-void Worker::make_runnable(Fiber* fiber, bool run_next) { enqueue(fiber, run_next); }
-
 void Worker::yield_current(const char* at) {
   Fiber* self = current_;
   if (deterministic_) {
@@ -535,7 +516,7 @@ void Worker::idle_wait() {
     Fiber* stolen = steal_from_stalled();
     core_.spinning_workers.fetch_sub(1, std::memory_order_seq_cst);
     if (stolen != nullptr) {
-      enqueue(stolen, true);
+      make_runnable(stolen, true);
       // More stalled work may remain: let another sleeper look too.
       if (!queue_.empty()) core_.wake_idle_worker(false);
       return;

@@ -64,7 +64,24 @@ class Worker {
   void yield_point(const char* at);
 
   // make_runnable() puts a fiber on this worker's queue (see RuntimeCore::schedule).
-  void make_runnable(Fiber* fiber, bool run_next);
+  // run_next: the LIFO slot (inline here: every hand-off and wake takes it).
+  void make_runnable(Fiber* fiber, bool run_next) {
+    if (run_next && !deterministic_) {
+      // A fiber woken by the running one runs next, here, while the data they
+      // share is still in this core's cache; the one it displaces queues
+      // behind the others. acq_rel: thieves take the slot by CAS.
+      Fiber* kicked;
+      if (shared_queues_) {
+        kicked = next_slot_.exchange(fiber, std::memory_order_acq_rel);
+      } else {
+        kicked = next_slot_.load(std::memory_order_relaxed);
+        next_slot_.store(fiber, std::memory_order_relaxed);
+      }
+      if (kicked == nullptr) return;
+      fiber = kicked;
+    }
+    queue_back(fiber);
+  }
 
   Fiber* current_fiber() const noexcept { return current_; }
   RuntimeCore& core() noexcept { return core_; }
@@ -131,6 +148,7 @@ class Worker {
   void idle_wait();
   void switch_to(Fiber* next);
   void push_back(Fiber* fiber);
+  void queue_back(Fiber* fiber);
   bool try_start(Fiber* fiber) noexcept;
   static boost::context::fiber fiber_main(Fiber* self, boost::context::fiber&& from);
   static void run_task(Fiber* self) noexcept;
@@ -138,7 +156,6 @@ class Worker {
   Fiber* retire(Fiber* self, Carrier& carrier);
   boost::context::fiber exit_carrier(Carrier& carrier);
   static void resumed(void* fake_stack, boost::context::fiber&& from, Worker* worker);
-  void enqueue(Fiber* fiber, bool run_next);
 
   RuntimeCore& core_;
   const unsigned index_;

@@ -58,7 +58,10 @@ class Notified {
  public:
   Notified(const Notified&) = delete;
   Notified& operator=(const Notified&) = delete;
-  ~Notified();
+  ~Notified() {
+    // Consumed by wait(): unlinked, and nothing can reach it any more.
+    if (state_.load(std::memory_order_relaxed) != State::done) withdraw();
+  }
 
   // enable() joins the waiters that notify_one() can reach, consuming a stored
   // permit if there is one. Idempotent.
@@ -75,6 +78,7 @@ class Notified {
       : notify_(&notify), calls_snapshot_(calls) {}
   void arm_locked() noexcept;     // init -> linked, or notified at once
   bool settle_locked() noexcept;  // true when no wait is needed
+  void withdraw() noexcept;       // a registration dropped before wait() consumed it
 
   Notify* notify_;
   std::uint64_t calls_snapshot_;

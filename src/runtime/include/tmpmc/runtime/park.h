@@ -78,6 +78,9 @@ void unpark_exclusive(ParkToken token) noexcept;
 // unpark_exclusive() under that lock (no timers: use WaitList for deadlines).
 ParkToken prepare_park();
 void park_and_unlock(ParkToken token, WaitList& locked);
+// publish_and_park(slot, locked) is both at once: it writes the park's token
+// to `slot`, where the waker finds it under `locked`, then parks.
+void publish_and_park(ParkToken& slot, WaitList& locked);
 
 enum class WaitStatus {
   ready,    // the condition held under the lock: the fiber did not park
@@ -163,11 +166,23 @@ class WaitList {
   void set_label(std::string label) { label_ = std::move(label); }
 
   // Lock word management; public for the runtime's switch code only.
-  void lock() noexcept;
-  void unlock() noexcept;
+  void lock() noexcept {
+    // seq_cst: the store half of the Dekker pair above (a waiter's lock
+    // precedes its re-check of the condition). Uncontended: one CAS, inline.
+    std::uint32_t unlocked = state_.load(std::memory_order_relaxed) & ~1u;
+    if (!state_.compare_exchange_strong(unlocked, unlocked | 1, std::memory_order_seq_cst,
+                                        std::memory_order_relaxed)) {
+      lock_contended();
+    }
+  }
+  void unlock() noexcept {
+    // release: the list links written under the lock are visible to the next holder.
+    state_.store(count_ << 1, std::memory_order_release);
+  }
 
  private:
   WaitStatus park_locked(const TimePoint* deadline, void* handoff);
+  void lock_contended() noexcept;
   void link(Waiter& w) noexcept;
   static void wake(Waiter& w) noexcept;
   void unlink(Waiter& w) noexcept;

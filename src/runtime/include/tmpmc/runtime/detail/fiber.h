@@ -73,6 +73,7 @@ class Fiber {
   friend class IdleContext;
   friend struct PooledStack;
   friend ParkToken tmpmc::runtime::prepare_park();
+  friend void tmpmc::runtime::publish_and_park(ParkToken&, WaitList&);
   friend class tmpmc::runtime::WaitList;
   friend bool tmpmc::runtime::unpark(ParkToken, bool) noexcept;
   friend void tmpmc::runtime::unpark_exclusive(ParkToken) noexcept;
