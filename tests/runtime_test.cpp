@@ -1,8 +1,11 @@
 // runtime_test.cpp: the fiber runtime on every mode (see runtime_fixture.h).
 #include <sys/resource.h>
 
+#include <array>
 #include <atomic>
+#include <memory>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -57,6 +60,73 @@ TEST_P(RuntimeTest, join_returns_values_and_rethrows) {
     EXPECT_THROW(failing.join(), std::logic_error);
     nothing.join();
   });
+}
+
+// A fiber whose task returns leaves its stack to the next new fiber (an idle
+// carrier): each fiber on a reused stack must still be itself, with its own
+// name, value, exception and stack variables.
+TEST_P(RuntimeTest, reused_stacks_carry_each_fiber_as_itself) {
+  rt().block_on([] {
+    for (int round = 0; round < 200; ++round) {
+      const std::string name = "f-" + std::to_string(round);
+      auto named = runtime::spawn(name, [round] {
+        std::array<int, 64> on_stack;
+        on_stack.fill(round);
+        this_fiber::yield();
+        return std::make_pair(this_fiber::name(),
+                              std::accumulate(on_stack.begin(), on_stack.end(), 0));
+      });
+      auto [seen_name, sum] = named.join();
+      EXPECT_EQ(seen_name, name);
+      EXPECT_EQ(sum, round * 64);
+      if (round % 7 == 0) {
+        auto failing = runtime::spawn(
+            [round]() -> int { throw std::out_of_range(std::to_string(round)); });
+        try {
+          failing.join();
+          ADD_FAILURE() << "expected the fiber's exception";
+        } catch (const std::out_of_range& e) {
+          EXPECT_EQ(e.what(), std::to_string(round));
+        }
+      }
+    }
+  });
+}
+
+// Stacks left idle by one block_on run the fibers of the next, whose worker
+// threads are new; the runtime then ends with idle stacks and with fibers
+// parked on reused stacks, and must unwind both without hanging or leaking.
+TEST_P(RuntimeTest, reused_stacks_across_block_on_and_teardown) {
+  auto owned = std::make_shared<int>(1);
+  std::weak_ptr<int> watch = owned;
+  {
+    runtime::Runtime rt(options_for(GetParam()));
+    for (int run = 0; run < 3; ++run) {
+      const long total = rt.block_on([run] {
+        std::vector<JoinHandle<long>> handles;
+        for (long i = 0; i < 100; ++i) {
+          handles.push_back(runtime::spawn([i, run] {
+            this_fiber::yield();
+            return i * run;
+          }));
+        }
+        long sum = 0;
+        for (auto& handle : handles) sum += handle.join();
+        return sum;
+      });
+      EXPECT_EQ(total, 4950L * run);
+    }
+    auto notify = std::make_shared<Notify>();
+    rt.block_on([&, notify] {
+      for (int i = 0; i < 5; ++i) runtime::spawn([] {}).join();  // leaves idle stacks
+      for (int i = 0; i < 10; ++i) runtime::spawn([notify, owned] { notify->wait(); });
+      this_fiber::yield();  // let them park, on reused stacks
+    });
+    owned.reset();
+    EXPECT_FALSE(watch.expired()) << "the parked fibers still own it";
+    EXPECT_EQ(rt.live_fibers(), 10u);
+  }
+  EXPECT_TRUE(watch.expired()) << "unwinding ran the parked fibers' destructors";
 }
 
 TEST_P(RuntimeTest, detached_fiber_still_runs) {

@@ -19,7 +19,8 @@ class LocalQueue {
   static constexpr std::uint32_t kCapacity = 256;
 
   // push() is owner-only; false when full (the caller moves work elsewhere).
-  bool push(Fiber* fiber) noexcept {
+  // push and pop_unshared are forced inline: they sit on every yield's switch.
+  [[gnu::always_inline]] bool push(Fiber* fiber) noexcept {
     const std::uint32_t head = head_.load(std::memory_order_acquire);  // sync with thieves' CAS
     const std::uint32_t tail = tail_.load(std::memory_order_relaxed);  // only we write it
     if (tail - head >= kCapacity) return false;
@@ -44,7 +45,7 @@ class LocalQueue {
   }
 
   // pop_unshared() is pop() for a queue nobody steals from (a one-worker runtime).
-  Fiber* pop_unshared() noexcept {
+  [[gnu::always_inline]] Fiber* pop_unshared() noexcept {
     const std::uint32_t head = head_.load(std::memory_order_relaxed);
     if (head == tail_.load(std::memory_order_relaxed)) return nullptr;
     Fiber* fiber = slots_[head % kCapacity].load(std::memory_order_relaxed);
