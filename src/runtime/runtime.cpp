@@ -47,11 +47,25 @@ void Fiber::release() noexcept {
 }
 
 void Fiber::join_wait() {
-  // PARK until the fiber finishes: woken by fiber_main's joiners_.wake_all(),
-  // which follows the release store of done_.
-  while (!done_.load(std::memory_order_acquire)) {
-    joiners_.wait_unless([this] { return done_.load(std::memory_order_acquire); });
+  // acquire: pairs with mark_finished's exchange; the result is visible.
+  if (join_state_.load(std::memory_order_acquire) == kJoinDone) return;
+  Worker* worker = Worker::current();
+  if (worker == nullptr || worker->current_fiber()->is_idle_context_) {
+    throw std::logic_error("tmpmc: 'join' must suspend, but was called outside a fiber");
   }
+  // PARK until this fiber finishes: resumed only by its mark_finished() (or
+  // unwound at teardown, which throws out of park_for_join).
+  worker->park_for_join(this);
+}
+
+void Fiber::mark_finished() noexcept {
+  // acq_rel: releases the result to the joiner (and to finished()), and
+  // acquires the joiner's saved context and park word (After::park_join).
+  const std::uintptr_t joiner = join_state_.exchange(kJoinDone, std::memory_order_acq_rel);
+  if (joiner == 0) return;
+  Fiber* fiber = reinterpret_cast<Fiber*>(joiner);
+  // WAKE: its only waker; it is parked in the epoch its word shows.
+  unpark_exclusive(ParkToken{fiber, fiber->park_word_.load(std::memory_order_relaxed) >> 2});
 }
 
 std::string Fiber::display_name() const {

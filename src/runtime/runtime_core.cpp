@@ -312,13 +312,12 @@ void RuntimeCore::cancel_all_fibers() noexcept {
     });
     if (alive.empty()) break;
     for (Fiber* fiber : alive) {
-      if (!fiber->done_.load(std::memory_order_acquire)) {
+      if (!fiber->finished()) {
         if (!fiber->started_) {
           fiber->error_ = std::make_exception_ptr(
               std::runtime_error("fiber '" + fiber->display_name() +
                                  "' cancelled before it ran: its runtime was destroyed"));
-          fiber->done_.store(true, std::memory_order_release);
-          fiber->joiners_.wake_all();
+          fiber->mark_finished();
           fiber_finished(fiber);
         } else if (!fiber->cancelled_) {
           worker0->run_to_cancel(fiber);

@@ -119,6 +119,25 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
 // the LIFO slot, steals), kept out of line.
 void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
 
+// start() readies a fiber's first run: on an idle carrier (inline, it is
+// on the spawn-and-join path), else on a fresh stack (try_start, out of line).
+[[gnu::always_inline]] inline bool Worker::start(Fiber* fiber) noexcept {
+  Carrier* carrier = idle_carriers_;
+  if (carrier == nullptr) return try_start(fiber);
+  // Switching to the fiber resumes the carrier in retire(), which returns
+  // `fiber` to fiber_main's loop.
+  idle_carriers_ = carrier->next;
+  --idle_carrier_count_;
+  carrier->assigned = fiber;
+  fiber->context_ = std::move(carrier->context);
+  fiber->stack_base_ = carrier->stack_base;
+  fiber->stack_size_ = carrier->stack_size;
+  fiber->asan_fake_stack_ = carrier->asan_fake_stack;
+  fiber->tsan_fiber_ = carrier->tsan_fiber;
+  fiber->started_ = true;
+  return true;
+}
+
 [[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at) {
   if (deterministic_) return pick_next_deterministic(previous, at);
   for (;;) {
@@ -137,7 +156,7 @@ void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
     if (fiber == nullptr) fiber = take_next_slot();
     if (fiber == nullptr) fiber = pop_local();
     if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
-    if (fiber->started_ || try_start(fiber)) return fiber;
+    if (fiber->started_ || start(fiber)) return fiber;
   }
 }
 
@@ -171,6 +190,22 @@ void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
       }
       // Only now may a waker find it in the list (park.h).
       if (unlock_after_ != nullptr) unlock_after_->unlock();
+      break;
+    }
+    case After::park_join: {
+      previous->context_ = std::move(from);
+      previous->park_word_.store(park_epoch_ << 2 | kParked, std::memory_order_relaxed);
+      std::uintptr_t nobody = 0;
+      // release: the finisher that takes it (acq_rel exchange in mark_finished)
+      // sees the saved context and the park word. Only now may it be found.
+      if (!join_target_->join_state_.compare_exchange_strong(
+              nobody, reinterpret_cast<std::uintptr_t>(previous), std::memory_order_acq_rel,
+              std::memory_order_acquire)) {
+        // It finished while we switched out: this park's epoch ends here, as on a wake.
+        previous->park_word_.store((park_epoch_ + 1) << 2 | kRunning, std::memory_order_relaxed);
+        push_back(previous);
+      }
+      join_target_ = nullptr;
       break;
     }
     case After::finish:
@@ -232,20 +267,6 @@ void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
 }
 
 bool Worker::try_start(Fiber* fiber) noexcept {
-  if (Carrier* carrier = idle_carriers_) {
-    // Run it on a carrier: switching to the fiber resumes the carrier in
-    // retire(), which returns `fiber` to fiber_main's loop.
-    idle_carriers_ = carrier->next;
-    --idle_carrier_count_;
-    carrier->assigned = fiber;
-    fiber->context_ = std::move(carrier->context);
-    fiber->stack_base_ = carrier->stack_base;
-    fiber->stack_size_ = carrier->stack_size;
-    fiber->asan_fake_stack_ = carrier->asan_fake_stack;
-    fiber->tsan_fiber_ = carrier->tsan_fiber;
-    fiber->started_ = true;
-    return true;
-  }
   // Boost.Context's constructor jumps onto the new stack and back once (its
   // entry frame settles there). Under TSan that frame belongs to the new fiber,
   // so the new fiber is TSan's current context for the duration.
@@ -260,8 +281,7 @@ bool Worker::try_start(Fiber* fiber) noexcept {
     sanitizer::destroy_fiber(tsan_fiber);
     // No stack for it: it finishes at once with the error, which join() rethrows.
     fiber->error_ = std::current_exception();
-    fiber->done_.store(true, std::memory_order_release);
-    fiber->joiners_.wake_all();
+    fiber->mark_finished();
     core_.fiber_finished(fiber);
     return false;
   }
@@ -298,9 +318,7 @@ void Worker::run_task(Fiber* self) noexcept {
       self->error_ = std::current_exception();  // out of memory for the message
     }
   }
-  // Joiners park on joiners_ until done_ (release: the result is visible to them).
-  self->done_.store(true, std::memory_order_release);
-  self->joiners_.wake_all();
+  self->mark_finished();
 }
 
 bool Worker::may_retire(const Fiber* self) const noexcept {
@@ -311,7 +329,7 @@ bool Worker::may_retire(const Fiber* self) const noexcept {
 
 // retire() ends `self` but keeps its stack: the carrier switches out like a
 // parked fiber, and complete_switch links it idle and releases `self`.
-// PARK (as a carrier): resumed by try_start with a new fiber to run, which
+// PARK (as a carrier): resumed by start() with a new fiber to run, which
 // retire() returns, or by release_carriers at teardown (nullptr).
 Fiber* Worker::retire(Fiber* self, Carrier& carrier) {
   Fiber* next = pick_next(self, "exit");
@@ -401,6 +419,28 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
   self->waiting_on_ = nullptr;
 }
 
+void Worker::park_for_join(Fiber* target) {
+  Fiber* self = current_;
+  bump(counters.parks);
+  self->waiting_for_ = "join";
+  self->waiting_on_ = nullptr;
+  Fiber* next = pick_next(self, deterministic_ ? "join" : nullptr);
+  after_ = After::park_join;
+  // Only the fiber itself moves its word out of kRunning: this is its next epoch.
+  park_epoch_ = self->park_word_.load(std::memory_order_relaxed) >> 2;
+  join_target_ = target;
+  try {
+    switch_to(next);
+  } catch (...) {
+    // Unwound at teardown while joining: withdraw, unless the target took us already.
+    std::uintptr_t us = reinterpret_cast<std::uintptr_t>(self);
+    target->join_state_.compare_exchange_strong(us, 0, std::memory_order_acq_rel);
+    self->waiting_for_ = nullptr;
+    throw;
+  }
+  self->waiting_for_ = nullptr;
+}
+
 // ---------------------------------------------------------------- run queues
 
 Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
@@ -410,7 +450,7 @@ Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
     if (Fiber* injected = core_.take_injected()) runnable_.push_back(injected);
     if (core_.stopping.load(std::memory_order_relaxed) || runnable_.empty()) return &idle_;
     Fiber* fiber = core_.choose(runnable_, previous, at);
-    if (fiber->started_ || try_start(fiber)) return fiber;
+    if (fiber->started_ || start(fiber)) return fiber;
   }
 }
 
@@ -444,7 +484,7 @@ Fiber* Worker::find_work() {
     if (fiber == nullptr) fiber = queue_.pop();
     if (fiber == nullptr) fiber = core_.take_injected();
     if (fiber == nullptr) return nullptr;
-    if (fiber->started_ || try_start(fiber)) return fiber;
+    if (fiber->started_ || start(fiber)) return fiber;
   }
 }
 

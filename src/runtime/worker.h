@@ -47,6 +47,7 @@ class Worker {
     save,          // keep its continuation (it is already runnable, or it is the idle context)
     requeue,       // yield: run it again later
     park,          // publish it as parked (and unlock the wait list it parked on)
+    park_join,     // publish it as parked, then as join_target_'s joiner
     finish,        // it returned: release it
     retire,        // its task returned, its stack stays: keep the carrier, release the fiber
     drop_carrier,  // an idle carrier returned at teardown: drop its TSan context
@@ -58,6 +59,9 @@ class Worker {
   // racing_wakers: a timer may wake it too, so publishing kParked needs a CAS.
   void park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why,
                     bool racing_wakers);
+  // park_for_join() suspends the running fiber until `target` finishes (see
+  // Fiber::join_state_).
+  void park_for_join(Fiber* target);
   // exit_current() is the last thing a fiber does; returns the context to run next.
   boost::context::fiber exit_current(Fiber* self);
   // yield_point() is a seeded scheduling decision in deterministic mode.
@@ -121,7 +125,7 @@ class Worker {
   // Carrier: a fiber stack whose task has returned, suspended at the end of
   // fiber_main's loop so that the next new fiber runs on it: starting a fiber
   // then costs one switch instead of Boost.Context's set-up jump, first entry
-  // and exit (see try_start). It lives on that stack; idle ones are linked on
+  // and exit (see start). It lives on that stack; idle ones are linked on
   // the worker where their task returned.
   struct Carrier {
     boost::context::fiber context;  // where it waits to be given a fiber
@@ -149,6 +153,7 @@ class Worker {
   void switch_to(Fiber* next);
   void push_back(Fiber* fiber);
   void queue_back(Fiber* fiber);
+  bool start(Fiber* fiber) noexcept;
   bool try_start(Fiber* fiber) noexcept;
   static boost::context::fiber fiber_main(Fiber* self, boost::context::fiber&& from);
   static void run_task(Fiber* self) noexcept;
@@ -171,6 +176,7 @@ class Worker {
   std::uint64_t park_epoch_ = 0;
   bool park_racing_ = true;
   WaitList* unlock_after_ = nullptr;
+  Fiber* join_target_ = nullptr;      // After::park_join: the fiber being joined
   Carrier* retiring_ = nullptr;       // After::retire: the carrier to keep
   void* dropped_tsan_fiber_ = nullptr;  // After::drop_carrier: the context to destroy
 

@@ -54,7 +54,9 @@ class Fiber {
 
   // join_wait() parks the calling fiber until this one has finished.
   void join_wait();
-  bool finished() const noexcept { return done_.load(std::memory_order_acquire); }
+  bool finished() const noexcept {
+    return join_state_.load(std::memory_order_acquire) == kJoinDone;
+  }
   bool is_idle_context() const noexcept { return is_idle_context_; }
   std::uint64_t id() const noexcept { return id_; }
   const std::string& name() const noexcept { return name_; }
@@ -84,8 +86,15 @@ class Fiber {
   std::atomic<std::uint64_t> park_word_{0};
   // One reference for the JoinHandle, one for the runtime (dropped when it finishes).
   std::atomic<int> refs_{2};
-  std::atomic<bool> done_{false};
-  WaitList joiners_{"join"};
+  // Joining: 0 while it runs and nobody has joined; kJoinDone once it has
+  // finished; otherwise the one fiber joining it (a JoinHandle joins once),
+  // published only once that fiber's continuation is saved (After::park_join
+  // in Worker::complete_switch), so that mark_finished() may resume it with
+  // unpark_exclusive.
+  static constexpr std::uintptr_t kJoinDone = 1;
+  std::atomic<std::uintptr_t> join_state_{0};
+  // mark_finished(): the result is ready; wakes the joiner, if one is parked.
+  void mark_finished() noexcept;
 
   RuntimeCore* runtime_ = nullptr;
   std::uint64_t id_ = 0;
