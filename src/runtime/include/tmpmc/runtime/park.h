@@ -3,7 +3,7 @@
 //
 // The protocol
 // ------------
-// A fiber that must wait (for room in a queue, a value, a Notify, a join)
+// A fiber that must wait (for room in a queue, a value, a Notify)
 //
 //   1. locks the WaitList it waits on,
 //   2. re-checks its condition under that lock (`ready`), and if it holds,
@@ -23,6 +23,12 @@
 // A waker may also serve a waiter directly (hand_to_first): under the lock it
 // writes what the waiter waits for into a slot the waiter offered, then
 // unparks it; the unpark's release store publishes the write to the waiter.
+//
+// A join is the one wait with a single possible waker and a single waiter (a
+// JoinHandle joins once), so it needs no list: the joiner is published in the
+// joined fiber's join word by the fiber that runs next, after the joiner's
+// continuation is saved, the same hand-over as above (Fiber::join_state_,
+// Worker::park_for_join, Fiber::mark_finished).
 //
 // Every park consumes one epoch of the fiber's park word. A wake names the
 // epoch it targets (a ParkToken); a wake for an epoch that already ended (the
