@@ -487,5 +487,18 @@ TEST(RuntimeOutside, spawn_before_block_on_runs_inside_it) {
   EXPECT_EQ(rt.block_on([&] { return handle.join(); }), 5);
 }
 
+// A wait that must suspend, called from a plain thread, throws; the Notify is
+// left unlocked and usable (the failed wait used to keep its lock and hang).
+TEST(RuntimeOutside, notify_wait_outside_a_fiber_throws_and_leaves_it_usable) {
+  Notify notify;
+  EXPECT_THROW(notify.wait(), std::logic_error);
+  notify.notify_one();  // stores the permit: needs the lock
+  runtime::Runtime rt(options_for(Mode::one_worker));
+  rt.block_on([&] { notify.wait(); });  // consumes it at once
+  auto handle = rt.spawn([] {});
+  EXPECT_THROW(handle.join(), std::logic_error);  // join, too, must suspend
+  rt.block_on([&] { handle.join(); });
+}
+
 }  // namespace
 }  // namespace tmpmc::testing
