@@ -245,6 +245,25 @@ void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
 
 // ---------------------------------------------------------------- switching
 
+namespace {
+// jump(): every stack switch that comes back here. Runs `to` (its stack
+// [to_base, to_base + to_size), its TSan context to_tsan) and returns the
+// context that later switches back, empty if that one finished. own_*: this
+// stack's ASan fake-stack slot and TSan context.
+[[gnu::always_inline]] inline boost::context::fiber jump(void** own_fake_stack,
+                                                         void* const* own_tsan,
+                                                         boost::context::fiber&& to,
+                                                         const void* to_base, std::size_t to_size,
+                                                         void* to_tsan) {
+  sanitizer::start_switch(own_fake_stack, to_base, to_size, to_tsan);
+  boost::context::fiber from = resume_balanced(std::move(to));
+  // An empty `from` means the fiber that switched here has finished: take
+  // TSan's context over from it (see sanitizer::start_switch).
+  if (!from) sanitizer::tsan_switch_to(*own_tsan);
+  return from;
+}
+}  // namespace
+
 // Inlined into each caller: with the return-stack buffer balanced (see
 // stack_switch.h) a frame no longer costs a mispredict, but its six
 // callee-saved pushes and pops still run on every switch.
@@ -253,13 +272,10 @@ void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
   previous_ = self;
   current_ = next;
   bump(counters.switches);
-  sanitizer::start_switch(&self->asan_fake_stack_, next->stack_base_, next->stack_size_,
-                          next->tsan_fiber_);
-  boost::context::fiber from = resume_balanced(std::move(next->context_));
+  boost::context::fiber from = jump(&self->asan_fake_stack_, &self->tsan_fiber_,
+                                    std::move(next->context_), next->stack_base_,
+                                    next->stack_size_, next->tsan_fiber_);
   // Back on `self`'s stack, possibly on another worker thread: `this` is stale.
-  // An empty `from` means the fiber that switched here has finished: take
-  // TSan's context over from it (see sanitizer::start_switch).
-  if (!from) sanitizer::tsan_switch_to(self->tsan_fiber_);
   // On a one-worker runtime a fiber cannot migrate: skip the thread-local read.
   resumed(self->asan_fake_stack_, std::move(from), shared_queues_ ? Worker::current() : this);
   if (self->cancelled_) [[unlikely]]
@@ -342,11 +358,10 @@ Fiber* Worker::retire(Fiber* self, Carrier& carrier) {
   after_ = After::retire;
   retiring_ = &carrier;
   bump(counters.switches);
-  sanitizer::start_switch(&carrier.asan_fake_stack, next->stack_base_, next->stack_size_,
-                          next->tsan_fiber_);
-  boost::context::fiber from = resume_balanced(std::move(next->context_));
+  boost::context::fiber from =
+      jump(&carrier.asan_fake_stack, &carrier.tsan_fiber, std::move(next->context_),
+           next->stack_base_, next->stack_size_, next->tsan_fiber_);
   // Back on this stack, on whichever thread resumed it: `this` may be stale.
-  if (!from) sanitizer::tsan_switch_to(carrier.tsan_fiber);
   resumed(carrier.asan_fake_stack, std::move(from), Worker::current());
   return carrier.assigned;
 }
@@ -639,11 +654,10 @@ void Worker::release_carriers(Worker& owner) {
     previous_ = &idle_;
     after_ = After::save;
     bump(counters.switches);
-    sanitizer::start_switch(&idle_.asan_fake_stack_, carrier->stack_base, carrier->stack_size,
-                            carrier->tsan_fiber);
-    boost::context::fiber from = resume_balanced(std::move(carrier->context));
+    boost::context::fiber from =
+        jump(&idle_.asan_fake_stack_, &idle_.tsan_fiber_, std::move(carrier->context),
+             carrier->stack_base, carrier->stack_size, carrier->tsan_fiber);
     // The carrier returned through exit_carrier: `from` is empty.
-    sanitizer::tsan_switch_to(idle_.tsan_fiber_);
     resumed(idle_.asan_fake_stack_, std::move(from), this);
   }
 }
