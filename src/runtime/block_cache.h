@@ -32,10 +32,11 @@ class BlockCache {
   BlockCache(const BlockCache&) = delete;
   BlockCache& operator=(const BlockCache&) = delete;
 
-  // rounded(size): the block size a request of `size` bytes gets (cached sizes only).
+  // cacheable(size): the request fits a size class.
   static constexpr bool cacheable(std::size_t size) noexcept {
     return size != 0 && size <= kGranule * kClasses;
   }
+  // rounded(size): the block size a cacheable request of `size` bytes gets.
   static constexpr std::size_t rounded(std::size_t size) noexcept {
     return (size + kGranule - 1) / kGranule * kGranule;
   }
