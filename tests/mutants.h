@@ -1,87 +1,208 @@
 // mutants.h: deliberately broken queues, one per class of bug that stress
-// mode must catch. Each is the real queue core with one defect switched on
-// (detail::NoBugs in queue_core.h); they exist only in this test binary.
+// mode must catch. Each is the real protocol (detail::QueueCore) with one
+// step replaced by a broken one: a step of the core, which the core calls
+// through its Derived parameter, or an operation of its ring, in a ring
+// derived from detail::Ring. They exist only in this test binary.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
-#include <expected>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "backends/runtime_executor.h"
 #include "driver_loops.h"
 #include "tmpmc/queue/detail/queue_core.h"
+#include "tmpmc/queue/detail/value_api.h"
 
 namespace tmpmc::mutants {
 
-// (1) A sender wakes a receiver before its item is in the ring.
-struct NotifyBeforePublish : detail::NoBugs {
-  static constexpr bool notify_before_publish = true;
+using detail::PopResult;
+using detail::PushResult;
+using detail::QueueCore;
+
+// (1) A sender wakes a receiver before its item is in the ring (and hands
+// nothing to a parked receiver).
+template <class T>
+struct NotifyBeforePublish : QueueCore<T, NotifyBeforePublish<T>> {
+  using QueueCore<T, NotifyBeforePublish>::QueueCore;
+  QueueStatus publish(T& value, bool /*took_wake*/) {
+    if (this->ring_.has_room_or_closed() && !this->ring_.closed()) {
+      if (this->receivers_.maybe_waiters()) this->receivers_.wake_one();
+      this->yield_point("mutant send: woke a receiver, before push");
+    }
+    const PushResult pushed = this->ring_.try_push(value);
+    return pushed == PushResult::ok     ? QueueStatus::ok
+           : pushed == PushResult::full ? QueueStatus::full
+                                        : QueueStatus::closed;
+  }
 };
-// (2) A receive wakes a sender only when it empties a slot of a full queue.
-struct WakeSenderOnlyFromFull : detail::NoBugs {
-  static constexpr bool wake_sender_only_from_full = true;
+
+// (2) A receive wakes a sender only when it empties a slot of a full queue
+// (tokio-mpmc's channel).
+template <class T>
+struct WakeSenderOnlyFromFull : QueueCore<T, WakeSenderOnlyFromFull<T>> {
+  using QueueCore<T, WakeSenderOnlyFromFull>::QueueCore;
+  void after_pop() {
+    this->yield_point("receive: popped, before wake");
+    if (this->ring_.len() + 1 == this->ring_.capacity() && this->senders_.maybe_waiters()) {
+      this->senders_.wake_one();
+    }
+  }
 };
-// (3) A receiver checks closed, then waits without re-checking under the lock.
-struct CheckThenWaitUnregistered : detail::NoBugs {
-  static constexpr bool check_then_wait_unregistered = true;
+
+// (3) A receiver checks for an item or close, then waits without re-checking
+// under the list's lock: a close (or push) in between is never seen.
+template <class T>
+struct CheckThenWaitUnregistered : QueueCore<T, CheckThenWaitUnregistered<T>> {
+  using QueueCore<T, CheckThenWaitUnregistered>::QueueCore;
+  runtime::WaitStatus wait_for_item(std::optional<T>&, const runtime::TimePoint* deadline) {
+    if (this->ring_.has_item_or_closed()) return runtime::WaitStatus::ready;
+    this->yield_point("mutant receive: checked, before wait");
+    return this->receivers_.wait_unless([] { return false; }, deadline);
+  }
 };
-// (4) A sender woken from a full queue pushes without re-checking closed.
-struct PushAfterCloseOnWake : detail::NoBugs {
-  static constexpr bool push_after_close_on_wake = true;
+
+// RingWithUncheckedPush: the ring plus a push that does not look at the
+// closed mark (keeping the mark set in tail_).
+template <class T>
+class RingWithUncheckedPush : public detail::Ring<T> {
+  using Base = detail::Ring<T>;
+
+ public:
+  using Base::Base;
+  PushResult try_push_ignoring_close(T& value) noexcept {
+    std::size_t tail = this->tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::size_t mark = tail & this->mark_bit_;
+      const std::size_t bare = tail & ~this->mark_bit_;
+      const std::size_t index = bare & (this->mark_bit_ - 1);
+      const std::size_t lap = bare & ~(this->one_lap_ - 1);
+      auto& slot = this->slots_[index];
+      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      if (bare == stamp) {
+        const std::size_t next =
+            (index + 1 < this->capacity_ ? bare + 1 : lap + this->one_lap_) | mark;
+        if (this->tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
+                                              std::memory_order_relaxed)) {
+          ::new (slot.storage) T(std::move(value));
+          slot.stamp.store(bare + 1, std::memory_order_release);
+          return PushResult::ok;
+        }
+      } else if (stamp + this->one_lap_ == bare + 1 &&
+                 this->head_.load(std::memory_order_seq_cst) + this->one_lap_ == bare) {
+        return PushResult::full;
+      } else {
+        tail = this->tail_.load(std::memory_order_relaxed);
+      }
+    }
+  }
 };
+
+// (4) A sender woken from a full queue pushes without re-checking closed: a
+// value accepted after close, which drained receivers never see.
+template <class T>
+struct PushAfterCloseOnWake : QueueCore<T, PushAfterCloseOnWake<T>, RingWithUncheckedPush<T>> {
+  using Base = QueueCore<T, PushAfterCloseOnWake, RingWithUncheckedPush<T>>;
+  using Base::Base;
+  QueueStatus publish(T& value, bool took_wake) {
+    if (took_wake && this->ring_.try_push_ignoring_close(value) == PushResult::ok) {
+      this->after_push();
+      return QueueStatus::ok;
+    }
+    return Base::publish(value, took_wake);
+  }
+};
+
+// RingReadingBeforeClaim: try_pop copies the head slot's value, lets others
+// run, and only then claims a slot (whichever is at the head by then),
+// returning the early copy: a slot read twice, and another never delivered.
+template <class T>
+class RingReadingBeforeClaim : public detail::Ring<T> {
+  using Base = detail::Ring<T>;
+
+ public:
+  explicit RingReadingBeforeClaim(std::size_t capacity)
+      : Base(capacity), explore_(runtime::exploring()) {}
+  PopResult try_pop(void* out) {
+    const std::size_t head = this->head_.load(std::memory_order_relaxed);
+    auto& slot = this->slots_[head & (this->mark_bit_ - 1)];
+    if (slot.stamp.load(std::memory_order_acquire) != head + 1) return Base::try_pop(out);
+    alignas(T) unsigned char early[sizeof(T)];
+    ::new (early) T(*slot.value());
+    if (explore_) runtime::yield_point("mutant receive: slot read, before claim");
+    alignas(T) unsigned char claimed[sizeof(T)];
+    const PopResult result = Base::try_pop(claimed);
+    if (result == PopResult::ok) std::launder(reinterpret_cast<T*>(claimed))->~T();
+    if (result == PopResult::ok)
+      ::new (out) T(std::move(*std::launder(reinterpret_cast<T*>(early))));
+    std::launder(reinterpret_cast<T*>(early))->~T();
+    return result;
+  }
+
+ private:
+  const bool explore_;
+};
+
 // (5) A receiver reads the head slot before claiming it.
-struct ReadSlotBeforeClaim : detail::NoBugs {
-  static constexpr bool read_slot_before_claim = true;
-};
+template <class T>
+using ReadSlotBeforeClaim = QueueCore<T, void, RingReadingBeforeClaim<T>>;
+
 // (6) A receive that times out still takes (and drops) a value.
-struct TimedOutReceiveConsumes : detail::NoBugs {
-  static constexpr bool timed_out_receive_consumes = true;
+template <class T>
+struct TimedOutReceiveConsumes : QueueCore<T, TimedOutReceiveConsumes<T>> {
+  using Base = QueueCore<T, TimedOutReceiveConsumes>;
+  using Base::Base;
+  QueueStatus receive_timed_out(bool took_wake) {
+    this->yield_point("mutant receive: deadline passed");
+    std::optional<T> dropped;
+    this->try_receive_into(dropped);
+    return Base::receive_timed_out(took_wake);
+  }
 };
 
 // (7) A sender woken for room hands its value to a parked receiver and keeps
 // the wake: the room stays free while other senders sleep on a full queue.
-struct WokenSenderKeepsRoomWake : detail::NoBugs {
-  static constexpr bool woken_sender_keeps_room_wake = true;
+template <class T>
+struct WokenSenderKeepsRoomWake : QueueCore<T, WokenSenderKeepsRoomWake<T>> {
+  using QueueCore<T, WokenSenderKeepsRoomWake>::QueueCore;
+  void pass_on_room_wake() {}
 };
 
-// MutantQueue: Queue<T>'s interface over a broken core.
-template <class T, class Bugs>
-class MutantQueue {
+// MutantQueue: a Queue<T>-like handle over a broken core, with the value
+// API every handle has (value_api.h).
+template <class T, template <class> class Core>
+class MutantQueue : public detail::SendApi<MutantQueue<T, Core>, T>,
+                    public detail::ReceiveApi<MutantQueue<T, Core>, T> {
  public:
   MutantQueue(std::size_t capacity, std::string name)
-      : core_(std::make_shared<detail::QueueCore<T, Bugs>>(capacity, std::move(name))) {}
-  std::expected<void, Rejected<T>> send(T value) { return core_->send_value(std::move(value)); }
-  std::optional<T> receive() { return core_->receive_value(); }
-  SendOutcome<T> send_for(T value, runtime::Duration timeout) {
-    return core_->send_value_until(std::move(value), runtime::now() + timeout);
-  }
-  ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
-    return core_->receive_value_until(runtime::now() + timeout);
-  }
-  ReceiveOutcome<T> try_receive() { return core_->try_receive_value(); }
+      : core_(std::make_shared<Core<T>>(capacity, std::move(name))) {}
   bool close() { return core_->close(); }
   std::size_t len() const { return core_->len(); }
   bool is_closed() const { return core_->is_closed(); }
 
  private:
-  std::shared_ptr<detail::QueueCore<T, Bugs>> core_;
+  friend detail::SendApi<MutantQueue, T>;
+  friend detail::ReceiveApi<MutantQueue, T>;
+  Core<T>& primitives() { return *core_; }
+
+  std::shared_ptr<Core<T>> core_;
 };
 
-template <class Bugs>
+template <template <class> class Core>
 struct MutantBackend {
   template <class T>
-  using Queue = MutantQueue<T, Bugs>;
+  using Queue = MutantQueue<T, Core>;
   using Executor = scenarios::backends::RuntimeExecutor;
   static constexpr bool kChannel = false;
 };
 
-// run_mutant<Bugs>(): a DriverOptions::run_instead that runs the mutant. The
+// run_mutant<Core>(): a DriverOptions::run_instead that runs the mutant. The
 // stress configs carry no payload: one instantiation of the loops per mutant,
 // not one per payload size (this file is the suite's slowest to compile).
-template <class Bugs>
+template <template <class> class Core>
 scenarios::RunResult run_mutant(const scenarios::ScenarioConfig& config,
                                 const scenarios::DriverOptions& options) {
   if (config.producers.payload_bytes != 0) {
@@ -89,7 +210,7 @@ scenarios::RunResult run_mutant(const scenarios::ScenarioConfig& config,
     result.error = "mutant runs carry no payload (payload_bytes must be 0)";
     return result;
   }
-  return scenarios::loops::run_with_payload<MutantBackend<Bugs>, 0, true>(config, options);
+  return scenarios::loops::run_with_payload<MutantBackend<Core>, 0, true>(config, options);
 }
 
 }  // namespace tmpmc::mutants

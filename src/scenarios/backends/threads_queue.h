@@ -18,21 +18,13 @@
 namespace tmpmc::scenarios::backends {
 
 template <class T>
-class ThreadQueue : public detail::ValueApi<ThreadQueue<T>, T> {
+class ThreadQueue : public detail::SendApi<ThreadQueue<T>, T>,
+                    public detail::ReceiveApi<ThreadQueue<T>, T> {
  public:
   using Clock = std::chrono::steady_clock;
 
   explicit ThreadQueue(std::size_t capacity, const std::string& = {}) : slots_(capacity) {}
 
-  ReceiveOutcome<T> try_receive() {
-    std::optional<T> out;
-    std::unique_lock lock(mutex_);
-    if (size_ == 0) return {closed_ ? QueueStatus::closed : QueueStatus::empty, std::nullopt};
-    take(out);
-    lock.unlock();
-    not_full_.notify_one();
-    return {QueueStatus::ok, std::move(out)};
-  }
   bool close() {
     {
       std::lock_guard lock(mutex_);
@@ -48,9 +40,15 @@ class ThreadQueue : public detail::ValueApi<ThreadQueue<T>, T> {
     return size_;
   }
 
-  // The primitives behind ValueApi's send, send_for, receive, receive_for.
+  // The primitives of detail/value_api.h, which adds send, receive and the rest.
+
+ private:
+  friend detail::SendApi<ThreadQueue, T>;
+  friend detail::ReceiveApi<ThreadQueue, T>;
+  ThreadQueue& primitives() noexcept { return *this; }
+
   static Clock::time_point now() { return Clock::now(); }
-  QueueStatus send_until(T& value, const Clock::time_point* deadline) {
+  QueueStatus send_from(T& value, const Clock::time_point* deadline) {
     std::unique_lock lock(mutex_);
     auto ready = [this] { return closed_ || size_ < slots_.size(); };
     if (deadline == nullptr) {
@@ -65,7 +63,15 @@ class ThreadQueue : public detail::ValueApi<ThreadQueue<T>, T> {
     not_empty_.notify_one();
     return QueueStatus::ok;
   }
-  QueueStatus receive_until(std::optional<T>& out, const Clock::time_point* deadline) {
+  QueueStatus try_receive_into(std::optional<T>& out) {
+    std::unique_lock lock(mutex_);
+    if (size_ == 0) return closed_ ? QueueStatus::closed : QueueStatus::empty;
+    take(out);
+    lock.unlock();
+    not_full_.notify_one();
+    return QueueStatus::ok;
+  }
+  QueueStatus receive_into(std::optional<T>& out, const Clock::time_point* deadline) {
     std::unique_lock lock(mutex_);
     auto ready = [this] { return closed_ || size_ > 0; };
     if (deadline == nullptr) {
@@ -80,7 +86,6 @@ class ThreadQueue : public detail::ValueApi<ThreadQueue<T>, T> {
     return QueueStatus::ok;
   }
 
- private:
   void take(std::optional<T>& out) {
     out.emplace(std::move(*slots_[head_]));
     slots_[head_].reset();

@@ -81,24 +81,17 @@ class Endpoint {
 }  // namespace detail
 
 template <class T>
-class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders> {
+class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders>,
+               public detail::SendApi<Sender<T>, T> {
   using Base = detail::Endpoint<T, &detail::ChannelState<T>::senders>;
 
  public:
   using Base::Base;
 
-  [[gnu::always_inline]] std::expected<void, Rejected<T>> send(T value) {
-    return core().send_value(std::move(value));
-  }
-  SendOutcome<T> try_send(T value) { return core().try_send_value(std::move(value)); }
-  SendOutcome<T> send_until(T value, runtime::TimePoint deadline) {
-    return core().send_value_until(std::move(value), deadline);
-  }
-  SendOutcome<T> send_for(T value, runtime::Duration timeout) {
-    return send_until(std::move(value), runtime::now() + timeout);
-  }
+  // send, try_send, send_until, send_for: as Queue<T>'s (detail/value_api.h).
+
   // close() closes the channel for every endpoint.
-  bool close() { return core().close(); }
+  bool close() { return primitives().close(); }
 
   bool is_closed() const noexcept { return this->state_->core.is_closed(); }
   std::size_t len() const noexcept { return this->state_->core.len(); }
@@ -107,25 +100,22 @@ class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders> {
   std::size_t receiver_count() const noexcept { return this->state_->receivers.load(); }
 
  private:
-  detail::QueueCore<T>& core() { return this->state_->core; }
+  friend detail::SendApi<Sender, T>;
+  [[gnu::always_inline]] detail::QueueCore<T>& primitives() noexcept { return this->state_->core; }
 };
 
 template <class T>
-class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers> {
+class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers>,
+                 public detail::ReceiveApi<Receiver<T>, T> {
   using Base = detail::Endpoint<T, &detail::ChannelState<T>::receivers>;
 
  public:
   using Base::Base;
 
-  [[gnu::always_inline]] std::optional<T> receive() { return core().receive_value(); }
-  ReceiveOutcome<T> try_receive() { return core().try_receive_value(); }
-  ReceiveOutcome<T> receive_until(runtime::TimePoint deadline) {
-    return core().receive_value_until(deadline);
-  }
-  ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
-    return receive_until(runtime::now() + timeout);
-  }
-  bool close() { return core().close(); }
+  // receive, try_receive, receive_until, receive_for: as Queue<T>'s
+  // (detail/value_api.h).
+
+  bool close() { return primitives().close(); }
 
   bool is_closed() const noexcept { return this->state_->core.is_closed(); }
   std::size_t len() const noexcept { return this->state_->core.len(); }
@@ -135,7 +125,8 @@ class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers>
   std::size_t receiver_count() const noexcept { return this->state_->receivers.load(); }
 
  private:
-  detail::QueueCore<T>& core() { return this->state_->core; }
+  friend detail::ReceiveApi<Receiver, T>;
+  [[gnu::always_inline]] detail::QueueCore<T>& primitives() noexcept { return this->state_->core; }
 };
 
 // channel<T>(capacity, name): throws std::invalid_argument for capacity 0.

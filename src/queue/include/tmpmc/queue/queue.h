@@ -22,48 +22,32 @@
 #pragma once
 
 #include <cstddef>
-#include <expected>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 
 #include "tmpmc/queue/detail/queue_core.h"
+#include "tmpmc/queue/detail/value_api.h"
 #include "tmpmc/queue/status.h"
-#include "tmpmc/runtime/clock.h"
 
 namespace tmpmc {
 
+// The operations (written once for every handle, detail/value_api.h):
+//   send(v) -> std::expected<void, Rejected<T>>   may park: woken by a receive
+//                                                 that makes room, or by close()
+//   receive() -> std::optional<T>                 may park: woken by a send, or by
+//                                                 close(); nullopt: closed and drained
+//   try_send(v) -> SendOutcome<T>                 never parks
+//   try_receive() -> ReceiveOutcome<T>
+//   send_until(v, deadline), send_for(v, timeout) -> SendOutcome<T>
+//   receive_until(deadline), receive_for(timeout) -> ReceiveOutcome<T>
 template <class T>
-class Queue {
+class Queue : public detail::SendApi<Queue<T>, T>, public detail::ReceiveApi<Queue<T>, T> {
  public:
   // Queue(capacity, name): throws std::invalid_argument for capacity 0. The
   // name appears in hang and deadlock reports.
   explicit Queue(std::size_t capacity, std::string name = "queue")
       : core_(std::make_shared<detail::QueueCore<T>>(capacity, std::move(name))) {}
-
-  // send(v) may park: woken by a receive that makes room, or by close().
-  [[gnu::always_inline]] std::expected<void, Rejected<T>> send(T value) {
-    return core_->send_value(std::move(value));
-  }
-  // receive() may park: woken by a send, or by close(). nullopt: closed and drained.
-  [[gnu::always_inline]] std::optional<T> receive() { return core_->receive_value(); }
-
-  SendOutcome<T> try_send(T value) { return core_->try_send_value(std::move(value)); }
-  ReceiveOutcome<T> try_receive() { return core_->try_receive_value(); }
-
-  SendOutcome<T> send_until(T value, runtime::TimePoint deadline) {
-    return core_->send_value_until(std::move(value), deadline);
-  }
-  SendOutcome<T> send_for(T value, runtime::Duration timeout) {
-    return send_until(std::move(value), runtime::now() + timeout);
-  }
-  ReceiveOutcome<T> receive_until(runtime::TimePoint deadline) {
-    return core_->receive_value_until(deadline);
-  }
-  ReceiveOutcome<T> receive_for(runtime::Duration timeout) {
-    return receive_until(runtime::now() + timeout);
-  }
 
   // close(): true for the call that closed the queue.
   bool close() { return core_->close(); }
@@ -76,6 +60,10 @@ class Queue {
   const std::string& name() const noexcept { return core_->name(); }
 
  private:
+  friend detail::SendApi<Queue, T>;
+  friend detail::ReceiveApi<Queue, T>;
+  [[gnu::always_inline]] detail::QueueCore<T>& primitives() noexcept { return *core_; }
+
   std::shared_ptr<detail::QueueCore<T>> core_;
 };
 

@@ -138,58 +138,6 @@ class Ring {
     }
   }
 
-  // ---- Deliberately wrong variants, for the stress tests' mutants only
-  // (tests/mutants.h). Templates that the queue never instantiates: they are
-  // not in the tool.
-
-  // try_push_ignoring_close: try_push that does not look at the closed mark
-  // (a push accepted after close, which drained receivers never see).
-  PushResult try_push_ignoring_close(T& value) noexcept {
-    std::size_t tail = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      const std::size_t mark = tail & mark_bit_;
-      const std::size_t bare = tail & ~mark_bit_;
-      const std::size_t index = bare & (mark_bit_ - 1);
-      const std::size_t lap = bare & ~(one_lap_ - 1);
-      Slot& slot = slots_[index];
-      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
-      if (bare == stamp) {
-        const std::size_t next = (index + 1 < capacity_ ? bare + 1 : lap + one_lap_) | mark;
-        if (tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
-          ::new (slot.storage) T(std::move(value));
-          slot.stamp.store(bare + 1, std::memory_order_release);
-          return PushResult::ok;
-        }
-      } else if (stamp + one_lap_ == bare + 1 &&
-                 head_.load(std::memory_order_seq_cst) + one_lap_ == bare) {
-        return PushResult::full;
-      } else {
-        tail = tail_.load(std::memory_order_relaxed);
-      }
-    }
-  }
-
-  // try_pop_read_before_claim: copies the head slot's value, calls between(),
-  // and only then claims a slot (whichever is at the head by then), returning
-  // the early copy: a slot read twice, and another never delivered.
-  template <class Between>
-  PopResult try_pop_read_before_claim(void* out, Between&& between) noexcept {
-    const std::size_t head = head_.load(std::memory_order_relaxed);
-    Slot& slot = slots_[head & (mark_bit_ - 1)];
-    if (slot.stamp.load(std::memory_order_acquire) != head + 1) return try_pop(out);
-    alignas(T) unsigned char early[sizeof(T)];
-    ::new (early) T(*slot.value());
-    between();
-    alignas(T) unsigned char claimed[sizeof(T)];
-    const PopResult result = try_pop(claimed);
-    if (result == PopResult::ok) std::launder(reinterpret_cast<T*>(claimed))->~T();
-    if (result == PopResult::ok)
-      ::new (out) T(std::move(*std::launder(reinterpret_cast<T*>(early))));
-    std::launder(reinterpret_cast<T*>(early))->~T();
-    return result;
-  }
-
   // close() sets the mark; true for the call that set it.
   bool close() noexcept {
     // seq_cst: ordered against every push's CAS and every waiter's re-check.
@@ -222,12 +170,6 @@ class Ring {
   std::size_t capacity() const noexcept { return capacity_; }
 
  private:
-  struct Slot {
-    std::atomic<std::size_t> stamp{0};
-    alignas(T) unsigned char storage[sizeof(T)];
-    T* value() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
-  };
-
   static std::size_t checked(std::size_t capacity) {
     if (capacity == 0) throw std::invalid_argument("queue capacity must be at least 1, got 0");
     if (capacity > kMaxCapacity) {
@@ -236,6 +178,15 @@ class Ring {
     }
     return capacity;
   }
+
+ protected:
+  // Protected, not private: the stress tests derive rings with one operation
+  // broken (tests/mutants.h), and write it with the slots and positions.
+  struct Slot {
+    std::atomic<std::size_t> stamp{0};
+    alignas(T) unsigned char storage[sizeof(T)];
+    T* value() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
+  };
 
   std::size_t count(std::size_t head, std::size_t tail) const noexcept {
     const std::size_t hix = head & (mark_bit_ - 1);

@@ -1,12 +1,22 @@
-// detail/value_api.h: the value-taking, value-returning operations (send,
-// send_for, receive, receive_for) of a queue that implements the two
-// in-place primitives
+// detail/value_api.h: the value-taking, value-returning operations of every
+// queue handle, written once: SendApi (send, try_send, send_until, send_for)
+// and ReceiveApi (receive, try_receive, receive_until, receive_for), over the
+// in-place primitives of the queue behind the handle,
 //
-//   QueueStatus send_until(T& value, const TimePoint* deadline);    // ok, closed, timeout
-//   QueueStatus receive_until(std::optional<T>& out, const TimePoint* deadline);
-//   static TimePoint now();
+//   QueueStatus try_send_from(T& value);                               // ok, full, closed
+//   QueueStatus send_from(T& value, const TimePoint* deadline);        // ok, closed, timeout
+//   QueueStatus try_receive_into(std::optional<T>& out);               // ok, empty, closed
+//   QueueStatus receive_into(std::optional<T>& out, const TimePoint* deadline);
+//                                                                      // ok, closed, timeout
+//   static TimePoint now();                                            // the deadlines' clock
 //
-// written once for the peer queues (CRTP: ValueApi<MutexQueue<T>, T>).
+// which leave the value in `value` unless they return ok, and wait without
+// limit for a null deadline. A handle derives from SendApi<Handle, T>,
+// ReceiveApi<Handle, T> or both (CRTP) and hands them its queue from a
+// primitives() member, private with the two as friends: Queue<T>, Sender<T>,
+// Receiver<T>, the peers, and the stress tests' broken queues. A primitive
+// that a queue lacks (the peers have no try_send_from) leaves only the
+// operation built on it unusable.
 #pragma once
 
 #include <chrono>
@@ -18,36 +28,68 @@
 
 namespace tmpmc::detail {
 
-template <class Derived, class T>
-class ValueApi {
+template <class Handle, class T>
+class SendApi {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
   using Duration = std::chrono::steady_clock::duration;
 
-  std::expected<void, Rejected<T>> send(T value) {
-    if (self().send_until(value, nullptr) == QueueStatus::ok) return {};
+  // send(v) may park while the queue is full. Fails only once it is closed,
+  // with the value handed back. Always inlined: the hot path (queue_core.h).
+  [[gnu::always_inline]] std::expected<void, Rejected<T>> send(T value) {
+    if (queue().send_from(value, nullptr) == QueueStatus::ok) [[likely]]
+      return {};
     return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
   }
+  // try_send(v) never parks: ok, or full | closed with the value handed back.
+  SendOutcome<T> try_send(T value) { return outcome(queue().try_send_from(value), value); }
+  // send_until(v, deadline): ok, or closed | timeout with the value handed
+  // back, never also delivered.
+  SendOutcome<T> send_until(T value, TimePoint deadline) {
+    return outcome(queue().send_from(value, &deadline), value);
+  }
   SendOutcome<T> send_for(T value, Duration timeout) {
-    const TimePoint deadline = Derived::now() + timeout;
-    const QueueStatus status = self().send_until(value, &deadline);
-    if (status == QueueStatus::ok) return {status, std::nullopt};
-    return {status, std::optional<T>(std::move(value))};  // handed back, never also delivered
-  }
-  std::optional<T> receive() {
-    std::optional<T> out;
-    self().receive_until(out, nullptr);
-    return out;
-  }
-  ReceiveOutcome<T> receive_for(Duration timeout) {
-    const TimePoint deadline = Derived::now() + timeout;
-    std::optional<T> out;
-    const QueueStatus status = self().receive_until(out, &deadline);
-    return {status, std::move(out)};
+    return send_until(std::move(value), queue().now() + timeout);
   }
 
  private:
-  Derived& self() { return static_cast<Derived&>(*this); }
+  [[gnu::always_inline]] decltype(auto) queue() { return static_cast<Handle&>(*this).primitives(); }
+  static SendOutcome<T> outcome(QueueStatus status, T& value) {
+    if (status == QueueStatus::ok) return {status, std::nullopt};
+    return {status, std::optional<T>(std::move(value))};
+  }
+};
+
+template <class Handle, class T>
+class ReceiveApi {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  using Duration = std::chrono::steady_clock::duration;
+
+  // receive() may park while the queue is empty. nullopt: closed and drained.
+  // Always inlined: the hot path (queue_core.h).
+  [[gnu::always_inline]] std::optional<T> receive() {
+    std::optional<T> out;
+    queue().receive_into(out, nullptr);
+    return out;
+  }
+  // try_receive() never parks: ok with a value, or empty | closed.
+  ReceiveOutcome<T> try_receive() {
+    std::optional<T> out;
+    const QueueStatus status = queue().try_receive_into(out);
+    return {status, std::move(out)};
+  }
+  // receive_until(deadline): ok with a value, or closed | timeout (a
+  // timed-out receive consumes nothing).
+  ReceiveOutcome<T> receive_until(TimePoint deadline) {
+    std::optional<T> out;
+    const QueueStatus status = queue().receive_into(out, &deadline);
+    return {status, std::move(out)};
+  }
+  ReceiveOutcome<T> receive_for(Duration timeout) { return receive_until(queue().now() + timeout); }
+
+ private:
+  [[gnu::always_inline]] decltype(auto) queue() { return static_cast<Handle&>(*this).primitives(); }
 };
 
 }  // namespace tmpmc::detail

@@ -27,7 +27,8 @@
 namespace tmpmc::peers {
 
 template <class T>
-class MutexQueue : public detail::ValueApi<MutexQueue<T>, T> {
+class MutexQueue : public detail::SendApi<MutexQueue<T>, T>,
+                   public detail::ReceiveApi<MutexQueue<T>, T> {
  public:
   explicit MutexQueue(std::size_t capacity, std::string name = "mutex")
       : slots_(checked(capacity)),
@@ -35,12 +36,6 @@ class MutexQueue : public detail::ValueApi<MutexQueue<T>, T> {
         senders_("send on mutex queue \"" + name_ + "\" (full)"),
         receivers_("receive on mutex queue \"" + name_ + "\" (empty)") {}
 
-  ReceiveOutcome<T> try_receive() {
-    std::optional<T> out;
-    const QueueStatus status = pop(out);
-    if (status == QueueStatus::ok) wake_a_sender();
-    return {status, std::move(out)};
-  }
   bool close() {
     {
       std::lock_guard lock(mutex_);
@@ -62,9 +57,16 @@ class MutexQueue : public detail::ValueApi<MutexQueue<T>, T> {
   }
   std::size_t capacity() const noexcept { return slots_.size(); }
 
-  // The primitives behind ValueApi's send, send_for, receive, receive_for.
+  // send, receive and their try_ (receive only), _until and _for forms come
+  // from detail/value_api.h, over the primitives below.
+
+ private:
+  friend detail::SendApi<MutexQueue, T>;
+  friend detail::ReceiveApi<MutexQueue, T>;
+  MutexQueue& primitives() noexcept { return *this; }
+
   static runtime::TimePoint now() { return runtime::now(); }  // virtual in deterministic mode
-  QueueStatus send_until(T& value, const runtime::TimePoint* deadline) {
+  QueueStatus send_from(T& value, const runtime::TimePoint* deadline) {
     for (;;) {
       {
         std::lock_guard lock(mutex_);
@@ -88,7 +90,12 @@ class MutexQueue : public detail::ValueApi<MutexQueue<T>, T> {
     if (receivers_.maybe_waiters()) receivers_.wake_one();
     return QueueStatus::ok;
   }
-  QueueStatus receive_until(std::optional<T>& out, const runtime::TimePoint* deadline) {
+  QueueStatus try_receive_into(std::optional<T>& out) {
+    const QueueStatus status = pop(out);
+    if (status == QueueStatus::ok) wake_a_sender();
+    return status;
+  }
+  QueueStatus receive_into(std::optional<T>& out, const runtime::TimePoint* deadline) {
     for (;;) {
       const QueueStatus status = pop(out);
       if (status == QueueStatus::ok) {
@@ -107,7 +114,6 @@ class MutexQueue : public detail::ValueApi<MutexQueue<T>, T> {
     }
   }
 
- private:
   static std::size_t checked(std::size_t capacity) {
     if (capacity == 0) throw std::invalid_argument("MutexQueue: capacity must be at least 1");
     return capacity;
