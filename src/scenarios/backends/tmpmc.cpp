@@ -16,11 +16,10 @@ struct TmpmcBackend {
 }  // namespace
 
 RunResult run_tmpmc(const ScenarioConfig& config, const DriverOptions& options) {
-  return loops::run_backend<TmpmcBackend, true>(config, options);
-}
-
-RunResult run_tmpmc_bare(const ScenarioConfig& config, const DriverOptions& options) {
-  return loops::run_backend<TmpmcBackend, false>(config, options);
+  // Two instantiations: with recording off, no stamp, log or histogram code
+  // is compiled into the producer and consumer loops at all.
+  return options.record ? loops::run_backend<TmpmcBackend, true>(config, options)
+                        : loops::run_backend<TmpmcBackend, false>(config, options);
 }
 
 }  // namespace tmpmc::scenarios::backends
