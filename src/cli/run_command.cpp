@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "tmpmc/scenarios/impls.h"
 #include "tmpmc/scenarios/report.h"
 #include "tmpmc/scenarios/runner.h"
 #include "tmpmc/scenarios/stress.h"
@@ -32,7 +33,8 @@ class Run : public Command {
                    ->check(CLI::Range(1u, sc::kMaxWorkers));
     app_->add_option("--impl", impls_,
                      "Queue implementations, comma-separated (runs interleaved, ratios against "
-                     "the first): tmpmc, boost-fiber, mutex, threads, seed");
+                     "the first): " +
+                         sc::join_names(sc::impl_names()));
     app_->add_flag("--deterministic", deterministic_,
                    "Deterministic mode: 1 worker, seeded schedule, virtual time");
     app_->add_option("--policy", policy_,

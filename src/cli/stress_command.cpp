@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "tmpmc/scenarios/impls.h"
 #include "tmpmc/scenarios/report.h"
 #include "tmpmc/scenarios/runner.h"
 #include "tmpmc/scenarios/stress.h"
@@ -53,9 +54,10 @@ class Stress : public Command {
     app_->add_option("--seed-start", options_.seed_start, "First seed")->capture_default_str();
     app_->add_option("--policy", policy_, "Scheduling policy: random, pct:D or round_robin")
         ->capture_default_str();
-    app_->add_option("--impl", impl_,
-                     "Queue implementation instead of the configs' (tmpmc, mutex, seed; "
-                     "boost-fiber and threads only with --workers > 1)");
+    app_->add_option(
+        "--impl", impl_,
+        "Queue implementation instead of the configs' (" + sc::join_names(sc::impl_names(true)) +
+            "; " + sc::join_names(sc::impl_names(false), " and ") + " only with --workers > 1)");
     app_->add_option("--workers", options_.workers,
                      "1: deterministic (default); more: real threads, random close points")
         ->check(CLI::Range(1u, sc::kMaxWorkers));

@@ -1,5 +1,7 @@
-// driver_loops.h: producers, consumers and a coordinator, written once for
-// every queue implementation and executor (backends/*_executor.h).
+// driver_loops.h: one run of a scenario, written once for every queue
+// implementation and executor (backends/*_executor.h): the coordinator that
+// spawns the producers and consumers (their loops: driver_fiber_loops.h),
+// applies the close timing and accounts for every message.
 //
 // Every message carries (producer, seq, intended send time, send time).
 // Producers number their sends and log only what did not go through;
@@ -25,299 +27,23 @@
 //   finish(result)                  adds its counters (and trace) to a result
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "driver_fiber_loops.h"
+#include "driver_run_state.h"
 #include "tmpmc/queue/channel.h"
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/driver.h"
 
 namespace tmpmc::scenarios::loops {
-
-// Message: producer and sequence number packed into one word (as in the
-// consumer logs), then the intended and actual send times (clock ticks; 0: not
-// stamped), then the payload. All 8-byte fields: the copy into the ring reads
-// it back with wide loads, which stall if the fields were written narrower.
-template <unsigned PayloadBytes>
-struct Message {
-  std::uint64_t id;  // producer << ConsumerLog::kSeqBits | seq
-  std::uint64_t intended;
-  std::uint64_t sent;
-  std::array<std::byte, PayloadBytes> payload;
-  std::uint32_t producer() const noexcept {
-    return static_cast<std::uint32_t>(id >> ConsumerLog::kSeqBits);
-  }
-  std::uint64_t seq() const noexcept {
-    return id & ((std::uint64_t{1} << ConsumerLog::kSeqBits) - 1);
-  }
-};
-
-// Everything one run shares between its fibers and the code that checks it.
-struct RunState {
-  const ScenarioConfig& config;
-  const TimestampClock& clock;
-  const DriverOptions& options;
-  std::vector<ProducerLog> producer_logs;
-  std::vector<std::unique_ptr<ConsumerLog>> consumer_logs;
-  std::vector<Histogram> histograms;             // one per consumer
-  std::atomic<std::uint64_t> received_total{0};  // only for close.when = after_received
-  std::atomic<std::uint64_t> sent_total{0};      // only for close.when = by_producer
-  std::atomic<unsigned> producers_left{0};       // senders_dropped without a channel
-  std::atomic<bool> close_called{false};         // set just before close()
-  std::atomic<std::uint64_t> spurious_closed{0};
-  std::atomic<unsigned> consumers_saw_drained{0};  // ended on "closed and drained"
-  runtime::TimePoint end_time{};                   // duration_ms mode
-  std::function<std::string()> queue_state;         // for trace lines, once the queue exists
-  // Takes what is left in the queue into a log, after the run (even a stuck
-  // one: what is still in the queue is not lost).
-  std::function<void(ConsumerLog&)> drain_left;
-
-  RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o)
-      : config(c),
-        clock(k),
-        options(o),
-        producer_logs(c.producers.count),
-        histograms(c.consumers.count),
-        producers_left(c.producers.count) {
-    for (unsigned i = 0; i < c.consumers.count; ++i) {
-      consumer_logs.push_back(std::make_unique<ConsumerLog>(o.log_arena));
-    }
-  }
-  bool interrupted() const noexcept {
-    return options.interrupt != nullptr && options.interrupt->load(std::memory_order_relaxed);
-  }
-  // close(q): every close goes through here, so that a receive that reports
-  // closed before it can be told apart (close_called, seq_cst: a consumer
-  // that saw the queue closed by this call also sees the flag).
-  template <class Q>
-  void close(Q& q) {
-    close_called.store(true, std::memory_order_seq_cst);
-    q.close();
-  }
-};
-
-// Got: what one receive gave a consumer.
-enum class Got { value, closed, timeout, error };
-
-// receive_one(): one receive, plain or timed, on any queue's interface.
-// Inlined and returned by value, so that the message is built in place: a
-// message copied through an out-parameter with mixed-width moves stalls on
-// store forwarding, which cost the consumer loop more than the queue.
-template <class M, class In>
-[[gnu::always_inline]] inline std::optional<M> receive_one(RunState& s, In& in, Got& got) {
-  if constexpr (requires { in.receive_for(std::chrono::microseconds(1)); }) {
-    if (const std::uint64_t timeout_us = s.config.consumers.receive_timeout_us; timeout_us != 0) {
-      auto r = in.receive_for(std::chrono::microseconds(timeout_us));
-      got = r.status == QueueStatus::ok        ? Got::value
-            : r.status == QueueStatus::timeout ? Got::timeout
-                                               : Got::closed;
-      return std::move(r.value);
-    }
-  }
-  if constexpr (requires { in.receive().error(); }) {
-    // std::expected<std::optional<M>, QueueError> (the seed design): an error
-    // from receive is a spurious closed by our contract.
-    auto r = in.receive();
-    if (!r.has_value()) {
-      got = Got::error;
-      return std::nullopt;
-    }
-    got = *r ? Got::value : Got::closed;
-    return std::move(*r);
-  } else {
-    std::optional<M> r = in.receive();
-    got = r ? Got::value : Got::closed;
-    return r;
-  }
-}
-
-// has_faults(): the scenario injects faults or closes from a producer. Then
-// the loops below take their general form; otherwise the plain one, which is
-// what the throughput figures measure (every branch counts at 50M msgs/s).
-inline bool has_faults(const ScenarioConfig& c) noexcept {
-  return c.producers.send_timeout_us != 0 || c.consumers.receive_timeout_us != 0 ||
-         c.consumers.quit_after != 0 || c.close.when == CloseWhen::by_producer;
-}
-
-// produce(): one producer's loop. `Out` is a queue or a Sender; `to_close` the
-// queue a by_producer close closes (nullptr with a Sender).
-template <class Exec, unsigned PayloadBytes, bool Record, bool Faults, class Out, class Q>
-void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
-  const ScenarioConfig& c = s.config;
-  ProducerLog& log = s.producer_logs[id];
-  const bool open_loop = c.producers.rate_per_sec > 0;
-  const double period_ns = open_loop ? 1e9 / c.producers.rate_per_sec : 0;
-  const std::uint64_t sample_every = open_loop ? 1 : c.latency_sample_every;
-  const bool close_by_me = c.close.when == CloseWhen::by_producer && to_close != nullptr;
-  const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
-  const std::uint64_t work_ns = c.producers.work_ns;  // a local: log stores may alias the config
-  // messages: this producer's share of the total (the first ones take the remainder).
-  std::uint64_t quota = ~std::uint64_t{0};
-  if (c.messages) {
-    quota = *c.messages / c.producers.count + (id < *c.messages % c.producers.count ? 1 : 0);
-  }
-  if (c.producers.stop_after != 0 && id < c.producers.stoppers) {
-    quota = std::min(quota, c.producers.stop_after);  // a producer that stops early
-  }
-  const auto start = Exec::now();
-  const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
-  std::uint64_t until_sample = 1;           // the first message is stamped
-  for (std::uint64_t seq = 0; seq < quota; ++seq) {
-    if ((seq & 63) == 0) {
-      if (s.interrupted()) break;
-      if (c.duration_ms && Exec::now() >= s.end_time) break;
-    }
-    std::uint64_t intended = 0, sent = 0;
-    if (open_loop) {
-      // Open loop: each message has an intended time; a stalled queue delays
-      // the sends behind it, and their latency counts from the intended time
-      // (no coordinated omission).
-      const auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(period_ns * seq));
-      if (Exec::now() < due) Exec::sleep_until(due);
-      const auto late = std::chrono::duration_cast<std::chrono::nanoseconds>(Exec::now() - due);
-      sent = s.clock.now();
-      intended = sent - s.clock.from_ns(static_cast<std::uint64_t>(late.count()));
-    }
-    busy_work(s.clock, work_ns);
-    if constexpr (Record) {
-      // A countdown, not seq % sample_every: a division per message costs more
-      // than the queue operation it measures.
-      if (!open_loop && --until_sample == 0) {
-        until_sample = sample_every;
-        sent = intended = s.clock.now();
-      }
-    }
-    const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | seq;
-    // log.attempted counts a send once it returned: a producer left parked
-    // inside a send (a hang) has not sent that message.
-    if constexpr (Faults && requires { out.send_for(Message<PayloadBytes>{}, send_timeout); }) {
-      if (send_timeout.count() != 0) {
-        // A timed send: cancelled in the middle of its wait when the queue
-        // stays full; the message comes back and the producer goes on.
-        auto result = out.send_for(Message<PayloadBytes>{packed, intended, sent, prototype.payload},
-                                   send_timeout);
-        ++log.attempted;
-        if (result.status == QueueStatus::timeout) {
-          log.timed_out.push_back(seq);
-          continue;
-        }
-        if (result.status != QueueStatus::ok) {
-          log.refused_closed.push_back(seq);
-          break;
-        }
-        if (close_by_me &&
-            s.sent_total.fetch_add(1, std::memory_order_relaxed) + 1 == c.close.messages) {
-          s.close(*to_close);
-        }
-        continue;
-      }
-    }
-    // Unstamped messages are built from constants, as with recording compiled
-    // out: a message written field by field and then copied into the ring with
-    // wider loads stalls on store forwarding, so stamps stay off the common path.
-    auto result = sent == 0
-                      ? out.send(Message<PayloadBytes>{packed, 0, 0, prototype.payload})
-                      : out.send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
-    ++log.attempted;
-    if (!result) {
-      log.refused_closed.push_back(seq);
-      break;  // closed stays closed: this producer is done
-    }
-    if constexpr (Faults) {
-      if (close_by_me &&
-          s.sent_total.fetch_add(1, std::memory_order_relaxed) + 1 == c.close.messages) {
-        s.close(*to_close);  // this producer closes, and goes on sending into the closed queue
-      }
-    }
-  }
-}
-
-// consumed(): what a consumer does with each message.
-// The config's values it needs are read once, by the caller, into `k`: a
-// ConsumerLog store could alias a config field, which would force reloads.
-struct ConsumerConstants {
-  std::uint64_t work_ns;
-  bool count_for_close;
-  std::uint64_t close_at;
-};
-
-template <unsigned PayloadBytes, bool Record, class Q>
-[[gnu::always_inline]] inline void consumed(RunState& s, const ConsumerConstants k,
-                                            const Message<PayloadBytes>& m, ConsumerLog& log,
-                                            Histogram& latency, Q* to_close) {
-  if constexpr (Record) {
-    if (m.intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m.intended));
-    log.record_packed(m.id);
-  }
-  busy_work(s.clock, k.work_ns);
-  if (k.count_for_close) {
-    // The consumer that receives message number close.messages closes the queue.
-    if (s.received_total.fetch_add(1, std::memory_order_relaxed) + 1 == k.close_at) {
-      s.close(*to_close);
-    }
-  }
-}
-
-// saw_closed(): a receive answered "closed and drained". Spurious if nobody
-// has closed the queue yet, or if it still holds items (checked at once: in
-// deterministic mode no other fiber runs in between).
-template <class In>
-void saw_closed(RunState& s, In& in) {
-  if constexpr (requires { in.len(); }) {
-    if (in.len() > 0) s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (!s.close_called.load(std::memory_order_seq_cst)) {
-    s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
-  }
-  s.consumers_saw_drained.fetch_add(1, std::memory_order_relaxed);
-}
-
-// consume(): one consumer's loop. `In` is a queue or a Receiver; `to_close`
-// the queue an after_received close closes.
-template <unsigned PayloadBytes, bool Record, bool Faults, class In, class Q>
-void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
-  using M = Message<PayloadBytes>;
-  const ScenarioConfig& c = s.config;
-  ConsumerLog& log = *s.consumer_logs[id];
-  Histogram& latency = s.histograms[id];
-  const ConsumerConstants k{c.consumers.work_ns, c.close.when == CloseWhen::after_received,
-                            c.close.messages};
-  if constexpr (!Faults && !requires { in.receive().error(); }) {
-    // The plain loop: receive until closed and drained.
-    while (auto m = in.receive()) consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
-    saw_closed(s, in);
-    return;
-  }
-  std::uint64_t quota = ~std::uint64_t{0};
-  if (c.consumers.quit_after != 0 && id < c.consumers.quitters) quota = c.consumers.quit_after;
-  for (std::uint64_t received = 0; received < quota;) {
-    Got got;
-    std::optional<M> m = receive_one<M>(s, in, got);
-    switch (got) {
-      case Got::value:
-        break;
-      case Got::timeout:
-        continue;  // nothing was consumed; wait again
-      case Got::closed:
-        saw_closed(s, in);
-        return;
-      case Got::error:
-        s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
-        return;  // as a user of the seed would: an error ends the loop
-    }
-    ++received;
-    consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
-  }
-}
 
 // join_all(): joins every handle; the ones that miss the run's deadline are
 // named, the queue is closed to release them, and the run reports a hang.
@@ -345,6 +71,51 @@ std::string describe_queue(const Q& q) {
   return out;
 }
 
+// end_of(): what a fiber sends into or receives from: its copy of a channel
+// end, or the queue that every fiber shares by pointer. to_close(): the queue
+// a consumer (after_received) or a producer (by_producer) closes, the shared
+// one; nullptr with a channel end. Derived from the end rather than captured
+// beside it: one pointer less live in the consumer's loop keeps it in registers.
+template <class End>
+End& end_of(End& end) {
+  return end;
+}
+template <class Q>
+Q& end_of(std::shared_ptr<Q>& queue) {
+  return *queue;
+}
+template <class Q, class End>
+Q* to_close(End&) {
+  return nullptr;
+}
+template <class Q>
+Q* to_close(std::shared_ptr<Q>& queue) {
+  return queue.get();
+}
+
+// spawn_fibers(): a fiber per consumer, receiving from its copy of `rx`, and
+// one per producer, sending into its copy of `tx`, then running
+// producer_done(). Q is the backend's queue type.
+template <class Exec, class Q, unsigned PayloadBytes, bool Record, bool Faults, class Rx, class Tx,
+          class Done>
+void spawn_fibers(Exec& ex, RunState& s, const Rx& rx, const Tx& tx, const Done& producer_done,
+                  std::vector<typename Exec::Handle>& consumers,
+                  std::vector<typename Exec::Handle>& producers) {
+  const ScenarioConfig& c = s.config;
+  for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
+    consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, rx = rx, i]() mutable {
+      consume<PayloadBytes, Record, Faults>(s, end_of(rx), i, to_close<Q>(rx));
+    }));
+  }
+  for (std::uint32_t i = 0; i < c.producers.count; ++i) {
+    producers.push_back(
+        ex.spawn("producer-" + std::to_string(i), [&s, tx = tx, producer_done, i]() mutable {
+          produce<Exec, PayloadBytes, Record, Faults>(s, end_of(tx), i, to_close<Q>(tx));
+          producer_done();
+        }));
+  }
+}
+
 template <class Backend, unsigned PayloadBytes, bool Record, bool Faults>
 void run_fibers(typename Backend::Executor& ex, RunState& s) {
   using M = Message<PayloadBytes>;
@@ -355,22 +126,17 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
   std::vector<Handle> producers, consumers;
   if constexpr (Backend::kChannel) {
     if (c.close.when == CloseWhen::senders_dropped) {
-      // The last Sender to go (each producer's, when it returns) closes the channel.
+      // The last Sender to go (each producer's, when its fiber ends) closes the channel.
       auto [tx, rx] = channel<M>(c.queue.capacity, "q0");
-      for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
-        consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, rx = rx, i]() mutable {
-          consume<PayloadBytes, Record, Faults>(s, rx, i, static_cast<Queue<M>*>(nullptr));
-        }));
-      }
-      for (std::uint32_t i = 0; i < c.producers.count; ++i) {
-        producers.push_back(ex.spawn("producer-" + std::to_string(i), [&s, tx = tx, i]() mutable {
-          produce<Exec, PayloadBytes, Record, Faults>(s, tx, i, static_cast<Queue<M>*>(nullptr));
-          // This producer's Sender goes with the lambda; the last one closes.
-          if (s.producers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
-            s.close_called.store(true, std::memory_order_seq_cst);
-          }
-        }));
-      }
+      spawn_fibers<Exec, Q, PayloadBytes, Record, Faults>(
+          ex, s, rx, tx,
+          [&s] {
+            // This producer's Sender goes with its fiber; the last one closes.
+            if (s.producers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
+              s.close_called.store(true, std::memory_order_seq_cst);
+            }
+          },
+          consumers, producers);
       { auto drop = std::move(tx); }  // the coordinator's own Sender
       s.drain_left = [rx = std::move(rx)](ConsumerLog& left) mutable {
         while (auto m = rx.try_receive().value) left.record(m->producer(), m->seq());
@@ -394,22 +160,16 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
   s.drain_left = [q](ConsumerLog& left) {
     while (auto m = q->try_receive().value) left.record(m->producer(), m->seq());
   };
-  for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
-    consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, q, i]() {
-      consume<PayloadBytes, Record, Faults>(s, *q, i, q.get());
-    }));
-  }
   const bool last_producer_closes = c.close.when == CloseWhen::senders_dropped;
-  for (std::uint32_t i = 0; i < c.producers.count; ++i) {
-    producers.push_back(ex.spawn("producer-" + std::to_string(i), [&s, q, i,
-                                                                   last_producer_closes]() {
-      produce<Exec, PayloadBytes, Record, Faults>(s, *q, i, q.get());
-      // Without a channel, senders_dropped is the last producer closing.
-      if (last_producer_closes && s.producers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
-        s.close(*q);
-      }
-    }));
-  }
+  spawn_fibers<Exec, Q, PayloadBytes, Record, Faults>(
+      ex, s, q, q,
+      [&s, raw = q.get(), last_producer_closes] {
+        // Without a channel, senders_dropped is the last producer closing.
+        if (last_producer_closes && s.producers_left.fetch_sub(1, std::memory_order_relaxed) == 1) {
+          s.close(*raw);
+        }
+      },
+      consumers, producers);
   std::vector<std::string> stuck;
   switch (c.close.when) {
     case CloseWhen::after_ms:
@@ -448,8 +208,8 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   std::uint64_t hung = 0;
   const auto start = std::chrono::steady_clock::now();
   try {
-    typename Backend::Executor ex(
-        c, options, [&s] { return s.queue_state ? s.queue_state() : std::string(); });
+    typename Backend::Executor ex(c, options,
+                                  [&s] { return s.queue_state ? s.queue_state() : std::string(); });
     try {
       ex.block_on([&] {
         if (c.duration_ms) {
@@ -513,9 +273,9 @@ RunResult run_in_bucket(unsigned payload_bytes, const ScenarioConfig& config,
 
 template <class Backend, bool Record>
 RunResult run_backend(const ScenarioConfig& config, const DriverOptions& options) {
-  return run_in_bucket<Backend, Record>(
-      effective_payload_bytes(config.producers.payload_bytes), config, options,
-      std::make_index_sequence<std::size(kPayloadBuckets)>{});
+  return run_in_bucket<Backend, Record>(effective_payload_bytes(config.producers.payload_bytes),
+                                        config, options,
+                                        std::make_index_sequence<std::size(kPayloadBuckets)>{});
 }
 
 }  // namespace tmpmc::scenarios::loops

@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cstddef>
+#include <string>
 
 #include "tmpmc/scenarios/driver.h"
 
@@ -15,10 +16,12 @@ namespace tmpmc::scenarios::backends {
 inline std::size_t boost_fiber_slots(std::size_t capacity) {
   return std::bit_ceil(capacity + 1);  // >= 2 for any capacity >= 1
 }
+// boost_fiber_note(): the impl registry's note for boost-fiber, its rounded capacity.
+std::string boost_fiber_note(const ScenarioConfig& config);
 
-// record = false exists for tmpmc only (BM_DriverOverhead/bare).
+// The impl registry's run functions (impls.cpp). Only tmpmc honours
+// DriverOptions::record = false (BM_DriverOverhead/bare); the others record.
 RunResult run_tmpmc(const ScenarioConfig& config, const DriverOptions& options);
-RunResult run_tmpmc_bare(const ScenarioConfig& config, const DriverOptions& options);
 RunResult run_mutex(const ScenarioConfig& config, const DriverOptions& options);
 RunResult run_seed(const ScenarioConfig& config, const DriverOptions& options);
 RunResult run_boost_fiber(const ScenarioConfig& config, const DriverOptions& options);

@@ -2,6 +2,13 @@
 // schedulers.
 #include "backends/backends.h"
 
+namespace tmpmc::scenarios::backends {
+std::string boost_fiber_note(const ScenarioConfig& config) {
+  return "buffered_channel(" + std::to_string(boost_fiber_slots(config.queue.capacity)) +
+         "): a power of two, holding one less";
+}
+}  // namespace tmpmc::scenarios::backends
+
 #if defined(__SANITIZE_THREAD__)
 // ThreadSanitizer builds leave Boost.Fiber out: its stack switches are not
 // annotated for TSan (ours are: src/runtime/sanitizer.h), and GCC refuses its

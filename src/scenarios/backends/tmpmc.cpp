@@ -15,26 +15,11 @@ struct TmpmcBackend {
 };
 }  // namespace
 
-runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o,
-                                 TraceState trace_state) {
-  runtime::Options ro;
-  ro.workers = c.runtime.workers;
-  ro.deterministic = c.runtime.deterministic;
-  ro.seed = c.runtime.seed;
-  ro.policy = o.policy;
-  ro.stack_size = static_cast<std::size_t>(c.runtime.stack_kib) * 1024;
-  ro.watchdog = std::chrono::milliseconds(c.run.timeout_ms);
-  ro.record_trace = o.trace && c.runtime.deterministic;
-  if (ro.record_trace) ro.trace_state = std::move(trace_state);
-  return ro;
-}
-
 RunResult run_tmpmc(const ScenarioConfig& config, const DriverOptions& options) {
-  return loops::run_backend<TmpmcBackend, true>(config, options);
-}
-
-RunResult run_tmpmc_bare(const ScenarioConfig& config, const DriverOptions& options) {
-  return loops::run_backend<TmpmcBackend, false>(config, options);
+  // Two instantiations: with recording off, no stamp, log or histogram code
+  // is compiled into the producer and consumer loops at all.
+  return options.record ? loops::run_backend<TmpmcBackend, true>(config, options)
+                        : loops::run_backend<TmpmcBackend, false>(config, options);
 }
 
 }  // namespace tmpmc::scenarios::backends

@@ -1,5 +1,6 @@
 // config.h: scenario configs, schema v1 (DESIGN.md), parsed and validated
-// before anything runs.
+// before anything runs. The keys, their ranges and which a sweep may vary are
+// listed once, in config_schema.cpp; the defaults are the initialisers below.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "tmpmc/scenarios/impls.h"
 
 namespace tmpmc::scenarios {
 
@@ -28,11 +31,9 @@ struct RuntimeConfig {
   unsigned stack_kib = 64;
 };
 
-// The queue implementations a scenario can run on (DESIGN.md extension):
-// tmpmc (ours), mutex and seed run on our runtime; boost-fiber on Boost.Fiber's
-// schedulers; threads on one OS thread per producer and consumer.
-inline const std::vector<std::string> kImpls = {"tmpmc", "boost-fiber", "mutex", "threads", "seed"};
-bool runs_on_our_runtime(const std::string& impl) noexcept;
+// kImpls: the names of the queue implementations a scenario can run on, in
+// the impl registry's order (impls.h holds what each one is).
+inline const std::vector<std::string> kImpls = impl_names();
 
 struct QueueConfig {
   std::string impl = "tmpmc";
@@ -124,7 +125,9 @@ const char* to_string(CloseWhen when) noexcept;
 // or one that cannot run a config.
 std::vector<ScenarioConfig> with_impls(const std::vector<ScenarioConfig>& configs,
                                        const std::vector<std::string>& impls);
-// check_impl(): throws ConfigError when `c.queue.impl` cannot run `c`.
+// check_impl(): throws ConfigError when `c.queue.impl` is not in the impl
+// registry or cannot run `c` (deterministic mode off our runtime, timeouts
+// on an impl without timed operations).
 void check_impl(const ScenarioConfig& c);
 
 }  // namespace tmpmc::scenarios

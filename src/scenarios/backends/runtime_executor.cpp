@@ -1,0 +1,25 @@
+// runtime_executor.cpp: a scenario's runtime settings as runtime::Options,
+// for every backend on our runtime (tmpmc, mutex, seed).
+#include "backends/runtime_executor.h"
+
+#include <chrono>
+#include <cstddef>
+#include <utility>
+
+namespace tmpmc::scenarios::backends {
+
+runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o,
+                                 TraceState trace_state) {
+  runtime::Options ro;
+  ro.workers = c.runtime.workers;
+  ro.deterministic = c.runtime.deterministic;
+  ro.seed = c.runtime.seed;
+  ro.policy = o.policy;
+  ro.stack_size = static_cast<std::size_t>(c.runtime.stack_kib) * 1024;
+  ro.watchdog = std::chrono::milliseconds(c.run.timeout_ms);
+  ro.record_trace = o.trace && c.runtime.deterministic;
+  if (ro.record_trace) ro.trace_state = std::move(trace_state);
+  return ro;
+}
+
+}  // namespace tmpmc::scenarios::backends

@@ -1,0 +1,87 @@
+// impls.cpp: the impl registry's rows (impls.h). Order matters only for
+// reading: help texts and error messages list the impls in this order.
+#include "tmpmc/scenarios/impls.h"
+
+#include <algorithm>
+#include <array>
+
+#include "backends/backends.h"
+
+namespace tmpmc::scenarios {
+
+namespace {
+
+constexpr std::array kImplRows = {
+    Impl{.name = "tmpmc",
+         .description = "our queue (and channel), on our runtime",
+         .run = backends::run_tmpmc,
+         .on_our_runtime = true,
+         .timed = true,
+         .untimed_because = {},
+         .note = nullptr},
+    Impl{.name = "boost-fiber",
+         .description = "boost::fibers::buffered_channel, on Boost.Fiber's schedulers",
+         .run = backends::run_boost_fiber,
+         .on_our_runtime = false,
+         .timed = true,
+         .untimed_because = {},
+         .note = backends::boost_fiber_note},
+    Impl{.name = "mutex",
+         .description = "a std::mutex around a ring, with our runtime's park and wake",
+         .run = backends::run_mutex,
+         .on_our_runtime = true,
+         .timed = true,
+         .untimed_because = {},
+         .note = nullptr},
+    Impl{.name = "threads",
+         .description = "a std::mutex and condition_variable queue, one OS thread per producer "
+                        "and consumer",
+         .run = backends::run_threads,
+         .on_our_runtime = false,
+         .timed = true,
+         .untimed_because = {},
+         .note = nullptr},
+    Impl{.name = "seed",
+         .description = "the seed design (tokio-mpmc 0.2.4's Queue, its bugs kept), on our runtime",
+         .run = backends::run_seed,
+         .on_our_runtime = true,
+         .timed = false,
+         .untimed_because = "tokio-mpmc 0.2.4 has none",
+         .note = nullptr},
+};
+
+}  // namespace
+
+std::span<const Impl> impls() noexcept { return kImplRows; }
+
+const Impl* find_impl(std::string_view name) noexcept {
+  auto it = std::find_if(kImplRows.begin(), kImplRows.end(),
+                         [name](const Impl& impl) { return impl.name == name; });
+  return it == kImplRows.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> impl_names() {
+  std::vector<std::string> names;
+  for (const Impl& impl : kImplRows) names.emplace_back(impl.name);
+  return names;
+}
+
+std::vector<std::string> impl_names(bool ours) {
+  std::vector<std::string> names;
+  for (const Impl& impl : kImplRows) {
+    if (impl.on_our_runtime == ours) names.emplace_back(impl.name);
+  }
+  return names;
+}
+
+std::string join_names(const std::vector<std::string>& names, std::string_view last,
+                       std::string_view quote) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == names.size() ? last : std::string_view(", ");
+    text.append(quote).append(names[i]).append(quote);
+  }
+  return text;
+}
+
+}  // namespace tmpmc::scenarios
