@@ -1,4 +1,4 @@
-// text_table.h: helpers the report and compare share (private to scenarios).
+// text_table.h: the column printer of every table results prints (private to results).
 #pragma once
 
 #include <algorithm>
@@ -7,19 +7,14 @@
 #include <string>
 #include <vector>
 
-namespace tmpmc::scenarios::detail {
+namespace tmpmc::results::detail {
 
-// median_of(values): the median (mean of the middle two for an even count); 0 if empty.
-inline double median_of(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
+enum class Align { left, right };
 
-// print_columns(out, rows): rows (the first is the header) left-aligned in
-// columns two spaces apart.
-inline void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// print_columns(out, rows, align): rows in columns two spaces apart (a
+// table's header is its first row), left-aligned unless `align` says otherwise.
+inline void print_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows,
+                          const std::vector<Align>& align = {}) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()), 0);
@@ -27,10 +22,12 @@ inline void print_columns(std::ostream& out, const std::vector<std::vector<std::
   }
   for (const auto& row : rows) {
     for (std::size_t i = 0; i < row.size(); ++i) {
-      out << (i ? "  " : "") << std::left << std::setw(static_cast<int>(width[i])) << row[i];
+      const bool right = i < align.size() && align[i] == Align::right;
+      out << (i ? "  " : "") << (right ? std::right : std::left)
+          << std::setw(static_cast<int>(width[i])) << row[i];
     }
     out << "\n";
   }
 }
 
-}  // namespace tmpmc::scenarios::detail
+}  // namespace tmpmc::results::detail
