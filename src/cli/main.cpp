@@ -92,15 +92,17 @@ class Validate : public Command {
 // cause (a bad config or option, an unreadable result file, a result file
 // that cannot be written) are one line on stderr and exit code 2.
 int execute_reporting_errors(Command& command) {
+  std::string error;
   try {
     return command.execute();
   } catch (const scenarios::ConfigError& e) {
-    std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+    error = e.what();
   } catch (const results::CompareError& e) {
-    std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+    error = e.what();
   } catch (const results::ResultFileError& e) {
-    std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
+    error = e.what();
   }
+  std::fprintf(stderr, "tmpmc-bench: %s\n", error.c_str());
   return kUsage;
 }
 
