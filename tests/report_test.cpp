@@ -111,13 +111,21 @@ TEST(ResultJson, schema_v1_with_every_count_of_a_run) {
 }
 
 TEST(StressReport, lines_failure_and_stress_v1) {
-  sc::StressResult passed{.scenario = "ok", .impl = "tmpmc", .seeds_run = 200};
-  sc::StressResult failed{.scenario = "bad", .impl = "seed", .seeds_run = 7};
-  failed.failure = sc::StressFailure{.seed = 7,
-                                     .kind = std::string(to_string(sc::FailureClass::lost)),
-                                     .lines = {"1 lost"},
-                                     .replay = "tmpmc-bench run x.json",
-                                     .trace_hash = 0x1f};
+  sc::StressResult passed;
+  passed.scenario = "ok";
+  passed.impl = "tmpmc";
+  passed.seeds_run = 200;
+  sc::StressResult failed;
+  failed.scenario = "bad";
+  failed.impl = "seed";
+  failed.seeds_run = 7;
+  sc::StressFailure failure;
+  failure.seed = 7;
+  failure.kind = to_string(sc::FailureClass::lost);
+  failure.lines = {"1 lost"};
+  failure.replay = "tmpmc-bench run x.json";
+  failure.trace_hash = 0x1f;
+  failed.failure = failure;
   const sc::StressOptions options;
   std::ostringstream out;
   rs::print_stress(out, {passed, failed}, options);
