@@ -119,9 +119,6 @@ def plot_latency(ax, doc, style="-", prefix="", scenarios=None):
         ax.legend(fontsize=6)
 
 
-IMPL = re.compile(r"(\[|,)queue\.impl=[^,\]]*")
-
-
 def peer_points(doc):
     """{(shape, capacity, workers): {impl: scenario}} for results of impl groups."""
     points = {}

@@ -1,35 +1,35 @@
 // compare_test.cpp: the relative CI gate on synthetic result files, and the
 // Mann-Whitney U test against hand-computed p-values.
-#include "tmpmc/scenarios/compare.h"
+#include "tmpmc/results/compare.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "tmpmc/results/schema.h"
+#include "tmpmc/results/statistics.h"
 
 namespace tmpmc::testing {
 namespace {
 
 using nlohmann::json;
-namespace sc = tmpmc::scenarios;
+namespace rs = tmpmc::results;
 
-// A result file with one scenario per entry: name -> per-run msgs/s (and p99 = 1000).
+// A result file with one scenario per entry: name -> per-run msgs/s (and p99
+// = 1000); each run counts `broken` of the failure counted as `count_name`.
 json result(const std::vector<std::pair<std::string, std::vector<double>>>& scenarios,
-            std::uint64_t lost = 0) {
-  json doc = {{"schema", "tmpmc-bench/result/v1"}, {"scenarios", json::array()}};
+            std::uint64_t broken = 0, const std::string& count_name = "lost") {
+  json doc = {{"schema", rs::kResultSchema}, {"scenarios", json::array()}};
   for (const auto& [name, rates] : scenarios) {
-    json s = {{"name", name}, {"runs", json::array()}, {"verdict", lost ? "fail" : "pass"}};
+    json s = {{"name", name}, {"runs", json::array()}, {"verdict", broken ? "fail" : "pass"}};
     for (double r : rates) {
-      s["runs"].push_back({{"msgs_per_sec", r},
-                           {"lost", lost},
-                           {"duplicated", 0},
-                           {"phantom", 0},
-                           {"reordered", 0},
-                           {"hung", 0},
-                           {"latency_ns", {{"p50", 500}, {"p99", 1000}}}});
+      json run = {{"msgs_per_sec", r},    {"lost", 0},
+                  {"duplicated", 0},      {"phantom", 0},
+                  {"reordered", 0},       {"hung", 0},
+                  {"spurious_closed", 0}, {"latency_ns", {{"p50", 500}, {"p99", 1000}}}};
+      run[count_name] = broken;
+      s["runs"].push_back(run);
     }
     doc["scenarios"].push_back(s);
   }
@@ -37,32 +37,27 @@ json result(const std::vector<std::pair<std::string, std::vector<double>>>& scen
 }
 
 std::string write(const std::string& name, const json& doc) {
-  const auto path = std::filesystem::temp_directory_path() / ("tmpmc_compare_" + name + ".json");
-  std::ofstream(path) << doc.dump();
-  return path.string();
+  return temp_file("compare_" + name + ".json", doc.dump());
 }
 
 int run_compare(const std::string& base, const std::string& next, const std::string& extra = "") {
-  const std::string command = std::string(TMPMC_BENCH_BIN) + " compare " + base + " " + next + " " +
-                              extra + " >/dev/null 2>&1";
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run_cli("compare " + base + " " + next + " " + extra).exit_code;
 }
 
 const std::vector<double> kBase = {100, 101, 99, 100.5, 99.5, 100.2, 99.8};
 
-sc::Verdict verdict_of(const sc::Comparison& c, const std::string& metric = "msgs_per_sec") {
+rs::Verdict verdict_of(const rs::Comparison& c, const std::string& metric = "msgs_per_sec") {
   for (const auto& row : c.rows) {
     if (row.metric == metric) return row.verdict;
   }
-  return sc::Verdict::ok;
+  return rs::Verdict::ok;
 }
 
 TEST(Compare, clear_regression_exits_1) {
   const json base = result({{"a", kBase}});
   const json next = result({{"a", {80, 81, 79, 80.5, 79.5, 80.2, 79.8}}});
-  const auto c = sc::compare(base, next, {});
-  EXPECT_EQ(verdict_of(c), sc::Verdict::regressed);
+  const auto c = rs::compare(base, next, {});
+  EXPECT_EQ(verdict_of(c), rs::Verdict::regressed);
   EXPECT_TRUE(c.regressed());
   EXPECT_EQ(run_compare(write("reg_base", base), write("reg_new", next)), 1);
 }
@@ -70,16 +65,16 @@ TEST(Compare, clear_regression_exits_1) {
 TEST(Compare, clear_improvement_exits_0) {
   const json base = result({{"a", kBase}});
   const json next = result({{"a", {120, 121, 119, 120.5, 119.5, 120.2, 119.8}}});
-  const auto c = sc::compare(base, next, {});
-  EXPECT_EQ(verdict_of(c), sc::Verdict::improved);
+  const auto c = rs::compare(base, next, {});
+  EXPECT_EQ(verdict_of(c), rs::Verdict::improved);
   EXPECT_FALSE(c.regressed());
   EXPECT_EQ(run_compare(write("imp_base", base), write("imp_new", next)), 0);
 }
 
 TEST(Compare, within_threshold_is_ok) {
-  const auto c = sc::compare(result({{"a", kBase}}),
+  const auto c = rs::compare(result({{"a", kBase}}),
                              result({{"a", {98, 99, 97, 98.5, 97.5, 98.2, 97.8}}}), {});
-  EXPECT_EQ(verdict_of(c), sc::Verdict::ok);
+  EXPECT_EQ(verdict_of(c), rs::Verdict::ok);
   EXPECT_FALSE(c.regressed());
 }
 
@@ -87,30 +82,48 @@ TEST(Compare, shift_beyond_threshold_but_insignificant_is_noise) {
   // Medians 10% apart, but the samples overlap heavily: the U test does not reject.
   const json base = result({{"a", {100, 60, 140, 70, 130, 90, 110}}});
   const json next = result({{"a", {90, 55, 135, 65, 125, 80, 100}}});
-  const auto c = sc::compare(base, next, {});
-  EXPECT_EQ(verdict_of(c), sc::Verdict::noise);
+  const auto c = rs::compare(base, next, {});
+  EXPECT_EQ(verdict_of(c), rs::Verdict::noise);
   EXPECT_GT(c.rows[0].p_value, 0.05);
   EXPECT_EQ(run_compare(write("noise_base", base), write("noise_new", next)), 0);
 }
 
 TEST(Compare, few_runs_threshold_alone_decides) {
-  const auto c = sc::compare(result({{"a", {100, 100}}}), result({{"a", {80, 80}}}), {});
+  const auto c = rs::compare(result({{"a", {100, 100}}}), result({{"a", {80, 80}}}), {});
   EXPECT_LT(c.rows[0].p_value, 0.0);  // not tested
-  EXPECT_EQ(verdict_of(c), sc::Verdict::regressed);
+  EXPECT_EQ(verdict_of(c), rs::Verdict::regressed);
 }
 
 TEST(Compare, correctness_failure_with_better_numbers_exits_1) {
   const json base = result({{"a", kBase}});
   const json next = result({{"a", {200, 201, 199, 200.5, 199.5, 200.2, 199.8}}}, /*lost=*/3);
-  const auto c = sc::compare(base, next, {});
+  const auto c = rs::compare(base, next, {});
   EXPECT_TRUE(c.regressed());
   ASSERT_EQ(c.correctness_failures.size(), 1u);
   EXPECT_NE(c.correctness_failures[0].find("lost"), std::string::npos);
   EXPECT_EQ(run_compare(write("bad_base", base), write("bad_new", next)), 1);
 }
 
+TEST(Compare, every_counted_failure_class_is_a_correctness_regression) {
+  for (const char* count :
+       {"lost", "duplicated", "phantom", "reordered", "hung", "spurious_closed"}) {
+    const auto c = rs::compare(result({{"a", kBase}}), result({{"a", kBase}}, 1, count), {});
+    ASSERT_EQ(c.correctness_failures.size(), 1u) << count;
+    EXPECT_NE(c.correctness_failures[0].find(std::string("1 ") + count), std::string::npos)
+        << c.correctness_failures[0];
+  }
+}
+
+TEST(Compare, a_value_of_the_wrong_type_is_a_compare_error) {
+  json next = result({{"a", kBase}});
+  next["scenarios"][0]["runs"][0]["latency_ns"]["p99"] = "slow";
+  rs::CompareOptions options;
+  EXPECT_THROW(rs::compare(result({{"a", kBase}}), next, options), rs::CompareError);
+  EXPECT_EQ(run_compare(write("type_base", result({{"a", kBase}})), write("type_new", next)), 2);
+}
+
 TEST(Compare, missing_scenarios_are_listed) {
-  const auto c = sc::compare(result({{"a", kBase}, {"gone", kBase}}),
+  const auto c = rs::compare(result({{"a", kBase}, {"gone", kBase}}),
                              result({{"a", kBase}, {"added", kBase}}), {});
   EXPECT_EQ(c.only_in_base, std::vector<std::string>{"gone"});
   EXPECT_EQ(c.only_in_new, std::vector<std::string>{"added"});
@@ -125,15 +138,15 @@ TEST(Compare, wrong_schema_or_unreadable_exits_2) {
   EXPECT_EQ(run_compare(good, "/nonexistent/result.json"), 2);
   EXPECT_EQ(run_compare(good, good, "--metrics bogus"), 2);
   EXPECT_EQ(run_compare(good, good, "--threshold abc"), 2);
-  EXPECT_THROW(sc::load_result("/nonexistent/result.json"), sc::CompareError);
+  EXPECT_THROW(rs::load_result("/nonexistent/result.json"), rs::CompareError);
 }
 
 TEST(Compare, latency_regression_is_lower_is_better) {
   json base = result({{"a", kBase}});
   json next = result({{"a", kBase}});
   for (auto& run : next["scenarios"][0]["runs"]) run["latency_ns"]["p99"] = 2000;
-  const auto c = sc::compare(base, next, {});
-  EXPECT_EQ(verdict_of(c, "p99"), sc::Verdict::regressed);
+  const auto c = rs::compare(base, next, {});
+  EXPECT_EQ(verdict_of(c, "p99"), rs::Verdict::regressed);
 }
 
 // ---------------------------------------------------------------- Mann-Whitney U
@@ -141,24 +154,24 @@ TEST(Compare, latency_regression_is_lower_is_better) {
 TEST(MannWhitney, exact_p_values_match_hand_computed) {
   // Completely separated samples of 3 and 3: U = 0, P(U <= 0) = 1/C(6,3) = 1/20;
   // two-sided p = 2/20.
-  EXPECT_NEAR(sc::mann_whitney_p({1, 2, 3}, {4, 5, 6}), 0.1, 1e-12);
+  EXPECT_NEAR(rs::mann_whitney_p({1, 2, 3}, {4, 5, 6}), 0.1, 1e-12);
   // 5 and 5 separated: 2 / C(10,5) = 2/252.
-  EXPECT_NEAR(sc::mann_whitney_p({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}), 2.0 / 252, 1e-12);
+  EXPECT_NEAR(rs::mann_whitney_p({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}), 2.0 / 252, 1e-12);
   // 5 and 5, U = 1 (one swap at the boundary): P(U <= 1) = 2/252, two-sided 4/252.
-  EXPECT_NEAR(sc::mann_whitney_p({1, 2, 3, 4, 6}, {5, 7, 8, 9, 10}), 4.0 / 252, 1e-12);
+  EXPECT_NEAR(rs::mann_whitney_p({1, 2, 3, 4, 6}, {5, 7, 8, 9, 10}), 4.0 / 252, 1e-12);
   // 4 and 4, U = 2: counts of U = 0,1,2 are 1,1,2 of C(8,4) = 70 orderings:
   // P(U <= 2) = 4/70, two-sided 8/70.
-  EXPECT_NEAR(sc::mann_whitney_p({1, 2, 4, 5}, {3, 6, 7, 8}), 8.0 / 70, 1e-12);
+  EXPECT_NEAR(rs::mann_whitney_p({1, 2, 4, 5}, {3, 6, 7, 8}), 8.0 / 70, 1e-12);
   // Identical distributions: p is 1 at the centre.
-  EXPECT_NEAR(sc::mann_whitney_p({1, 4, 5, 8}, {2, 3, 6, 7}), 1.0, 1e-12);
+  EXPECT_NEAR(rs::mann_whitney_p({1, 4, 5, 8}, {2, 3, 6, 7}), 1.0, 1e-12);
 }
 
 TEST(MannWhitney, symmetric_and_tie_handling) {
-  EXPECT_NEAR(sc::mann_whitney_p({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}),
-              sc::mann_whitney_p({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}), 1e-12);
+  EXPECT_NEAR(rs::mann_whitney_p({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10}),
+              rs::mann_whitney_p({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}), 1e-12);
   // With ties: the normal approximation; all equal gives p = 1.
-  EXPECT_NEAR(sc::mann_whitney_p({5, 5, 5, 5, 5}, {5, 5, 5, 5, 5}), 1.0, 1e-12);
-  const double p = sc::mann_whitney_p({1, 1, 2, 2, 3}, {8, 8, 9, 9, 10});
+  EXPECT_NEAR(rs::mann_whitney_p({5, 5, 5, 5, 5}, {5, 5, 5, 5, 5}), 1.0, 1e-12);
+  const double p = rs::mann_whitney_p({1, 1, 2, 2, 3}, {8, 8, 9, 9, 10});
   EXPECT_GT(p, 0.0);
   EXPECT_LT(p, 0.02);
 }

@@ -1,18 +1,45 @@
 // compare_command.cpp: `tmpmc-bench compare BASE NEW`, the CI regression gate.
 #include <algorithm>
-#include <cstdio>
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
-#include "tmpmc/scenarios/compare.h"
-#include "tmpmc/scenarios/report.h"
+#include "tmpmc/results/compare.h"
+#include "tmpmc/results/result_file.h"
 
 namespace tmpmc::cli {
 
 namespace {
 
-namespace sc = tmpmc::scenarios;
+namespace rs = tmpmc::results;
+
+// parse_threshold("5%" | "5"): the fraction 0.05. Throws ConfigError.
+double parse_threshold(std::string text) {
+  const std::string given = text;
+  try {
+    if (!text.empty() && text.back() == '%') text.pop_back();
+    std::size_t used = 0;
+    const double percent = std::stod(text, &used);
+    if (used == text.size() && percent >= 0 && percent <= 1000) return percent / 100.0;
+  } catch (const std::exception&) {
+  }
+  throw scenarios::ConfigError("--threshold: expected a percentage such as 5%, got " + given);
+}
+
+// parse_metrics("msgs_per_sec,p99"): the names, each one compare knows. Throws ConfigError.
+std::vector<std::string> parse_metrics(const std::string& text) {
+  std::vector<std::string> metrics;
+  std::stringstream list(text);
+  for (std::string metric; std::getline(list, metric, ',');) {
+    const auto& known = rs::known_metrics();
+    if (std::find(known.begin(), known.end(), metric) == known.end()) {
+      throw scenarios::ConfigError("--metrics: unknown metric \"" + metric +
+                                   "\"; expected msgs_per_sec, p50, p90, p99, p999, max or mean");
+    }
+    metrics.push_back(metric);
+  }
+  return metrics;
+}
 
 class Compare : public Command {
  public:
@@ -35,47 +62,17 @@ class Compare : public Command {
   }
   CLI::App* app() const override { return app_; }
 
+  // execute(): bad options and unreadable files throw (main.cpp reports them).
   int execute() override {
-    sc::CompareOptions options;
+    rs::CompareOptions options;
     options.alpha = alpha_;
-    try {
-      std::string text = threshold_text_;
-      if (!text.empty() && text.back() == '%') text.pop_back();
-      std::size_t used = 0;
-      const double percent = std::stod(text, &used);
-      if (used != text.size() || !(percent >= 0) || percent > 1000)
-        throw std::invalid_argument("range");
-      options.threshold = percent / 100.0;
-    } catch (const std::exception&) {
-      std::fprintf(stderr, "tmpmc-bench: --threshold: expected a percentage such as 5%%, got %s\n",
-                   threshold_text_.c_str());
-      return kUsage;
-    }
-    options.metrics.clear();
-    std::stringstream list(metrics_text_);
-    for (std::string metric; std::getline(list, metric, ',');) {
-      const auto& known = sc::known_metrics();
-      if (std::find(known.begin(), known.end(), metric) == known.end()) {
-        std::fprintf(stderr,
-                     "tmpmc-bench: --metrics: unknown metric \"%s\"; expected msgs_per_sec, p50, "
-                     "p90, p99, p999, max or mean\n",
-                     metric.c_str());
-        return kUsage;
-      }
-      options.metrics.push_back(metric);
-    }
-    try {
-      const auto comparison =
-          sc::compare(sc::load_result(base_file_), sc::load_result(new_file_), options);
-      sc::print_comparison(std::cout, comparison, options);
-      if (!json_out_.empty()) {
-        sc::write_file_atomically(json_out_, sc::to_json(comparison, options).dump(2) + "\n");
-      }
-      return comparison.regressed() ? kFail : kPass;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
-      return kUsage;
-    }
+    options.threshold = parse_threshold(threshold_text_);
+    options.metrics = parse_metrics(metrics_text_);
+    const auto comparison =
+        rs::compare(rs::load_result(base_file_), rs::load_result(new_file_), options);
+    rs::print_comparison(std::cout, comparison, options);
+    if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(comparison, options));
+    return comparison.regressed() ? kFail : kPass;
   }
 
  private:

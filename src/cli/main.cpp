@@ -1,5 +1,6 @@
 // main.cpp: tmpmc-bench's command line: CLI11 subcommands (one file each),
-// the SIGINT flag, and the helpers they share.
+// the SIGINT flag, the helpers they share, and the one place that turns a
+// user's error into its message and exit code 2.
 #include <unistd.h>
 
 #include <csignal>
@@ -8,8 +9,10 @@
 #include <regex>
 
 #include "commands.h"
+#include "tmpmc/results/compare.h"
+#include "tmpmc/results/facts.h"
+#include "tmpmc/results/result_file.h"
 #include "tmpmc/scenarios/config.h"
-#include "tmpmc_version.h"
 
 namespace tmpmc::cli {
 
@@ -74,21 +77,34 @@ class Validate : public Command {
   }
   CLI::App* app() const override { return app_; }
   int execute() override {
-    try {
-      const std::size_t n = load_all(files_).size();
-      std::printf("ok: %zu scenario%s in %zu file%s\n", n, n == 1 ? "" : "s", files_.size(),
-                  files_.size() == 1 ? "" : "s");
-      return kPass;
-    } catch (const scenarios::ConfigError& e) {
-      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
-      return kUsage;
-    }
+    const std::size_t n = load_all(files_).size();
+    std::printf("ok: %zu scenario%s in %zu file%s\n", n, n == 1 ? "" : "s", files_.size(),
+                files_.size() == 1 ? "" : "s");
+    return kPass;
   }
 
  private:
   CLI::App* app_;
   std::vector<std::string> files_;
 };
+
+// execute_reporting_errors(): the command's exit code. The errors a user can
+// cause (a bad config or option, an unreadable result file, a result file
+// that cannot be written) are one line on stderr and exit code 2.
+int execute_reporting_errors(Command& command) {
+  std::string error;
+  try {
+    return command.execute();
+  } catch (const scenarios::ConfigError& e) {
+    error = e.what();
+  } catch (const results::CompareError& e) {
+    error = e.what();
+  } catch (const results::ResultFileError& e) {
+    error = e.what();
+  }
+  std::fprintf(stderr, "tmpmc-bench: %s\n", error.c_str());
+  return kUsage;
+}
 
 }  // namespace
 
@@ -99,8 +115,7 @@ std::unique_ptr<Command> add_validate(CLI::App& app) { return std::make_unique<V
 int main(int argc, char** argv) {
   using namespace tmpmc::cli;
   CLI::App app{"tmpmc-bench: benchmark and stress-test an async bounded MPMC queue"};
-  app.set_version_flag("--version", std::string("tmpmc-bench ") + TMPMC_VERSION + " (" +
-                                        TMPMC_GIT_COMMIT + ", " + TMPMC_BUILD_TYPE + ")");
+  app.set_version_flag("--version", tmpmc::results::tool_version());
   app.require_subcommand(0, 1);
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(add_run(app));
@@ -116,7 +131,7 @@ int main(int argc, char** argv) {
   for (const auto& command : commands) {
     if (command->app()->parsed()) {
       std::signal(SIGINT, on_sigint);
-      return command->execute();
+      return execute_reporting_errors(*command);
     }
   }
   std::fputs(app.help().c_str(), stdout);

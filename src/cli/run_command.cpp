@@ -6,8 +6,13 @@
 #include <iostream>
 
 #include "commands.h"
+#include "tmpmc/results/facts.h"
+#include "tmpmc/results/result_file.h"
+#include "tmpmc/results/result_json.h"
+#include "tmpmc/results/summary.h"
+#include "tmpmc/results/table.h"
+#include "tmpmc/results/trace.h"
 #include "tmpmc/scenarios/impls.h"
-#include "tmpmc/scenarios/report.h"
 #include "tmpmc/scenarios/runner.h"
 #include "tmpmc/scenarios/stress.h"
 
@@ -16,6 +21,7 @@ namespace tmpmc::cli {
 namespace {
 
 namespace sc = tmpmc::scenarios;
+namespace rs = tmpmc::results;
 
 class Run : public Command {
  public:
@@ -49,38 +55,33 @@ class Run : public Command {
   }
   CLI::App* app() const override { return app_; }
 
+  // execute(): config errors throw before anything runs (main.cpp reports them).
   int execute() override {
-    std::vector<sc::ScenarioConfig> configs;
+    std::vector<sc::ScenarioConfig> configs = load_all(files_);
     sc::DriverOptions options;
-    try {
-      configs = load_all(files_);
-      keep_matching(configs, filter_);
-      if (*repeat_) overrides_.repeat = repeat_value_;
-      if (*seed_) overrides_.seed = seed_value_;
-      if (*workers_) overrides_.workers = workers_value_;
-      if (deterministic_) overrides_.deterministic = true;
-      if (!impls_.empty()) overrides_.impls = sc::parse_impl_list(impls_);
-      sc::apply_overrides(configs, overrides_);
-      options.policy = sc::parse_policy(policy_);
-      if (trace_) {
-        for (const auto& c : configs) {
-          if (!c.runtime.deterministic) {
-            throw sc::ConfigError(c.source + ": " + c.name +
-                                  ": --trace needs deterministic mode (add --deterministic)");
-          }
+    keep_matching(configs, filter_);
+    if (*repeat_) overrides_.repeat = repeat_value_;
+    if (*seed_) overrides_.seed = seed_value_;
+    if (*workers_) overrides_.workers = workers_value_;
+    if (deterministic_) overrides_.deterministic = true;
+    if (!impls_.empty()) overrides_.impls = sc::parse_impl_list(impls_);
+    sc::apply_overrides(configs, overrides_);
+    options.policy = sc::parse_policy(policy_);
+    if (trace_) {
+      for (const auto& c : configs) {
+        if (!c.runtime.deterministic) {
+          throw sc::ConfigError(c.source + ": " + c.name +
+                                ": --trace needs deterministic mode (add --deterministic)");
         }
       }
-      check_output_dir(json_out_);  // before running anything, not after
-    } catch (const sc::ConfigError& e) {
-      std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
-      return kUsage;
     }
+    check_output_dir(json_out_);  // before running anything, not after
 
     const sc::TimestampClock clock = sc::TimestampClock::calibrate();
     options.clock = &clock;
     options.interrupt = &g_interrupted;
     options.trace = trace_;
-    const sc::ReportContext context{sc::utc_now_iso8601(), clock.describe()};
+    const rs::ReportContext context{rs::utc_now_iso8601(), clock.describe()};
     const bool show_progress = ::isatty(STDERR_FILENO) != 0;
     auto progress = [&](const sc::Progress& p) {
       if (!show_progress) return;
@@ -88,42 +89,19 @@ class Run : public Command {
                    p.name.c_str(), p.warmup ? "warm-up" : "run", p.run, p.runs);
       std::fflush(stderr);
     };
-    std::vector<sc::ScenarioResult> results = sc::run_all(configs, options, progress);
+    const std::vector<rs::ScenarioResult> results =
+        rs::summarize(sc::run_all(configs, options, progress));
     if (show_progress) std::fputs("\r\033[K", stderr);
 
-    if (trace_) print_traces(results);
-    if (!quiet_) sc::print_table(std::cout, results, context);
+    if (trace_) rs::print_traces(stdout, results);
+    if (!quiet_) rs::print_table(std::cout, results, context);
     std::cout.flush();
-    if (!json_out_.empty()) {
-      try {
-        sc::write_file_atomically(json_out_, sc::to_json(results, context).dump(2) + "\n");
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "tmpmc-bench: %s\n", e.what());
-        return kUsage;
-      }
-    }
+    if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, context));
     if (g_interrupted.load()) return kInterrupted;
-    const bool all_passed =
-        std::all_of(results.begin(), results.end(), [](const auto& r) { return r.passed(); });
-    return all_passed ? kPass : kFail;
+    return rs::all_passed(results) ? kPass : kFail;
   }
 
  private:
-  static void print_traces(const std::vector<sc::ScenarioResult>& results) {
-    for (const auto& r : results) {
-      for (std::size_t i = 0; i < r.runs.size(); ++i) {
-        const sc::RunResult& run = r.runs[i];
-        std::printf("trace of %s, run %zu: seed %llu, %zu events, trace_hash %016llx\n",
-                    r.config.name.c_str(), i + 1,
-                    static_cast<unsigned long long>(r.config.runtime.seed), run.trace.size(),
-                    static_cast<unsigned long long>(run.trace_hash.value_or(0)));
-        std::printf("    step  runs           <- after          at %-43s [queue] (choice)\n", "");
-        sc::print_trace(stdout, run.trace);
-      }
-    }
-    std::fflush(stdout);
-  }
-
   CLI::App* app_;
   std::vector<std::string> files_;
   std::string json_out_, filter_, impls_, policy_ = "random";

@@ -64,10 +64,10 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
   }
 }
 
-std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
-                                    const DriverOptions& options,
-                                    const std::function<void(const Progress&)>& progress) {
-  std::vector<ScenarioResult> results;
+std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
+                                  const DriverOptions& options,
+                                  const std::function<void(const Progress&)>& progress) {
+  std::vector<ScenarioRuns> results;
   // One arena for the whole session: warm-up runs fault the log memory in,
   // measured runs reuse it.
   LogArena arena;
@@ -81,15 +81,12 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
     // A group: the scenarios that differ only in queue.impl. Their runs are
     // interleaved (A B C A B C ...), so a drift in the machine's speed hits
     // every impl alike and the ratios hold.
-    std::size_t end = i + 1;
-    while (end < configs.size() && configs[i].impl_group != 0 &&
-           configs[end].impl_group == configs[i].impl_group) {
-      ++end;
-    }
+    const std::size_t end = impl_group_end(
+        configs, i, [](const ScenarioConfig& c) -> const ScenarioConfig& { return c; });
     const std::size_t first_result = results.size();
     unsigned rounds = 0;
     for (std::size_t k = i; k < end; ++k) {
-      ScenarioResult result;
+      ScenarioRuns result;
       result.config = configs[k];
       result.note = impl_note(configs[k]);
       results.push_back(std::move(result));
@@ -99,7 +96,7 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
     for (unsigned run = 0; run < rounds; ++run) {
       for (std::size_t k = i; k < end; ++k) {
         const ScenarioConfig& c = configs[k];
-        ScenarioResult& result = results[first_result + (k - i)];
+        ScenarioRuns& result = results[first_result + (k - i)];
         const unsigned total = c.run.warmup + c.run.repeat;
         if (run >= total || stopped[k - i]) continue;
         const bool warmup = run < c.run.warmup;
@@ -118,9 +115,7 @@ std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
     }
     for (std::size_t k = first_result; k < results.size(); ++k) {
       if (interrupted()) results[k].interrupted = true;
-      summarize(results[k]);
     }
-    if (end - i > 1) compare_group(results.begin() + first_result, results.end());
     i = end;
   }
   return results;

@@ -1,8 +1,6 @@
 #include "tmpmc/scenarios/stress.h"
 
-#include <cstdio>
-#include <regex>
-
+#include "replay_command.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::scenarios {
@@ -44,19 +42,21 @@ std::string policy_text(const runtime::SchedulePolicy& policy) {
   }
 }
 
+std::optional<FailureClass> classify(const RunResult& run) {
+  // In FailureClass's order: the first rule broken names the class.
+  if (!run.stuck_fibers.empty() || run.check.hung != 0) return FailureClass::hang;
+  if (!run.error.empty()) return FailureClass::error;
+  for (const FailureClass counted :
+       {FailureClass::duplicated, FailureClass::phantom, FailureClass::spurious_closed,
+        FailureClass::lost, FailureClass::reordered}) {
+    if (count_of(run.check, counted) != 0) return counted;
+  }
+  return std::nullopt;
+}
+
 std::string failure_kind(const RunResult& run) {
-  // The order says which class a run is filed under when it broke several
-  // rules at once: a hang first (it is what the user sees), then duplicates
-  // (a slot read twice also loses the slot it skipped), then the rest.
-  const CheckResult& c = run.check;
-  if (!run.stuck_fibers.empty() || c.hung != 0) return "hang";
-  if (!run.error.empty()) return "error";
-  if (c.duplicated != 0) return "duplicated";
-  if (c.phantom != 0) return "phantom";
-  if (c.spurious_closed != 0) return "spurious_closed";
-  if (c.lost != 0) return "lost";
-  if (c.reordered != 0) return "reordered";
-  return "";
+  const auto failure = classify(run);
+  return failure ? std::string(to_string(*failure)) : std::string();
 }
 
 ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers) {
@@ -79,50 +79,6 @@ ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, u
     c.close.messages = 1 + rng.next() % *c.messages;
   }
   return c;
-}
-
-namespace {
-
-std::string shell_quote(const std::string& text) {
-  if (text.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-,:=") ==
-      std::string::npos) {
-    return text;
-  }
-  std::string quoted = "'";
-  for (char ch : text) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return quoted + "'";
-}
-
-std::string regex_escape(const std::string& text) {
-  static const std::string special = R"(\^$.|?*+()[]{})";
-  std::string out;
-  for (char ch : text) {
-    if (special.find(ch) != std::string::npos) out += '\\';
-    out += ch;
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
-                           const StressOptions& options) {
-  std::string command = "tmpmc-bench run " + shell_quote(options.config_path) + " --filter " +
-                        shell_quote("^" + regex_escape(config.name) + "$");
-  if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
-  if (options.workers <= 1) {
-    command += " --deterministic --seed " + std::to_string(seed) + " --policy " +
-               policy_text(options.policy) + " --trace";
-    return command + " --repeat 1";
-  }
-  // Real threads: the seed fixes the close point, not the interleaving; the
-  // same iteration again is the best replay there is.
-  command = "tmpmc-bench stress " + shell_quote(options.config_path) + " --filter " +
-            shell_quote("^" + regex_escape(config.name) + "$");
-  if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
-  return command + " --workers " + std::to_string(options.workers) + " --seed-start " +
-         std::to_string(seed) + " --seeds 1";
 }
 
 std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
@@ -152,11 +108,11 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
       RunResult run = run_scenario(c, driver);
       ++result.seeds_run;
       result.messages += run.check.received;
-      const std::string kind = failure_kind(run);
-      if (kind.empty()) continue;
+      const std::optional<FailureClass> failure_class = classify(run);
+      if (!failure_class) continue;
       StressFailure failure;
       failure.seed = seed;
-      failure.kind = kind;
+      failure.kind = to_string(*failure_class);
       failure.lines = run.check.failures();
       if (!run.error.empty()) failure.lines.push_back(run.error);
       if (!run.stuck_summary.empty()) failure.lines.push_back(run.stuck_summary);
@@ -175,18 +131,6 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
     if (stop) break;
   }
   return results;
-}
-
-void print_trace(std::FILE* out, const std::vector<runtime::TraceEvent>& trace, std::size_t last) {
-  const std::size_t first = trace.size() > last ? trace.size() - last : 0;
-  if (first > 0) std::fprintf(out, "  ... %zu earlier events not shown\n", first);
-  for (std::size_t i = first; i < trace.size(); ++i) {
-    const runtime::TraceEvent& e = trace[i];
-    std::fprintf(out, "  %6llu  %-14s <- %-14s at %-46s [%s] (%u of %u runnable)\n",
-                 static_cast<unsigned long long>(e.step), e.fiber.c_str(),
-                 e.previous.empty() ? "-" : e.previous.c_str(), e.at.empty() ? "-" : e.at.c_str(),
-                 e.state.c_str(), e.choice + 1, e.runnable);
-  }
 }
 
 }  // namespace tmpmc::scenarios

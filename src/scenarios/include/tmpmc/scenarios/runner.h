@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tmpmc/scenarios/config.h"
-#include "tmpmc/scenarios/report.h"
+#include "tmpmc/scenarios/driver.h"
 
 namespace tmpmc::scenarios {
 
@@ -36,10 +36,28 @@ struct Progress {
   bool warmup;
 };
 
+// ScenarioRuns: what running one scenario produced (results/ summarizes it).
+struct ScenarioRuns {
+  ScenarioConfig config;
+  std::vector<RunResult> runs;  // measured runs, and warm-ups that failed a check
+  bool interrupted = false;
+  std::string note;  // what the impl changed, e.g. boost-fiber's rounded capacity
+};
+
+// impl_group_end(items, first, config_of): one past the last item of the impl
+// group that starts at `first` (first + 1 for a scenario outside any group).
+template <class Items, class ConfigOf>
+std::size_t impl_group_end(const Items& items, std::size_t first, ConfigOf config_of) {
+  const unsigned group = config_of(items[first]).impl_group;
+  std::size_t end = first + 1;
+  while (end < items.size() && group != 0 && config_of(items[end]).impl_group == group) ++end;
+  return end;
+}
+
 // run_all(): runs each scenario's warm-ups (discarded) and repeats; stops
 // early (keeping what finished, marked interrupted) once `interrupt` is set.
-std::vector<ScenarioResult> run_all(const std::vector<ScenarioConfig>& configs,
-                                    const DriverOptions& options,
-                                    const std::function<void(const Progress&)>& progress);
+std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
+                                  const DriverOptions& options,
+                                  const std::function<void(const Progress&)>& progress);
 
 }  // namespace tmpmc::scenarios

@@ -18,6 +18,7 @@
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/driver.h"
+#include "tmpmc/scenarios/failure_class.h"
 
 namespace tmpmc::scenarios {
 
@@ -39,7 +40,7 @@ struct StressOptions {
 // One failing run: what broke, and how to see it again.
 struct StressFailure {
   std::uint64_t seed = 0;
-  std::string kind;  // hang, duplicated, phantom, spurious_closed, lost, reordered, error
+  std::string kind;                // to_string() of its FailureClass
   std::vector<std::string> lines;  // the checks that failed, the parked fibers
   std::string replay;              // a ready-to-run command line
   std::uint64_t trace_hash = 0;
@@ -56,7 +57,9 @@ struct StressResult {
   bool out_of_time = false;
 };
 
-// failure_kind(): the class of a failed run (empty when it passed).
+// classify(): the class of a failed run (nothing when it passed).
+std::optional<FailureClass> classify(const RunResult& run);
+// failure_kind(): the name of classify()'s class ("" when the run passed).
 std::string failure_kind(const RunResult& run);
 
 // stress_config(): the config as one stress iteration runs it.
@@ -65,13 +68,5 @@ ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, u
 // run_stress(): every scenario, seed after seed; stops at the first failure.
 std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
                                      const StressOptions& options);
-
-// replay_command(): `tmpmc-bench run CONFIG --filter ... --deterministic --seed S ...`.
-std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
-                           const StressOptions& options);
-
-// print_trace(): the schedule events of a deterministic run, one per line.
-void print_trace(std::FILE* out, const std::vector<runtime::TraceEvent>& trace,
-                 std::size_t last = 400);
 
 }  // namespace tmpmc::scenarios

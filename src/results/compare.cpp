@@ -1,4 +1,4 @@
-#include "tmpmc/scenarios/compare.h"
+#include "tmpmc/results/compare.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,43 +10,15 @@
 #include <set>
 
 #include "text_table.h"
+#include "tmpmc/results/schema.h"
+#include "tmpmc/results/statistics.h"
+#include "tmpmc/scenarios/failure_class.h"
 
-namespace tmpmc::scenarios {
+namespace tmpmc::results {
 
 using nlohmann::json;
 
 namespace {
-
-// Exact distribution of U for sample sizes m, n (no ties): count[u] = the
-// number of orderings with U = u, by the recursion
-// N(m, n, u) = N(m-1, n, u-n) + N(m, n-1, u).
-std::vector<double> u_counts(std::size_t m, std::size_t n) {
-  // table[i][j] is the count vector for sizes (i, j).
-  std::vector<std::vector<std::vector<double>>> table(m + 1,
-                                                      std::vector<std::vector<double>>(n + 1));
-  for (std::size_t i = 0; i <= m; ++i) {
-    for (std::size_t j = 0; j <= n; ++j) {
-      std::vector<double>& counts = table[i][j];
-      counts.assign(i * j + 1, 0.0);
-      if (i == 0 || j == 0) {
-        counts[0] = 1;
-        continue;
-      }
-      const auto& left = table[i - 1][j];  // the largest value is from the first sample: +j
-      const auto& right = table[i][j - 1];
-      for (std::size_t u = 0; u < left.size(); ++u) counts[u + j] += left[u];
-      for (std::size_t u = 0; u < right.size(); ++u) counts[u] += right[u];
-    }
-  }
-  return table[m][n];
-}
-
-double normal_two_sided(double z) { return std::erfc(std::fabs(z) / std::sqrt(2.0)); }
-
-struct Metric {
-  std::string name;
-  bool higher_is_better;
-};
 
 std::vector<double> run_values(const json& scenario, const std::string& metric) {
   std::vector<double> values;
@@ -63,11 +35,10 @@ std::vector<double> run_values(const json& scenario, const std::string& metric) 
 std::string correctness_of(const json& scenario) {
   std::string what;
   for (const json& run : scenario.value("runs", json::array())) {
-    for (const char* key : {"lost", "duplicated", "phantom", "reordered", "hung"}) {
+    for (const scenarios::FailureClass counted : scenarios::kCountedFailures) {
+      const std::string key(scenarios::count_name(counted));
       const auto n = run.value(key, std::uint64_t{0});
-      if (n != 0) {
-        what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + key;
-      }
+      if (n != 0) what += (what.empty() ? "" : ", ") + std::to_string(n) + " " + key;
     }
   }
   if (what.empty() && scenario.value("verdict", "pass") == "fail") {
@@ -80,49 +51,6 @@ std::string correctness_of(const json& scenario) {
 }
 
 }  // namespace
-
-double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b) {
-  const std::size_t m = a.size(), n = b.size();
-  if (m == 0 || n == 0) return 1.0;
-  // Ranks of the pooled sample, ties getting their average rank.
-  std::vector<std::pair<double, int>> pooled;
-  for (double v : a) pooled.emplace_back(v, 0);
-  for (double v : b) pooled.emplace_back(v, 1);
-  std::sort(pooled.begin(), pooled.end());
-  double rank_sum_a = 0, tie_term = 0;
-  bool ties = false;
-  for (std::size_t i = 0; i < pooled.size();) {
-    std::size_t j = i;
-    while (j < pooled.size() && pooled[j].first == pooled[i].first) ++j;
-    const double average_rank = (static_cast<double>(i + 1) + static_cast<double>(j)) / 2.0;
-    const double t = static_cast<double>(j - i);
-    if (t > 1) {
-      ties = true;
-      tie_term += t * t * t - t;
-    }
-    for (std::size_t k = i; k < j; ++k) {
-      if (pooled[k].second == 0) rank_sum_a += average_rank;
-    }
-    i = j;
-  }
-  const double md = static_cast<double>(m), nd = static_cast<double>(n);
-  const double u = rank_sum_a - md * (md + 1) / 2;  // U of the first sample
-  const double u_min = std::min(u, md * nd - u);
-  if (!ties && m <= 25 && n <= 25) {
-    const std::vector<double> counts = u_counts(m, n);
-    double total = 0, at_most = 0;
-    for (std::size_t k = 0; k < counts.size(); ++k) {
-      total += counts[k];
-      if (static_cast<double>(k) <= u_min + 1e-9) at_most += counts[k];
-    }
-    return std::min(1.0, 2.0 * at_most / total);
-  }
-  const double mean = md * nd / 2;
-  const double variance = md * nd / 12 * ((md + nd + 1) - tie_term / ((md + nd) * (md + nd - 1)));
-  if (variance <= 0) return 1.0;
-  const double z = (std::fabs(u - mean) - 0.5) / std::sqrt(variance);  // continuity correction
-  return std::min(1.0, normal_two_sided(std::max(0.0, z)));
-}
 
 const char* to_string(Verdict v) noexcept {
   switch (v) {
@@ -150,7 +78,9 @@ bool Comparison::regressed() const noexcept {
                      [](const MetricRow& r) { return r.verdict == Verdict::regressed; });
 }
 
-json load_result(const std::string& path) {
+namespace {
+
+json checked_result(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw CompareError(path + ": no such file");
   std::ifstream in(path);
@@ -160,8 +90,8 @@ json load_result(const std::string& path) {
   } catch (const json::exception& e) {
     throw CompareError(path + ": not valid JSON: " + e.what());
   }
-  if (!doc.is_object() || doc.value("schema", "") != "tmpmc-bench/result/v1") {
-    throw CompareError(path + ": schema: expected \"tmpmc-bench/result/v1\", got " +
+  if (!doc.is_object() || doc.value("schema", "") != kResultSchema) {
+    throw CompareError(path + ": schema: expected \"" + std::string(kResultSchema) + "\", got " +
                        (doc.is_object() && doc.contains("schema") ? doc["schema"].dump() : "none"));
   }
   if (!doc.contains("scenarios") || !doc["scenarios"].is_array()) {
@@ -170,7 +100,7 @@ json load_result(const std::string& path) {
   return doc;
 }
 
-Comparison compare(const json& base, const json& next, const CompareOptions& options) {
+Comparison compare_documents(const json& base, const json& next, const CompareOptions& options) {
   Comparison c;
   std::map<std::string, const json*> base_by_name, next_by_name;
   for (const json& s : base["scenarios"]) base_by_name[s.value("name", "")] = &s;
@@ -197,8 +127,8 @@ Comparison compare(const json& base, const json& next, const CompareOptions& opt
       const std::vector<double> bv = run_values(*b, metric), nv = run_values(*it->second, metric);
       row.base_runs = bv.size();
       row.new_runs = nv.size();
-      row.base_median = detail::median_of(bv);
-      row.new_median = detail::median_of(nv);
+      row.base_median = median_of(bv);
+      row.new_median = median_of(nv);
       row.change = row.base_median != 0 ? (row.new_median - row.base_median) / row.base_median : 0;
       const double better = higher_is_better ? row.change : -row.change;
       const bool tested = bv.size() >= 5 && nv.size() >= 5;
@@ -215,6 +145,26 @@ Comparison compare(const json& base, const json& next, const CompareOptions& opt
     }
   }
   return c;
+}
+
+}  // namespace
+
+// A document of the right schema can still hold a value of the wrong type:
+// that is unreadable input too.
+json load_result(const std::string& path) {
+  try {
+    return checked_result(path);
+  } catch (const json::exception& e) {
+    throw CompareError(e.what());
+  }
+}
+
+Comparison compare(const json& base, const json& next, const CompareOptions& options) {
+  try {
+    return compare_documents(base, next, options);
+  } catch (const json::exception& e) {
+    throw CompareError(e.what());
+  }
 }
 
 void print_comparison(std::ostream& out, const Comparison& c, const CompareOptions& options) {
@@ -246,14 +196,10 @@ void print_comparison(std::ostream& out, const Comparison& c, const CompareOptio
 }
 
 json to_json(const Comparison& c, const CompareOptions& options) {
-  json doc = {{"schema", "tmpmc-bench/compare/v1"},
-              {"threshold", options.threshold},
-              {"alpha", options.alpha},
-              {"regressed", c.regressed()},
-              {"rows", json::array()},
-              {"correctness_failures", c.correctness_failures},
-              {"only_in_base", c.only_in_base},
-              {"only_in_new", c.only_in_new}};
+  json doc = {{"schema", kCompareSchema},       {"threshold", options.threshold},
+              {"alpha", options.alpha},         {"regressed", c.regressed()},
+              {"rows", json::array()},          {"correctness_failures", c.correctness_failures},
+              {"only_in_base", c.only_in_base}, {"only_in_new", c.only_in_new}};
   for (const MetricRow& r : c.rows) {
     json row = {{"scenario", r.scenario},       {"metric", r.metric},
                 {"base_median", r.base_median}, {"new_median", r.new_median},
@@ -265,4 +211,4 @@ json to_json(const Comparison& c, const CompareOptions& options) {
   return doc;
 }
 
-}  // namespace tmpmc::scenarios
+}  // namespace tmpmc::results

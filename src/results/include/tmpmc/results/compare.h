@@ -3,16 +3,11 @@
 
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace tmpmc::scenarios {
-
-// mann_whitney_p(a, b): two-sided p-value of the Mann-Whitney U test. Exact
-// (the distribution of U counted by recursion) when both samples are at most
-// 25 values and there are no ties; otherwise the normal approximation with
-// tie and continuity corrections.
-double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b);
+namespace tmpmc::results {
 
 enum class Verdict { ok, improved, regressed, noise };
 const char* to_string(Verdict v) noexcept;
@@ -33,22 +28,28 @@ struct MetricRow {
 
 struct Comparison {
   std::vector<MetricRow> rows;
-  std::vector<std::string> correctness_failures;  // scenario: what NEW got wrong
+  // scenario: what NEW got wrong (a count of a FailureClass, or a failed check)
+  std::vector<std::string> correctness_failures;
   std::vector<std::string> only_in_base, only_in_new;
   bool regressed() const noexcept;
 };
 
-// CompareError: unreadable input or a schema mismatch (exit code 2).
+// CompareError: unreadable input, a schema mismatch or a value of the wrong
+// type (exit code 2).
 class CompareError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 // The metrics compare understands.
 const std::vector<std::string>& known_metrics();
-nlohmann::json load_result(const std::string& path);  // throws CompareError
+// load_result(): a result/v1 document. Throws CompareError.
+nlohmann::json load_result(const std::string& path);
+// compare(): each metric of each scenario in both; any correctness failure in
+// NEW is a regression whatever the numbers. Throws CompareError.
 Comparison compare(const nlohmann::json& base, const nlohmann::json& next,
                    const CompareOptions& options);
 void print_comparison(std::ostream& out, const Comparison& c, const CompareOptions& options);
+// to_json(): the compare/v1 document.
 nlohmann::json to_json(const Comparison& c, const CompareOptions& options);
 
-}  // namespace tmpmc::scenarios
+}  // namespace tmpmc::results

@@ -1,0 +1,54 @@
+#include "tmpmc/scenarios/failure_class.h"
+
+namespace tmpmc::scenarios {
+
+namespace {
+struct Names {
+  FailureClass failure;
+  std::string_view name, count;
+};
+constexpr std::array<Names, 7> kNames = {
+    {{FailureClass::hang, "hang", "hung"},
+     {FailureClass::error, "error", ""},
+     {FailureClass::duplicated, "duplicated", "duplicated"},
+     {FailureClass::phantom, "phantom", "phantom"},
+     {FailureClass::spurious_closed, "spurious_closed", "spurious_closed"},
+     {FailureClass::lost, "lost", "lost"},
+     {FailureClass::reordered, "reordered", "reordered"}}};
+const Names& names_of(FailureClass failure) noexcept {
+  return kNames[static_cast<std::size_t>(failure)];  // kNames is in declaration order
+}
+}  // namespace
+
+std::string_view to_string(FailureClass failure) noexcept { return names_of(failure).name; }
+
+std::optional<FailureClass> failure_class_from_string(std::string_view name) noexcept {
+  for (const Names& n : kNames) {
+    if (n.name == name) return n.failure;
+  }
+  return std::nullopt;
+}
+
+std::string_view count_name(FailureClass failure) noexcept { return names_of(failure).count; }
+
+std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept {
+  switch (failure) {
+    case FailureClass::hang:
+      return check.hung;
+    case FailureClass::error:
+      return 0;
+    case FailureClass::duplicated:
+      return check.duplicated;
+    case FailureClass::phantom:
+      return check.phantom;
+    case FailureClass::spurious_closed:
+      return check.spurious_closed;
+    case FailureClass::lost:
+      return check.lost;
+    case FailureClass::reordered:
+      return check.reordered;
+  }
+  return 0;
+}
+
+}  // namespace tmpmc::scenarios

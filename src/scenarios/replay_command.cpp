@@ -1,0 +1,49 @@
+#include "replay_command.h"
+
+namespace tmpmc::scenarios {
+
+namespace {
+
+std::string shell_quote(const std::string& text) {
+  if (text.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-,:=") ==
+      std::string::npos) {
+    return text;
+  }
+  std::string quoted = "'";
+  for (char ch : text) quoted += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return quoted + "'";
+}
+
+std::string regex_escape(const std::string& text) {
+  static const std::string special = R"(\^$.|?*+()[]{})";
+  std::string out;
+  for (char ch : text) {
+    if (special.find(ch) != std::string::npos) out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
+                           const StressOptions& options) {
+  std::string command = "tmpmc-bench run " + shell_quote(options.config_path) + " --filter " +
+                        shell_quote("^" + regex_escape(config.name) + "$");
+  if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
+  if (options.workers <= 1) {
+    command += " --deterministic --seed " + std::to_string(seed) + " --policy " +
+               policy_text(options.policy) + " --trace";
+    return command + " --repeat 1";
+  }
+  // Real threads: the seed fixes the close point, not the interleaving; the
+  // same iteration again is the best replay there is.
+  command = "tmpmc-bench stress " + shell_quote(options.config_path) + " --filter " +
+            shell_quote("^" + regex_escape(config.name) + "$");
+  if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
+  return command + " --workers " + std::to_string(options.workers) + " --seed-start " +
+         std::to_string(seed) + " --seeds 1";
+}
+
+}  // namespace tmpmc::scenarios

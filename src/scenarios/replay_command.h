@@ -1,0 +1,19 @@
+// replay_command.h: the command line that shows a stress failure again. It
+// spells tmpmc-bench's flags (--filter, --deterministic, --seed, --policy,
+// --trace), so it is the one file of scenarios that must change with them;
+// the stress tests run the command it builds through the real CLI.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tmpmc/scenarios/stress.h"
+
+namespace tmpmc::scenarios {
+
+// replay_command(): `tmpmc-bench run CONFIG --filter ... --deterministic --seed S ...`
+// (with real threads, `tmpmc-bench stress ... --seed-start S --seeds 1`).
+std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
+                           const StressOptions& options);
+
+}  // namespace tmpmc::scenarios

@@ -1,0 +1,42 @@
+// cli_runner.h: the tests' one way to run the tmpmc-bench binary and to give
+// it a file to read.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace tmpmc::testing {
+
+struct CliRun {
+  int exit_code = -1;  // -1: it did not exit
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// run_cli(args): tmpmc-bench with `args` (shell words), waited for.
+inline CliRun run_cli(const std::string& args) {
+  const std::string command = std::string(TMPMC_BENCH_BIN) + " " + args + " 2>&1";
+  CliRun run;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer;
+  while (std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr)
+    run.output += buffer.data();
+  const int status = ::pclose(pipe.release());
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// temp_file(name, content): a file in the temp directory holding `content`; its path.
+inline std::string temp_file(const std::string& name, const std::string& content) {
+  const auto path = std::filesystem::temp_directory_path() / ("tmpmc_test_" + name);
+  std::ofstream(path) << content;
+  return path.string();
+}
+
+}  // namespace tmpmc::testing

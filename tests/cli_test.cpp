@@ -1,0 +1,192 @@
+// cli_test.cpp: the command line end to end: bad input, exit codes, every
+// shipped config run at a small scale, peers and faults through result files.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli_runner.h"
+#include "tmpmc/results/schema.h"
+
+namespace tmpmc::testing {
+namespace {
+
+using nlohmann::json;
+
+// exit_code(args): how tmpmc-bench ends with `args`.
+int exit_code(const std::string& args) { return run_cli(args).exit_code; }
+
+TEST(Cli, bad_input_exits_2_and_runs_nothing) {
+  EXPECT_EQ(exit_code("run /nonexistent/config.json"), 2);
+  EXPECT_EQ(exit_code("run " + std::filesystem::temp_directory_path().string()), 2);
+  EXPECT_EQ(exit_code("run " + temp_file("empty.json", "")), 2);
+  EXPECT_EQ(exit_code("run " + temp_file("invalid.json", "{\"name\": ")), 2);
+  EXPECT_EQ(exit_code("run " + temp_file("neg.json", R"({"name":"x","producers":{"count":-3}})")),
+            2);
+  EXPECT_EQ(
+      exit_code("validate " + temp_file("zero.json", R"({"name":"x","queue":{"capacity":0}})")), 2);
+  EXPECT_EQ(exit_code("run --bogus-flag"), 2);
+  EXPECT_EQ(exit_code("run " + std::string(TMPMC_CONFIG_DIR) + "/spsc.json --scale 0"), 2);
+  EXPECT_EQ(exit_code("run " + std::string(TMPMC_CONFIG_DIR) +
+                      "/spsc.json --json /nonexistent/dir/out.json"),
+            2);
+}
+
+TEST(Cli, validate_accepts_every_shipped_config) {
+  for (const auto& entry : std::filesystem::directory_iterator(TMPMC_CONFIG_DIR)) {
+    if (entry.path().extension() != ".json") continue;
+    EXPECT_EQ(exit_code("validate " + entry.path().string()), 0) << entry.path();
+  }
+}
+
+TEST(Cli, expect_not_met_exits_1) {
+  const std::string path = temp_file(
+      "expect.json",
+      R"({"name":"x","messages":1000,"run":{"repeat":1,"warmup":0},"expect":{"min_msgs_per_sec":1e15}})");
+  EXPECT_EQ(exit_code("run " + path), 1);
+}
+
+// Every file in configs/ runs end to end at --scale 0.01 and passes; the JSON
+// it writes parses and has every field of result schema v1.
+class ShippedConfig : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
+  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/" + GetParam();
+  const auto out = std::filesystem::temp_directory_path() / ("tmpmc_result_" + GetParam());
+  std::filesystem::remove(out);
+  std::string impls;
+#if defined(__SANITIZE_THREAD__)
+  // Boost.Fiber cannot run under TSan (its switches are not annotated).
+  std::ifstream text(config);
+  if (std::string(std::istreambuf_iterator<char>(text), {}).find("boost-fiber") !=
+      std::string::npos) {
+    impls = " --impl tmpmc,mutex,threads,seed";
+  }
+#endif
+  const auto [code, output] =
+      run_cli("run " + config + impls + " --scale 0.01 --repeat 2 --quiet --json " + out.string());
+  ASSERT_TRUE(std::filesystem::exists(out)) << "exit " << code << ", no result file:\n" << output;
+  std::ifstream in(out);
+  const json doc = json::parse(in);
+  // Exit 1 only for the seed design's own bugs (configs/peers.json runs it).
+  bool seed_failed = false;
+  for (const json& s : doc["scenarios"]) {
+    seed_failed |= s["impl"] == "seed" && s["verdict"] != "pass";
+  }
+  ASSERT_EQ(code, seed_failed ? 1 : 0) << output;
+  EXPECT_EQ(doc["schema"], results::kResultSchema);
+  for (const char* key : {"version", "git", "build"}) EXPECT_TRUE(doc["tool"].contains(key)) << key;
+  for (const char* key : {"cpus", "cpu_model", "compiler", "os"})
+    EXPECT_TRUE(doc["host"].contains(key)) << key;
+  EXPECT_TRUE(doc.contains("started_at"));
+  ASSERT_FALSE(doc["scenarios"].empty());
+  for (const json& s : doc["scenarios"]) {
+    if (s["impl"] == "seed") continue;  // allowed to fail: the design with known bugs
+    EXPECT_EQ(s["verdict"], "pass") << s["name"] << " " << s["failures"].dump();
+    EXPECT_TRUE(s["config"].contains("queue"));
+    ASSERT_EQ(s["runs"].size(), 2u);
+    for (const json& run : s["runs"]) {
+      for (const char* key :
+           {"elapsed_s", "msgs_per_sec", "sent", "send_closed", "received", "lost", "duplicated",
+            "phantom", "reordered", "hung", "left_in_queue"}) {
+        EXPECT_TRUE(run.contains(key)) << key;
+      }
+      for (const char* key : {"p50", "p90", "p99", "p999", "max", "mean"}) {
+        EXPECT_TRUE(run["latency_ns"].contains(key)) << key;
+      }
+      for (const char* key : {"switches", "parks", "steals", "switches_per_msg"}) {
+        EXPECT_TRUE(run["runtime"].contains(key)) << key;
+      }
+      // Nothing lost: every message sent ok was received or is still queued.
+      EXPECT_EQ(run["received"].get<std::uint64_t>() + run["left_in_queue"].get<std::uint64_t>(),
+                run["sent"].get<std::uint64_t>());
+    }
+    for (const char* key : {"msgs_per_sec", "latency_ns", "latency_percentiles"}) {
+      EXPECT_TRUE(s["summary"].contains(key)) << key;
+    }
+  }
+}
+
+std::vector<std::string> shipped_configs() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(TMPMC_CONFIG_DIR)) {
+    if (entry.path().extension() == ".json") names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, ShippedConfig, ::testing::ValuesIn(shipped_configs()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param.substr(0, info.param.size() - 5);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// ---------------------------------------------------------------- peers
+
+TEST(Peers, every_impl_passes_the_checks_and_reports_its_ratio) {
+  std::string impls = R"(["tmpmc","mutex","threads","seed")";
+#if !defined(__SANITIZE_THREAD__)
+  impls += R"(,"boost-fiber")";
+#endif
+  const std::string path =
+      temp_file("peers.json", R"({"name":"p","queue":{"impl":)" + impls +
+                                  R"(],"capacity":3},"messages":20000,)"
+                                  R"("producers":{"count":3},"consumers":{"count":2},)"
+                                  // The seed design can strand a receiver on real
+                                  // threads (a known bug it keeps): its run then
+                                  // ends at timeout_ms, 60 s by default.
+                                  R"("run":{"repeat":2,"warmup":0,"timeout_ms":10000}})");
+  const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_peers.json";
+  const int code = exit_code("run " + path + " --quiet --json " + out.string());
+  std::ifstream in(out);
+  const json doc = json::parse(in);
+  ASSERT_GE(doc["scenarios"].size(), 4u);
+  bool failed = false;
+  for (const json& s : doc["scenarios"]) failed |= s["verdict"] != "pass";
+  EXPECT_EQ(code, failed ? 1 : 0);
+  for (const json& s : doc["scenarios"]) {
+    // The seed design may fail here, on real threads: its known bugs
+    // (spurious closed, stranded receivers), reported and not hidden.
+    if (s["impl"] == "seed") continue;
+    EXPECT_EQ(s["verdict"], "pass") << s["name"];
+    EXPECT_EQ(s["summary"]["vs_first"]["impl"], "tmpmc");
+    EXPECT_GT(s["summary"]["vs_first"]["msgs_per_sec"].get<double>(), 0);
+    for (const json& run : s["runs"]) EXPECT_EQ(run["received"], 20000);
+    if (s["impl"] == "boost-fiber") {
+      EXPECT_NE(s["note"].get<std::string>().find("buffered_channel(4)"), std::string::npos);
+    }
+  }
+  EXPECT_EQ(doc["scenarios"][0]["summary"]["vs_first"]["msgs_per_sec"], 1.0);
+}
+
+TEST(Faults, every_fault_is_accounted_for_on_every_impl) {
+  // Quitting consumers, stopping producers, timed sends and receives, and a
+  // producer-side close, on each impl that has timed operations.
+  for (const char* impl : {"tmpmc", "mutex", "threads"}) {
+    const std::string path = temp_file(
+        std::string("faults-") + impl + ".json",
+        std::string(R"({"name":"f","queue":{"impl":")") + impl +
+            R"(","capacity":2},"messages":3000,)"
+            R"("producers":{"count":3,"stop_after":200,"send_timeout_us":50},)"
+            R"("consumers":{"count":3,"quit_after":100,"quitters":2,"receive_timeout_us":50},)"
+            R"("close":{"when":"by_producer","messages":1500},"run":{"repeat":1,"warmup":0}})");
+    const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_faults.json";
+    ASSERT_EQ(exit_code("run " + path + " --quiet --json " + out.string()), 0) << impl;
+    std::ifstream in(out);
+    const json run = json::parse(in)["scenarios"][0]["runs"][0];
+    EXPECT_EQ(run["lost"], 0) << impl;
+    EXPECT_EQ(run["duplicated"], 0) << impl;
+    EXPECT_EQ(run["spurious_closed"], 0) << impl;
+    EXPECT_EQ(run["received"].get<std::uint64_t>() + run["left_in_queue"].get<std::uint64_t>(),
+              run["sent"].get<std::uint64_t>())
+        << impl;
+  }
+}
+
+}  // namespace
+}  // namespace tmpmc::testing

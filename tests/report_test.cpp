@@ -1,0 +1,158 @@
+// report_test.cpp: the results layer on hand-made runs: summaries, impl-group
+// ratios, the table, result/v1, stress/v1 and the result-file writer.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "tmpmc/results/result_file.h"
+#include "tmpmc/results/result_json.h"
+#include "tmpmc/results/schema.h"
+#include "tmpmc/results/stress_report.h"
+#include "tmpmc/results/summary.h"
+#include "tmpmc/results/table.h"
+#include "tmpmc/scenarios/failure_class.h"
+
+namespace tmpmc::testing {
+namespace {
+
+using nlohmann::json;
+namespace rs = tmpmc::results;
+namespace sc = tmpmc::scenarios;
+
+// run_at(rate): a clean run of 1000 messages at `rate` msgs/s, latency 1..100 us.
+sc::RunResult run_at(double rate) {
+  sc::RunResult run;
+  run.msgs_per_sec = rate;
+  run.elapsed_s = 1000 / rate;
+  run.check.sent = run.check.received = 1000;
+  run.stats.switches = 500;
+  for (std::uint64_t ns = 1000; ns <= 100'000; ns += 1000) run.latency.record(ns);
+  return run;
+}
+
+// scenario(name, impl, rates): one scenario's runs.
+sc::ScenarioRuns scenario(const std::string& name, const std::string& impl,
+                          const std::vector<double>& rates, unsigned group = 0) {
+  sc::ScenarioRuns s;
+  s.config.name = name;
+  s.config.queue.impl = impl;
+  s.config.impl_group = group;
+  for (double rate : rates) s.runs.push_back(run_at(rate));
+  return s;
+}
+
+const rs::ReportContext kContext{"2026-01-01T00:00:00Z", "steady_clock"};
+
+TEST(Summary, median_range_and_switches_per_message) {
+  const auto results = rs::summarize({scenario("a", "tmpmc", {300, 100, 200})});
+  ASSERT_EQ(results.size(), 1u);
+  const rs::ScenarioResult& r = results[0];
+  EXPECT_EQ(r.median_msgs_per_sec, 200);
+  EXPECT_EQ(r.min_msgs_per_sec, 100);
+  EXPECT_EQ(r.max_msgs_per_sec, 300);
+  EXPECT_DOUBLE_EQ(r.switches_per_msg, 0.5);
+  EXPECT_EQ(r.latency.count(), 300u);  // the three runs merged
+  EXPECT_TRUE(r.passed());
+  EXPECT_TRUE(r.baseline_impl.empty());  // not in an impl group
+}
+
+TEST(Summary, failed_checks_and_unmet_expectations_are_failures) {
+  auto s = scenario("a", "tmpmc", {100, 100});
+  s.runs[1].check.lost = 3;
+  s.config.expect.min_msgs_per_sec = 1e6;
+  const auto results = rs::summarize({s});
+  ASSERT_EQ(results[0].failures.size(), 2u);
+  EXPECT_EQ(results[0].failures[0].rfind("run 2: 3 lost", 0), 0u) << results[0].failures[0];
+  EXPECT_EQ(results[0].failures[1], "expect.min_msgs_per_sec: median 100/s is below 1.00M/s");
+  EXPECT_FALSE(rs::all_passed(results));
+}
+
+TEST(Summary, an_impl_group_is_compared_with_its_first) {
+  const auto results =
+      rs::summarize({scenario("g[tmpmc]", "tmpmc", {200}, 1),
+                     scenario("g[mutex]", "mutex", {100}, 1), scenario("alone", "tmpmc", {50})});
+  EXPECT_EQ(results[0].baseline_impl, "tmpmc");
+  EXPECT_EQ(results[0].ratio_msgs_per_sec, 1.0);
+  EXPECT_EQ(results[1].baseline_impl, "tmpmc");
+  EXPECT_EQ(results[1].ratio_msgs_per_sec, 0.5);
+  EXPECT_TRUE(results[2].baseline_impl.empty());
+}
+
+TEST(Table, one_row_per_scenario_and_the_failures_below) {
+  auto broken = scenario("broken", "tmpmc", {100});
+  broken.runs[0].check.duplicated = 1;
+  const auto results = rs::summarize({scenario("fine", "tmpmc", {2.5e6}), broken});
+  std::ostringstream out;
+  rs::print_table(out, results, kContext);
+  const std::string text = out.str();
+  EXPECT_EQ(text.rfind("scenario  shape", 0), 0u) << text;
+  EXPECT_NE(text.find("2.50M (2.50M-2.50M)"), std::string::npos) << text;
+  EXPECT_NE(text.find("FAIL"), std::string::npos) << text;
+  EXPECT_NE(text.find("latency: steady_clock;"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nbroken:\n  run 1: 1 duplicated\n"), std::string::npos) << text;
+}
+
+TEST(ResultJson, schema_v1_with_every_count_of_a_run) {
+  auto s = scenario("a", "tmpmc", {100});
+  s.runs[0].trace_hash = 0xabc;
+  const json doc = rs::to_json(rs::summarize({s}), kContext);
+  EXPECT_EQ(doc["schema"], rs::kResultSchema);
+  EXPECT_EQ(doc["started_at"], kContext.started_at);
+  const json& run = doc["scenarios"][0]["runs"][0];
+  for (const sc::FailureClass counted : sc::kCountedFailures) {
+    EXPECT_EQ(run[std::string(sc::count_name(counted))], 0) << sc::to_string(counted);
+  }
+  EXPECT_EQ(run["trace_hash"], "0000000000000abc");
+  EXPECT_EQ(doc["scenarios"][0]["verdict"], "pass");
+}
+
+TEST(StressReport, lines_failure_and_stress_v1) {
+  sc::StressResult passed;
+  passed.scenario = "ok";
+  passed.impl = "tmpmc";
+  passed.seeds_run = 200;
+  sc::StressResult failed;
+  failed.scenario = "bad";
+  failed.impl = "seed";
+  failed.seeds_run = 7;
+  sc::StressFailure failure;
+  failure.seed = 7;
+  failure.kind = to_string(sc::FailureClass::lost);
+  failure.lines = {"1 lost"};
+  failure.replay = "tmpmc-bench run x.json";
+  failure.trace_hash = 0x1f;
+  failed.failure = failure;
+  const sc::StressOptions options;
+  std::ostringstream out;
+  rs::print_stress(out, {passed, failed}, options);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("ok   tmpmc  200 seeds"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nFAIL: bad on seed, seed 7 (after 7 seeds): lost\n  1 lost\n"
+                      "  trace_hash 000000000000001f\nreplay: tmpmc-bench run x.json\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("207 seeds in 0.00 s (0 seeds/s), policy random, deterministic"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(rs::any_failed({passed, failed}));
+  const json doc = rs::to_json({passed, failed}, options);
+  EXPECT_EQ(doc["schema"], rs::kStressSchema);
+  EXPECT_EQ(doc["scenarios"][1]["failure"]["kind"], "lost");
+  EXPECT_EQ(doc["scenarios"][1]["verdict"], "fail");
+}
+
+TEST(ResultFile, written_whole_or_not_at_all) {
+  const auto path = std::filesystem::temp_directory_path() / "tmpmc_test_result_file.json";
+  rs::write_result_file(path.string(), json{{"schema", rs::kResultSchema}});
+  std::ifstream in(path);
+  EXPECT_EQ(json::parse(in)["schema"], rs::kResultSchema);
+  EXPECT_THROW(rs::write_result_file("/nonexistent/dir/out.json", json::object()),
+               rs::ResultFileError);
+}
+
+}  // namespace
+}  // namespace tmpmc::testing
