@@ -321,13 +321,15 @@ TEST_P(RuntimeTest, notify_ping_pong_loses_no_wake) {
 TEST_P(RuntimeTest, deadlock_or_hang_report_names_parked_fibers) {
   if (!deterministic()) {
     runtime::Options options = options_for(GetParam());
-    options.watchdog = 200ms;
+    // 2 s: the first run, too, must end within the watchdog (200 ms was too
+    // short for it under TSan on a loaded machine).
+    options.watchdog = 2s;
     runtime::Runtime watched(options);
     Notify never;
     std::optional<JoinHandle<void>> stuck;
     // The first run ends only once consumer-3 has parked for good; the second
     // joins it and hangs. The watchdog counts from the start of a run, so it
-    // cannot fire before consumer-3 is parked, however loaded the machine.
+    // cannot fire in the second run before consumer-3 is parked.
     watched.block_on([&] {
       Notify about_to_park;
       stuck = runtime::spawn("consumer-3", [&] {
