@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "tmpmc/runtime/runtime.h"
@@ -45,8 +46,9 @@ inline runtime::Options options_for(Mode mode, std::uint64_t seed = 1) {
   return options;
 }
 
-inline std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
-  switch (info.param) {
+// to_string(): the mode's name in test names ("Modes/QueueTest.send_closed/workers2").
+inline const char* to_string(Mode mode) {
+  switch (mode) {
     case Mode::deterministic:
       return "deterministic";
     case Mode::one_worker:
@@ -55,6 +57,14 @@ inline std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
       return "workers2";
   }
   return "unknown";
+}
+
+// PrintTo(): what --gtest_list_tests and failure messages print as GetParam()
+// (without it, a scoped enum prints as "4-byte object <00-00 00-00>").
+inline void PrintTo(Mode mode, std::ostream* out) { *out << to_string(mode); }
+
+inline std::string mode_name(const ::testing::TestParamInfo<Mode>& info) {
+  return to_string(info.param);
 }
 
 class RuntimeFixture : public ::testing::TestWithParam<Mode> {
