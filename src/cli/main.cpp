@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_stress(app));
   commands.push_back(add_validate(app));
   commands.push_back(add_compare(app));
+  commands.push_back(add_export(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
