@@ -10,6 +10,7 @@ import copy
 import csv
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -220,7 +221,7 @@ def check_hgrm():
     for row, (percentile, value) in zip(rows, points):
         if abs(float(row[0]) * 1e6 - value) > 0.5 or abs(float(row[1]) - percentile / 100) > 1e-12:
             fail(f"hgrm row {row} for [{percentile}, {value}]")
-        if int(row[2]) != round(percentile / 100 * total):
+        if int(row[2]) != math.floor(percentile / 100 * total + 0.5):  # llround: halves away from 0
             fail(f"hgrm count {row[2]} at {percentile}% of {total}")
         if percentile < 100 and abs(float(row[3]) - 1 / (1 - percentile / 100)) > 0.01:
             fail(f"hgrm 1/(1-p) {row[3]} at {percentile}%")

@@ -48,9 +48,14 @@ void write_output(const std::string& path, const std::string& text) {
     if (!out) throw std::runtime_error(path + ": write failed: " + std::strerror(errno));
     return;
   }
-  const fs::path target =
-      fs::is_symlink(fs::symlink_status(path, ec)) ? fs::canonical(path, ec) : fs::path(path);
-  scenarios::write_file_atomically(ec ? path : target.string(), text);
+  // The rename lands on the link's final target (a dangling one included),
+  // so the link itself stays.
+  fs::path target = path;
+  for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {
+    const fs::path next = fs::read_symlink(target, ec);
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  scenarios::write_file_atomically(target.string(), text);
 }
 
 class Export : public Command {
