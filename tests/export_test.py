@@ -31,7 +31,9 @@ def fail(message):
 
 
 def export(*args, expect=0):
-    done = subprocess.run([BENCH, "export", *args], capture_output=True, text=True)
+    # Bytes decoded by hand: text=True would turn CSV's \r\n into \n.
+    done = subprocess.run([BENCH, "export", *args], capture_output=True)
+    done.stdout, done.stderr = done.stdout.decode(), done.stderr.decode()
     if done.returncode != expect:
         fail(f"export {' '.join(args)}: exit {done.returncode}, expected {expect}: {done.stderr}")
     return done
