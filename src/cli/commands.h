@@ -36,6 +36,7 @@ class Command {
 std::unique_ptr<Command> add_run(CLI::App& app);
 std::unique_ptr<Command> add_stress(CLI::App& app);
 std::unique_ptr<Command> add_compare(CLI::App& app);
+std::unique_ptr<Command> add_export(CLI::App& app);
 std::unique_ptr<Command> add_validate(CLI::App& app);
 
 }  // namespace tmpmc::cli

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "tmpmc/results/compare.h"
+#include "tmpmc/results/export.h"
 #include "tmpmc/results/facts.h"
 #include "tmpmc/results/result_file.h"
 #include "tmpmc/scenarios/config.h"
@@ -101,6 +102,8 @@ int execute_reporting_errors(Command& command) {
     error = e.what();
   } catch (const results::ResultFileError& e) {
     error = e.what();
+  } catch (const results::ExportError& e) {
+    error = e.what();
   }
   std::fprintf(stderr, "tmpmc-bench: %s\n", error.c_str());
   return kUsage;
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_stress(app));
   commands.push_back(add_validate(app));
   commands.push_back(add_compare(app));
+  commands.push_back(add_export(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
