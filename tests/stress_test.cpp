@@ -92,6 +92,8 @@ struct MutantCase {
   sc::RunResult (*run)(const sc::ScenarioConfig&, const sc::DriverOptions&);
   const char* kind;  // the class of failure it must be caught as
 };
+// PrintTo(): a failing case shows the mutant's name, not its bytes.
+void PrintTo(const MutantCase& m, std::ostream* out) { *out << m.name; }
 
 class Mutants : public ::testing::TestWithParam<MutantCase> {};
 
@@ -144,8 +146,7 @@ INSTANTIATE_TEST_SUITE_P(
         MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
         MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
         MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
-        MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>,
-                   "hang"}),
+        MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 // ---------------------------------------------------------------- the seed design
@@ -200,7 +201,8 @@ std::string run_cli(const std::string& args, int& exit_code) {
 TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
   const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
   int code = 0;
-  const std::string out = run_cli("stress " + config + " --impl seed --seeds 500", code);
+  const std::string out =
+      run_cli("stress " + config + " --impl seed --seeds 500 --time-budget 10m", code);
   EXPECT_EQ(code, 1) << out;
   const auto at = out.find("replay: tmpmc-bench ");
   ASSERT_NE(at, std::string::npos) << out;

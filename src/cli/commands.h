@@ -11,10 +11,13 @@
 
 namespace tmpmc::cli {
 
-constexpr int kPass = 0, kFail = 1, kUsage = 2, kInterrupted = 130;
+constexpr int kPass = 0, kFail = 1, kUsage = 2;
 
-// Set by SIGINT, read by the running scenario (main.cpp owns it).
+// Set by SIGINT, SIGTERM or SIGHUP, read by the running scenario (main.cpp
+// owns it): the current run stops, what finished is kept and written.
 extern std::atomic<bool> g_interrupted;
+// interrupted_exit_code(): 130 after SIGINT, 143 after SIGTERM or SIGHUP.
+int interrupted_exit_code();
 
 // load_all(): every file's scenarios, in order. Throws ConfigError.
 std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& files);

@@ -1,5 +1,5 @@
 // main.cpp: tmpmc-bench's command line: CLI11 subcommands (one file each),
-// the SIGINT flag, the helpers they share, and the one place that turns a
+// the stop-signal flag, the helpers they share, and the one place that turns a
 // user's error into its message and exit code 2.
 #include <unistd.h>
 
@@ -64,10 +64,20 @@ CLI::Validator positive_number() {
 }
 
 namespace {
+// The signal that stopped the run, for the exit code. A signal handler may
+// only store to a lock-free atomic or a sig_atomic_t.
+volatile std::sig_atomic_t g_stop_signal = 0;
 
-extern "C" void on_sigint(int) {
+}  // namespace
+
+int interrupted_exit_code() { return g_stop_signal == SIGINT ? 130 : 143; }
+
+namespace {
+
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal = signal;
   g_interrupted.store(true);
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+  std::signal(signal, SIG_DFL);  // a second one ends the process at once
 }
 
 class Validate : public Command {
@@ -134,7 +144,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& command : commands) {
     if (command->app()->parsed()) {
-      std::signal(SIGINT, on_sigint);
+      for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
       return execute_reporting_errors(*command);
     }
   }

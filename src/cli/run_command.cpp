@@ -97,7 +97,7 @@ class Run : public Command {
     if (!quiet_) rs::print_table(std::cout, results, context);
     std::cout.flush();
     if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, context));
-    if (g_interrupted.load()) return kInterrupted;
+    if (g_interrupted.load()) return interrupted_exit_code();
     return rs::all_passed(results) ? kPass : kFail;
   }
 

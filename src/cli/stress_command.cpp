@@ -95,7 +95,7 @@ class Stress : public Command {
     rs::print_stress(std::cout, results, options_);
     std::cout.flush();
     if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, options_));
-    if (g_interrupted.load()) return kInterrupted;
+    if (g_interrupted.load()) return interrupted_exit_code();
     return rs::any_failed(results) ? kFail : kPass;
   }
 

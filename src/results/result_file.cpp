@@ -96,7 +96,8 @@ void write_atomically(const std::string& path, const std::string& target, const 
 
 void write_text_file(const std::string& path, const std::string& text) {
   if (path == "-") {
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
+        std::fflush(stdout) != 0) {
       fail("standard output", "write failed", errno);
     }
     return;
