@@ -2,10 +2,8 @@
 #include "tmpmc/runtime/park.h"
 
 #include <stdexcept>
-#include <thread>
 
 #include "runtime_core.h"
-#include "timers.h"
 #include "tmpmc/runtime/spin.h"
 #include "worker.h"
 
@@ -17,47 +15,30 @@ using detail::Worker;
 // ---------------------------------------------------------------- park / unpark
 
 ParkToken prepare_park() {
-  Worker* worker = Worker::current();
-  if (worker == nullptr || worker->current_fiber()->is_idle_context_) {
-    throw std::logic_error("tmpmc: a wait that must suspend was called outside a fiber");
-  }
-  Fiber* self = worker->current_fiber();
-  // Only the fiber itself moves its word out of kRunning, so the epoch read
-  // here is the one its next park will consume.
-  return ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
-}
-
-void park_and_unlock(ParkToken token, WaitList& locked) {
-  // PARK: resumed by the caller's waker, through unpark_exclusive().
-  Worker::current()->park_current(token.epoch, &locked, nullptr, /*racing_wakers=*/false);
+  return Worker::require_fiber("prepare_park").current_fiber()->park_token();
 }
 
 void publish_and_park(ParkToken& slot, WaitList& locked) {
-  Worker* worker = Worker::current();
-  if (worker == nullptr || worker->current_fiber()->is_idle_context_) {
-    locked.unlock();
-    throw std::logic_error("tmpmc: '" + locked.label() +
-                           "' must suspend, but was called outside a fiber");
-  }
-  Fiber* self = worker->current_fiber();
-  // As in prepare_park(): only the fiber itself moves its word out of kRunning.
-  slot = ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
+  Worker& worker = Worker::require_fiber(locked.label(), &locked);
+  slot = worker.current_fiber()->park_token();
   // PARK: resumed by the caller's waker, through unpark_exclusive(slot).
-  worker->park_current(slot.epoch, &locked, nullptr, /*racing_wakers=*/false);
+  worker.park_current(slot.epoch, &locked, nullptr, /*racing_wakers=*/false);
 }
 
 void unpark_exclusive(ParkToken token) noexcept {
   Fiber* fiber = token.fiber;
-  // release: our writes (the condition it waited for) are visible to it. The
-  // parker stored kParked before unlocking the list we hold.
-  fiber->park_word_.store((token.epoch + 1) << 2 | detail::kRunning, std::memory_order_release);
+  // kParked -> kRunning, epoch ended, by a plain store: the caller unlinked
+  // the fiber under the lock it parked under, and its parker stored kParked
+  // before unlocking that lock, so nobody else can write the word now.
+  // release: our writes (the condition it waited for) are visible to it.
+  fiber->park_word_.store(detail::ended_park(token.epoch), std::memory_order_release);
   Worker* worker = Worker::current();
   if (worker != nullptr && &worker->core() == fiber->runtime_) {
-    Worker::bump(worker->counters.wakes);
+    worker->note_wake();
     worker->make_runnable(fiber, true);  // runs next, on the waker's worker
     return;
   }
-  fiber->runtime_->external_wakes.fetch_add(1, std::memory_order_relaxed);
+  fiber->runtime_->note_external_wake();
   fiber->runtime_->schedule(fiber, true);
 }
 
@@ -65,21 +46,25 @@ bool unpark(ParkToken token, bool run_next) noexcept {
   Fiber* fiber = token.fiber;
   std::uint64_t word = fiber->park_word_.load(std::memory_order_acquire);
   for (;;) {
-    if ((word >> 2) != token.epoch) return false;  // that park is over: stale wake
-    const std::uint64_t state = word & 3;
+    if (detail::park_epoch(word) != token.epoch) return false;  // that park is over: stale wake
+    const detail::ParkState state = detail::park_state(word);
     if (state == detail::kNotified) return false;  // someone else won
-    const std::uint64_t desired =
-        state == detail::kParked ? (token.epoch + 1) << 2 | detail::kRunning  // ends the epoch
-                                 : token.epoch << 2 | detail::kNotified;      // still switching out
+    // No lock: wakers of one epoch race by CAS, and exactly one wins.
+    // kParked -> kRunning, ending the epoch: we own its resumption.
+    // kRunning -> kNotified: it is still switching out; its complete_switch
+    // sees the CAS there fail and re-queues it instead of parking it.
+    const std::uint64_t desired = state == detail::kParked
+                                      ? detail::ended_park(token.epoch)
+                                      : detail::park_word(token.epoch, detail::kNotified);
     // acq_rel: acquire the parked fiber's saved context; release our own
     // writes (the condition it waited for) to it.
     if (fiber->park_word_.compare_exchange_weak(word, desired, std::memory_order_acq_rel,
                                                 std::memory_order_acquire)) {
       Worker* worker = Worker::current();
       if (worker != nullptr) {
-        Worker::bump(worker->counters.wakes);
+        worker->note_wake();
       } else {
-        fiber->runtime_->external_wakes.fetch_add(1, std::memory_order_relaxed);
+        fiber->runtime_->note_external_wake();
       }
       // From kParked we own its resumption; from kRunning it re-queues itself.
       if (state == detail::kParked) fiber->runtime_->schedule(fiber, run_next);
@@ -138,47 +123,28 @@ void WaitList::unlink(Waiter& w) noexcept {
 }
 
 WaitStatus WaitList::park_locked(const TimePoint* deadline, void* handoff) {
-  Worker* worker = Worker::current();
-  if (worker == nullptr || worker->current_fiber()->is_idle_context_) {
-    unlock();
-    throw std::logic_error("tmpmc: '" + label_ + "' must suspend, but was called outside a fiber");
-  }
-  Fiber* self = worker->current_fiber();
+  Worker& worker = Worker::require_fiber(label_, this);
   Waiter waiter;
-  waiter.token = ParkToken{self, self->park_word_.load(std::memory_order_relaxed) >> 2};
-  if (deadline == nullptr) {
-    waiter.handoff = handoff;
-    link(waiter);
-    // PARK: resumed only by wake_one/wake_all/hand_to_first, which unlink us
-    // first (or by the runtime's shutdown, which throws out of park_current).
-    try {
-      worker->park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/false);
-    } catch (...) {
-      lock();
-      if (waiter.linked) unlink(waiter);
-      unlock();
-      throw;
-    }
-    return WaitStatus::woken;
-  }
-  waiter.timed = true;
+  waiter.token = worker.current_fiber()->park_token();
+  waiter.timed = deadline != nullptr;
+  if (!waiter.timed) waiter.handoff = handoff;
   link(waiter);
-  detail::Timer timer;
-  timer.deadline = *deadline;
-  timer.token = waiter.token;
-  worker->timers().add(timer);
-  // PARK: resumed by wake_one/wake_all (which unlink us first), by the timer,
-  // or by the runtime's shutdown (which throws out of park_current).
+  // PARK: resumed by wake_one/wake_all/hand_to_first, which unlink us first;
+  // a timed waiter also by its timer (then it is still linked); or unwound by
+  // the runtime's shutdown, which throws out of park_current.
   try {
-    worker->park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/true);
+    if (!waiter.timed) {
+      worker.park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/false);
+    } else {
+      worker.park_until(*deadline, waiter.token, this, nullptr);
+    }
   } catch (...) {
-    timer.heap->cancel(timer);
     lock();
     if (waiter.linked) unlink(waiter);
     unlock();
     throw;
   }
-  timer.heap->cancel(timer);
+  if (!waiter.timed) return WaitStatus::woken;
   // The timer and a waker may both have tried; whoever unlinked us decides.
   lock();
   const bool timed_out = waiter.linked;

@@ -6,7 +6,6 @@
 #include <thread>
 
 #include "sanitizer.h"
-#include "tmpmc/runtime/rng.h"
 #include "worker.h"
 
 namespace tmpmc::runtime::detail {
@@ -32,25 +31,27 @@ Options normalized(Options options) {
 RuntimeCore::RuntimeCore(Options options_in)
     : options(normalized(std::move(options_in))), deterministic(options.deterministic) {
   for (unsigned i = 0; i < options.workers; ++i) {
-    workers.push_back(std::make_unique<Worker>(*this, i));
+    workers_.push_back(std::make_unique<Worker>(*this, i));
   }
   for (unsigned i = 0; i <= options.workers; ++i) {
     // Shard `workers` takes spawns from outside, from any thread.
-    registry_.push_back(std::make_unique<RegistryShard>(options.workers > 1 || i == options.workers));
+    registry_.push_back(
+        std::make_unique<RegistryShard>(options.workers > 1 || i == options.workers));
   }
-  if (deterministic) policy_ = make_policy(options.policy, options.seed);
+  if (deterministic) picker_ = std::make_unique<DeterministicPicker>(options);
 }
 
 RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
 
 // ---------------------------------------------------------------- fibers
 
-void RuntimeCore::submit(Fiber* fiber, Worker* worker) {
+void RuntimeCore::submit(Fiber* fiber, Worker* worker, std::string* name) {
   fiber->runtime_ = this;
+  if (name != nullptr) fiber->name_ = std::move(*name);
   const bool ours = worker != nullptr && &worker->core() == this;
   register_fiber(fiber, ours ? worker->index() : options.workers);
   if (ours) {
-    Worker::bump(worker->counters.spawns);
+    worker->note_spawn();
     worker->make_runnable(fiber, true);
   } else {
     external_spawns_.fetch_add(1, std::memory_order_relaxed);
@@ -124,7 +125,7 @@ void RuntimeCore::fiber_finished(Fiber* fiber) noexcept {
   unregister_fiber(fiber);
   sanitizer::destroy_fiber(std::exchange(fiber->tsan_fiber_, nullptr));
   if (fiber->is_root_) {
-    stopping.store(true, std::memory_order_seq_cst);
+    stopping_.store(true, std::memory_order_seq_cst);
     wake_all_workers();
   }
   fiber->release();
@@ -161,21 +162,26 @@ Fiber* RuntimeCore::take_injected() {
 }
 
 void RuntimeCore::wake_idle_worker(bool include_watchful) noexcept {
-  for (auto& worker : workers) {
-    ThreadParker& parker = worker->parker();
-    if (!parker.sleeping() || (parker.watchful() && !include_watchful)) continue;
-    if (parker.wake()) return;
+  for (auto& worker : workers_) {
+    if (worker->wake_if_sleeping(include_watchful)) return;
   }
 }
 
 void RuntimeCore::wake_all_workers() noexcept {
-  for (auto& worker : workers) worker->parker().wake();
+  for (auto& worker : workers_) worker->wake_thread();
+}
+
+bool RuntimeCore::any_worker_holds_work() const noexcept {
+  for (const auto& worker : workers_) {
+    if (worker->holds_work()) return true;
+  }
+  return false;
 }
 
 void RuntimeCore::declare_stuck(Stuck kind) noexcept {
   Stuck expected = Stuck::no;
-  stuck.compare_exchange_strong(expected, kind);
-  stopping.store(true, std::memory_order_seq_cst);
+  stuck_.compare_exchange_strong(expected, kind);
+  stopping_.store(true, std::memory_order_seq_cst);
   wake_all_workers();
 }
 
@@ -186,19 +192,19 @@ void RuntimeCore::run_root(Fiber* root) {
     root->release();  // the runtime's reference: it will never run
     throw std::logic_error("block_on called from inside a runtime (use spawn and join)");
   }
-  stopping.store(false);
-  stuck.store(Stuck::no);
+  stopping_.store(false);
+  stuck_.store(Stuck::no);
   root->is_root_ = true;  // written before the root is published to any worker
   root->name_ = "root";
   submit(root, nullptr);  // from outside: worker 0 takes it from the injection queue
-  watchdog_deadline.reset();
+  watchdog_deadline_.reset();
   if (!deterministic && options.watchdog.count() > 0)
-    watchdog_deadline = Clock::now() + options.watchdog;
+    watchdog_deadline_ = Clock::now() + options.watchdog;
 
   std::vector<std::thread> threads;
   try {
-    for (std::size_t i = 1; i < workers.size(); ++i) {
-      Worker* worker = workers[i].get();
+    for (std::size_t i = 1; i < workers_.size(); ++i) {
+      Worker* worker = workers_[i].get();
       threads.emplace_back([worker] {
         Worker::set_current(worker);
         worker->loop();
@@ -210,14 +216,14 @@ void RuntimeCore::run_root(Fiber* root) {
     for (auto& thread : threads) thread.join();
     throw;
   }
-  Worker::set_current(workers[0].get());
-  workers[0]->loop();
+  Worker::set_current(workers_[0].get());
+  workers_[0]->loop();
   Worker::set_current(nullptr);
-  stopping.store(true, std::memory_order_seq_cst);
+  stopping_.store(true, std::memory_order_seq_cst);
   wake_all_workers();
   for (auto& thread : threads) thread.join();
 
-  const Stuck outcome = stuck.load();
+  const Stuck outcome = stuck_.load();
   if (outcome != Stuck::no) {
     std::vector<std::string> parked = describe_stuck_fibers();
     cancel_all_fibers();
@@ -234,43 +240,13 @@ void RuntimeCore::run_root(Fiber* root) {
   }
 }
 
-// ---------------------------------------------------------------- deterministic choices
-
-Fiber* RuntimeCore::choose(RunnableSet& runnable, Fiber* previous, const char* at) {
-  const std::uint64_t previous_id = previous != nullptr ? previous->id_ : 0;
-  std::uint32_t choice = policy_->pick(runnable, previous_id, step);
-  if (choice >= runnable.size()) choice = 0;
-  Fiber* chosen = runnable[choice];
-  choices.push_back(choice);
-  // The hash covers who ran and out of how many: the same program and seed give
-  // the same hash on any machine (ids are spawn order, not addresses).
-  trace_hash = mix64(trace_hash, chosen->id_);
-  trace_hash = mix64(trace_hash, runnable.size());
-  if (options.record_trace) {
-    trace.push_back(TraceEvent{step, chosen->id_, chosen->display_name(),
-                               previous != nullptr ? previous->display_name() : "",
-                               at != nullptr ? at : "",
-                               options.trace_state ? options.trace_state() : std::string(), choice,
-                               static_cast<std::uint32_t>(runnable.size())});
-  }
-  ++step;
-  // O(1) removal that keeps FIFO order at the front (round robin picks index 0).
-  if (choice == 0) {
-    runnable.pop_front();
-  } else {
-    runnable[choice] = runnable.back();
-    runnable.pop_back();
-  }
-  return chosen;
-}
-
 // ---------------------------------------------------------------- reports and shutdown
 
 std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
   std::vector<std::pair<std::uint64_t, std::string>> lines;
   for_each_live_fiber([&](Fiber* fiber) {
     std::string line = fiber->display_name() + ": ";
-    const std::uint64_t state = fiber->park_word_.load(std::memory_order_acquire) & 3;
+    const ParkState state = park_state(fiber->park_word_.load(std::memory_order_acquire));
     if (state == kParked && fiber->waiting_on_ != nullptr) {
       line += fiber->waiting_on_->label();
     } else if (state == kParked && fiber->waiting_for_ != nullptr) {
@@ -291,7 +267,7 @@ std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
 
 std::vector<Fiber*> RuntimeCore::drain_run_queues() {
   std::vector<Fiber*> drained;
-  for (auto& worker : workers) {
+  for (auto& worker : workers_) {
     auto more = worker->drain();
     drained.insert(drained.end(), more.begin(), more.end());
   }
@@ -300,9 +276,9 @@ std::vector<Fiber*> RuntimeCore::drain_run_queues() {
 }
 
 void RuntimeCore::cancel_all_fibers() noexcept {
-  Worker* worker0 = workers[0].get();
+  Worker* worker0 = workers_[0].get();
   Worker::set_current(worker0);
-  stopping.store(true);  // every unwound fiber switches straight back here
+  stopping_.store(true);  // every unwound fiber switches straight back here
   for (int round = 0; round < 8; ++round) {
     drain_run_queues();  // the registry holds them all; queues must not keep stale pointers
     std::vector<Fiber*> alive;
@@ -328,7 +304,7 @@ void RuntimeCore::cancel_all_fibers() noexcept {
   }
   drain_run_queues();
   // Idle carriers hold stacks but no fiber: each returns, and its stack is freed.
-  for (auto& worker : workers) worker0->release_carriers(*worker);
+  for (auto& worker : workers_) worker0->release_carriers(*worker);
   if (const std::size_t left = live_fibers(); left != 0) {
     std::fprintf(stderr,
                  "tmpmc runtime: %zu fibers kept parking while being unwound; they are leaked\n",
@@ -339,14 +315,8 @@ void RuntimeCore::cancel_all_fibers() noexcept {
 
 RuntimeStats RuntimeCore::stats() const {
   RuntimeStats total;
-  for (const auto& worker : workers) {
-    total.switches += worker->counters.switches.load(std::memory_order_relaxed);
-    total.parks += worker->counters.parks.load(std::memory_order_relaxed);
-    total.wakes += worker->counters.wakes.load(std::memory_order_relaxed);
-    total.steals += worker->counters.steals.load(std::memory_order_relaxed);
-    total.spawns += worker->counters.spawns.load(std::memory_order_relaxed);
-  }
-  total.wakes += external_wakes.load(std::memory_order_relaxed);
+  for (const auto& worker : workers_) worker->add_counters_to(total);
+  total.wakes += external_wakes_.load(std::memory_order_relaxed);
   total.spawns += external_spawns_.load(std::memory_order_relaxed);
   return total;
 }

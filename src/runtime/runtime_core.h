@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "deterministic_picker.h"
 #include "policy.h"
 #include "tmpmc/runtime/runtime.h"
 
@@ -23,9 +24,10 @@ class RuntimeCore {
   explicit RuntimeCore(Options options);
   ~RuntimeCore();
 
-  // submit() registers a new fiber and makes it runnable. `caller`: the
-  // calling thread's worker (Worker::current()), or null.
-  void submit(Fiber* fiber, Worker* caller);
+  // submit() registers a new fiber and makes it runnable, naming it `*name`
+  // (moved from) unless `name` is null. `caller`: the calling thread's worker
+  // (Worker::current()), or null.
+  void submit(Fiber* fiber, Worker* caller, std::string* name = nullptr);
   // schedule() makes a fiber runnable: on the calling worker's queue when the
   // caller is one of ours (a woken fiber runs next, on the waker's worker),
   // otherwise through the injection queue, waking a sleeping worker.
@@ -42,6 +44,44 @@ class RuntimeCore {
   // work must start at once; local surplus can wait for its next look).
   void wake_idle_worker(bool include_watchful) noexcept;
   void wake_all_workers() noexcept;
+  // surplus_unwatched(): some worker sleeps deeply and none watches for a
+  // backlog, so a local push should wake one. Relaxed: a stale answer only
+  // costs parallelism, never a fiber (the pusher runs it itself).
+  [[gnu::always_inline]] bool surplus_unwatched() const noexcept {
+    return sleeping_workers_.load(std::memory_order_relaxed) != 0 &&
+           spinning_workers_.load(std::memory_order_relaxed) == 0;
+  }
+  // begin_watch() counts the caller among the workers watching for a backlog
+  // to steal, and is true if it is the only one; end_watch() uncounts it
+  // (call it either way). note_sleeping(true/false) brackets a worker's sleep.
+  // seq_cst: ordered with the sleeper's announce-then-recheck (thread_parker.h).
+  bool begin_watch() noexcept {
+    return spinning_workers_.fetch_add(1, std::memory_order_seq_cst) == 0;
+  }
+  void end_watch() noexcept { spinning_workers_.fetch_sub(1, std::memory_order_seq_cst); }
+  void note_sleeping(bool asleep) noexcept {
+    if (asleep) {
+      sleeping_workers_.fetch_add(1, std::memory_order_seq_cst);
+    } else {
+      sleeping_workers_.fetch_sub(1, std::memory_order_seq_cst);
+    }
+  }
+  // any_worker_holds_work(): some worker's run queue holds a fiber (a hint).
+  bool any_worker_holds_work() const noexcept;
+
+  // The workers, for one another (stealing).
+  std::size_t worker_count() const noexcept { return workers_.size(); }
+  Worker& worker(std::size_t i) const noexcept { return *workers_[i]; }
+
+  // stopping(order): block_on must return (the root finished, or a deadlock
+  // or hang). The caller names the order its own argument needs.
+  [[gnu::always_inline]] bool stopping(std::memory_order order) const noexcept {
+    return stopping_.load(order);
+  }
+  // The watchdog's deadline, for worker 0 in real mode (set before workers start).
+  const std::optional<TimePoint>& watchdog_deadline() const noexcept { return watchdog_deadline_; }
+  // note_external_wake(): an unpark made from outside any worker (for stats).
+  void note_external_wake() noexcept { external_wakes_.fetch_add(1, std::memory_order_relaxed); }
 
   // A fiber has run to completion (called on the next fiber's stack).
   void fiber_finished(Fiber* fiber) noexcept;
@@ -52,8 +92,18 @@ class RuntimeCore {
     if (to > virtual_now_) virtual_now_ = to;
   }
   void tick_virtual_time() noexcept { virtual_now_ += kVirtualStep; }
-  // choose() asks the policy, records the choice and removes the fiber from `runnable`.
-  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at);
+  // choose(): DeterministicPicker::choose.
+  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at) {
+    return picker_->choose(runnable, previous, at);
+  }
+  // The record of a deterministic runtime's picks (empty on a real one).
+  std::uint64_t trace_hash() const noexcept { return picker_ ? picker_->trace_hash() : 0; }
+  std::vector<std::uint32_t> choices() const {
+    return picker_ ? picker_->choices() : std::vector<std::uint32_t>{};
+  }
+  std::vector<TraceEvent> trace() const {
+    return picker_ ? picker_->trace() : std::vector<TraceEvent>{};
+  }
 
   // declare_stuck() ends the current block_on with a deadlock or hang report.
   void declare_stuck(Stuck kind) noexcept;
@@ -69,21 +119,6 @@ class RuntimeCore {
 
   const Options options;
   const bool deterministic;
-  std::vector<std::unique_ptr<Worker>> workers;
-
-  // Set when block_on must return: the root finished, or a deadlock or hang.
-  std::atomic<bool> stopping{false};
-  std::atomic<unsigned> sleeping_workers{0};
-  std::atomic<unsigned> spinning_workers{0};
-  std::atomic<std::uint64_t> external_wakes{0};  // unparks made from outside any worker
-  std::optional<TimePoint> watchdog_deadline;    // for worker 0 in real mode
-  std::atomic<Stuck> stuck{Stuck::no};
-
-  // Deterministic run state (touched only by the one worker).
-  std::uint64_t trace_hash = 0;
-  std::uint64_t step = 0;
-  std::vector<std::uint32_t> choices;
-  std::vector<TraceEvent> trace;
 
  private:
   static constexpr Duration kVirtualStep = std::chrono::microseconds(1);
@@ -91,6 +126,14 @@ class RuntimeCore {
   void register_fiber(Fiber* fiber, std::uint32_t shard);
   void unregister_fiber(Fiber* fiber) noexcept;
   std::vector<Fiber*> drain_run_queues();
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> stopping_{false};             // block_on must return (see stopping())
+  std::atomic<unsigned> sleeping_workers_{0};     // in ThreadParker::sleep_until, or about to be
+  std::atomic<unsigned> spinning_workers_{0};     // between begin_watch and end_watch
+  std::atomic<std::uint64_t> external_wakes_{0};  // unparks made from outside any worker
+  std::optional<TimePoint> watchdog_deadline_;
+  std::atomic<Stuck> stuck_{Stuck::no};
 
   std::mutex injected_mu_;
   Fiber* injected_head_ = nullptr;
@@ -109,7 +152,7 @@ class RuntimeCore {
     std::atomic<bool> locked{false};
     Fiber* head = nullptr;
     std::atomic<std::size_t> live{0};  // written under the lock (or by the one worker)
-    std::uint64_t spawned = 0;  // numbers the shard's fibers: ids are deterministic
+    std::uint64_t spawned = 0;         // numbers the shard's fibers: ids are deterministic
     void lock() noexcept;
     void unlock() noexcept {
       if (shared) locked.store(false, std::memory_order_release);
@@ -119,7 +162,7 @@ class RuntimeCore {
   template <class Visit>
   void for_each_live_fiber(Visit&& visit);
   std::atomic<std::uint64_t> external_spawns_{0};
-  std::unique_ptr<Policy> policy_;
+  std::unique_ptr<DeterministicPicker> picker_;   // deterministic mode only
   TimePoint virtual_now_{std::chrono::hours(1)};  // the same start on every run
 };
 

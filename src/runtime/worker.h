@@ -1,11 +1,21 @@
-// worker.h: one worker thread of a runtime, and the stack switch.
+// worker.h: one worker thread of a runtime.
+//
+// Where each part lives:
+//   switch.h            the hand-over and the stack switch (inlined into every caller)
+//   real_pick.h         the real-mode pick: LIFO slot, local ring, injection (inlined)
+//   worker.cpp          the fiber-side operations: yield, park, join, timed park
+//   carriers.cpp        a stack's life: first start, the carrier loop, retire, teardown
+//   idle.cpp            the worker loop, the idle search, stealing, sleeping
+//   deterministic_picker.cpp   the deterministic mode's pick and its record
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "block_cache.h"
+#include "hand_over.h"
 #include "local_queue.h"
 #include "policy.h"
 #include "stack_pool.h"
@@ -13,6 +23,10 @@
 #include "timers.h"
 #include "tmpmc/runtime/detail/fiber.h"
 #include "tmpmc/runtime/rng.h"
+
+namespace tmpmc::runtime {
+struct RuntimeStats;
+}
 
 namespace tmpmc::runtime::detail {
 
@@ -22,7 +36,7 @@ class RuntimeCore;
 // switch code has one shape. The worker loop (find work, steal, sleep) runs on it.
 class IdleContext final : public Fiber {
  public:
-  IdleContext();
+  IdleContext() noexcept : Fiber(IdleContextTag{}) {}
 
  private:
   void run() override {}
@@ -38,20 +52,25 @@ class Worker {
   // reuse a thread-local address computed before a switch.
   static Worker* current() noexcept;
   static void set_current(Worker* worker) noexcept;
+  // on_fiber() is current() if the caller runs on one of its fibers (not on
+  // a worker's idle context), else nullptr.
+  static Worker* on_fiber() noexcept {
+    Worker* worker = current();
+    if (worker == nullptr || worker->current_->is_idle_context()) return nullptr;
+    return worker;
+  }
+  // require_fiber(wait, held) is on_fiber() for a wait that must suspend:
+  // outside a fiber it unlocks `held` (the list the caller locked, if any) and
+  // throws std::logic_error naming `wait`.
+  static Worker& require_fiber(std::string_view wait, WaitList* held = nullptr) {
+    Worker* worker = on_fiber();
+    if (worker == nullptr) [[unlikely]]
+      outside_fiber(wait, held);
+    return *worker;
+  }
 
   // loop() runs the worker on the calling thread until the runtime stops.
   void loop();
-
-  // What the fiber giving up the worker wants done once its stack is saved.
-  enum class After : std::uint8_t {
-    save,          // keep its continuation (it is already runnable, or it is the idle context)
-    requeue,       // yield: run it again later
-    park,          // publish it as parked (and unlock the wait list it parked on)
-    park_join,     // publish it as parked, then as join_target_'s joiner
-    finish,        // it returned: release it
-    retire,        // its task returned, its stack stays: keep the carrier, release the fiber
-    drop_carrier,  // an idle carrier returned at teardown: drop its TSan context
-  };
 
   // yield_current() re-queues the running fiber and runs another, if any.
   void yield_current(const char* at);
@@ -59,11 +78,13 @@ class Worker {
   // racing_wakers: a timer may wake it too, so publishing kParked needs a CAS.
   void park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why,
                     bool racing_wakers);
+  // park_until() is park_current() with a timer armed for `deadline` that
+  // unparks `token` (the running fiber's next park); the timer is cancelled
+  // however the fiber resumes, also when it is unwound at teardown.
+  void park_until(TimePoint deadline, ParkToken token, WaitList* unlock_after, const char* why);
   // park_for_join() suspends the running fiber until `target` finishes (see
   // Fiber::join_state_).
   void park_for_join(Fiber* target);
-  // exit_current() is the last thing a fiber does; returns the context to run next.
-  boost::context::fiber exit_current(Fiber* self);
   // yield_point() is a seeded scheduling decision in deterministic mode.
   void yield_point(const char* at);
 
@@ -89,30 +110,33 @@ class Worker {
 
   Fiber* current_fiber() const noexcept { return current_; }
   RuntimeCore& core() noexcept { return core_; }
-  TimerHeap& timers() noexcept { return timers_; }
   bool deterministic() const noexcept { return deterministic_; }
   unsigned index() const noexcept { return index_; }
-
-  // Steal targets and bookkeeping for the runtime.
-  LocalQueue& local_queue() noexcept { return queue_; }
-  std::atomic<Fiber*>& next_slot() noexcept { return next_slot_; }
-  ThreadParker& parker() noexcept { return parker_; }
-
-  // Counters: written by this worker only, read by stats() from any thread.
-  struct Counters {
-    std::atomic<std::uint64_t> switches{0}, parks{0}, wakes{0}, steals{0}, spawns{0};
-  } counters;
-  static void bump(std::atomic<std::uint64_t>& counter) noexcept {
-    // Single writer: a plain increment, published with relaxed atomics for readers.
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
-
-  // complete_switch() performs after_ for the fiber that just switched out;
-  // runs first thing on the stack switched to (see resumed()).
-  void complete_switch(boost::context::fiber&& from);
-  void learn_stack(const void* base, std::size_t size) noexcept;
-  StackPool& stacks() noexcept { return stacks_; }
   BlockCache& blocks() noexcept { return blocks_; }
+
+  // Counters: written by this worker only (bump), read from any thread.
+  void note_wake() noexcept { bump(counters_.wakes); }
+  void note_spawn() noexcept { bump(counters_.spawns); }
+  void add_counters_to(RuntimeStats& total) const noexcept;
+
+  // For a thief: how far this worker has got through its run queue.
+  struct Progress {
+    std::uint32_t head;
+    std::uint64_t switches;
+  };
+  Progress progress() const noexcept;
+  // steal_if_stalled(since, into) takes work from this worker if it made no
+  // progress at all since `since`: half of its run queue (into `into`, which
+  // the caller owns and which is empty), or else its next slot if it did not
+  // switch. Returns one fiber for the thief to run, or nullptr.
+  Fiber* steal_if_stalled(const Progress& since, LocalQueue& into) noexcept;
+  // holds_work(): its run queue or next slot holds a fiber (a relaxed hint).
+  bool holds_work() const noexcept;
+  // wake_if_sleeping(include_watchful): wakes this worker's thread if it
+  // sleeps (a watchful sleep only if include_watchful); true if it did.
+  bool wake_if_sleeping(bool include_watchful) noexcept;
+  // wake_thread(): wakes this worker's thread however it sleeps (stopping).
+  void wake_thread() noexcept { parker_.wake(); }
 
   // For RuntimeCore::cancel_all_fibers: resume `fiber` so that it unwinds,
   // and take every fiber out of this worker's queues.
@@ -122,37 +146,29 @@ class Worker {
   // return, so that Boost.Context frees its stack.
   void release_carriers(Worker& owner);
 
-  // Carrier: a fiber stack whose task has returned, suspended at the end of
-  // fiber_main's loop so that the next new fiber runs on it: starting a fiber
-  // then costs one switch instead of Boost.Context's set-up jump, first entry
-  // and exit (see start). It lives on that stack; idle ones are linked on
-  // the worker where their task returned.
-  struct Carrier {
-    boost::context::fiber context;  // where it waits to be given a fiber
-    void* stack_base = nullptr;
-    std::size_t stack_size = 0;
-    void* asan_fake_stack = nullptr;
-    void* tsan_fiber = nullptr;
-    Fiber* assigned = nullptr;  // the fiber to run next; null: return (teardown)
-    Carrier* next = nullptr;
-  };
-
  private:
+  struct PooledStack;  // carriers.cpp
+
+  [[noreturn]] static void outside_fiber(std::string_view wait, WaitList* held);
+  static void bump(std::atomic<std::uint64_t>& counter) noexcept {
+    // Single writer: a plain increment, published with relaxed atomics for readers.
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  // switch.h: the hand-over and the switch.
+  void switch_to(Fiber* next);
+  void complete_switch(boost::context::fiber&& from);
+  static void resumed(void* fake_stack, boost::context::fiber&& from, Worker* worker);
+  void learn_stack(const void* base, std::size_t size) noexcept;
+  // real_pick.h: the real-mode pick and the run queue it reads.
   Fiber* pick_next(Fiber* previous, const char* at);
-  Fiber* pick_next_deterministic(Fiber* previous, const char* at);
-  Fiber* periodic_check();
-  bool fire_timers_or_watchdog();
-  void enter_thread();
   Fiber* take_next_slot() noexcept;
   Fiber* pop_local() noexcept;
-  Fiber* find_work();
-  Fiber* steal_from_stalled();
-  bool any_queue_holds_work() const noexcept;
-  bool work_visible() const noexcept;
-  void idle_wait();
-  void switch_to(Fiber* next);
   void push_back(Fiber* fiber);
   void queue_back(Fiber* fiber);
+  // deterministic_picker.cpp
+  Fiber* pick_next_deterministic(Fiber* previous, const char* at);
+  // carriers.cpp (start: switch.h)
   bool start(Fiber* fiber) noexcept;
   bool try_start(Fiber* fiber) noexcept;
   static boost::context::fiber fiber_main(Fiber* self, boost::context::fiber&& from);
@@ -160,7 +176,20 @@ class Worker {
   bool may_retire(const Fiber* self) const noexcept;
   Fiber* retire(Fiber* self, Carrier& carrier);
   boost::context::fiber exit_carrier(Carrier& carrier);
-  static void resumed(void* fake_stack, boost::context::fiber&& from, Worker* worker);
+  boost::context::fiber exit_current(Fiber* self);
+  // idle.cpp
+  Fiber* periodic_check();
+  bool fire_timers_or_watchdog();
+  void enter_thread();
+  Fiber* find_work();
+  Fiber* steal_from_stalled();
+  bool work_visible() const noexcept;
+  void idle_wait();
+
+  // Written by this worker only (bump), read by stats() from any thread.
+  struct Counters {
+    std::atomic<std::uint64_t> switches{0}, parks{0}, wakes{0}, steals{0}, spawns{0};
+  } counters_;
 
   RuntimeCore& core_;
   const unsigned index_;
@@ -171,14 +200,7 @@ class Worker {
   Fiber* current_ = nullptr;
 
   // The pending hand-over, consumed by complete_switch on the next stack.
-  Fiber* previous_ = nullptr;
-  After after_ = After::save;
-  std::uint64_t park_epoch_ = 0;
-  bool park_racing_ = true;
-  WaitList* unlock_after_ = nullptr;
-  Fiber* join_target_ = nullptr;      // After::park_join: the fiber being joined
-  Carrier* retiring_ = nullptr;       // After::retire: the carrier to keep
-  void* dropped_tsan_fiber_ = nullptr;  // After::drop_carrier: the context to destroy
+  HandOver hand_over_;
 
   // Idle carriers, newest first (its stack is the likeliest still in cache).
   static constexpr unsigned kMaxIdleCarriers = 64;

@@ -77,15 +77,14 @@ bool unpark(ParkToken token, bool run_next = true) noexcept;
 // resume it, so plain stores replace the CAS.
 void unpark_exclusive(ParkToken token) noexcept;
 
-// The lower-level pair behind WaitList, for wait structures of other shapes
-// (Notify): prepare_park() names the calling fiber's next park;
-// park_and_unlock() suspends the calling fiber and unlocks `locked` (which the
-// caller holds) only once its continuation is saved. Its waker must use
-// unpark_exclusive() under that lock (no timers: use WaitList for deadlines).
+// Lower level than WaitList, for wait structures of other shapes (Notify):
+// prepare_park() names the calling fiber's next park (throws outside a fiber).
+// publish_and_park(slot, locked) writes that token to `slot`, where the waker
+// finds it under `locked` (which the caller holds), then suspends the calling
+// fiber and unlocks `locked` only once its continuation is saved. Its waker
+// must use unpark_exclusive() under that lock (no timers: use WaitList for
+// deadlines). Outside a fiber it unlocks `locked` and throws.
 ParkToken prepare_park();
-void park_and_unlock(ParkToken token, WaitList& locked);
-// publish_and_park(slot, locked) is both at once: it writes the park's token
-// to `slot`, where the waker finds it under `locked`, then parks.
 void publish_and_park(ParkToken& slot, WaitList& locked);
 
 enum class WaitStatus {

@@ -4,7 +4,8 @@
 // threads. Each worker has a local run queue with a LIFO "next" slot (a fiber
 // woken by the running fiber runs next, on the same worker, so fibers that talk
 // to each other stay together), a shared injection queue takes work from
-// outside, and an idle worker steals from a random victim before it sleeps on a
+// outside, and an idle worker steals only from a stalled one (a worker whose
+// run queue did not move for a moment: a real backlog) before it sleeps on a
 // futex. An idle runtime uses no CPU.
 //
 // In deterministic mode the runtime has one worker, time is virtual, and every

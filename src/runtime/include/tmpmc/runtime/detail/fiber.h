@@ -16,19 +16,36 @@ namespace tmpmc::runtime::detail {
 
 class RuntimeCore;
 class Worker;
-class IdleContext;
-struct PooledStack;
 
 // Thrown inside a fiber that the runtime unwinds at shutdown (it was still
 // parked or runnable when the Runtime was destroyed). User code must let it pass.
 struct FiberCancelledTag {};
 
-// Park word states (low 2 bits; the epoch is the rest, see park.h).
+// The park word: `epoch << 2 | ParkState` (see park.h). Every park consumes
+// one epoch. Only the fiber itself moves its word out of kRunning (by
+// switching out to park); a waker moves it back, ending the epoch, or marks
+// it kNotified while it is still switching out. These helpers are the only
+// places that know the encoding.
 enum ParkState : std::uint64_t {
   kRunning = 0,   // running, or runnable in some queue
   kParked = 1,    // continuation saved, off every run queue
   kNotified = 2,  // woken while still switching out: it will not sleep
 };
+// park_word(epoch, state) packs a park word.
+constexpr std::uint64_t park_word(std::uint64_t epoch, ParkState state) noexcept {
+  return epoch << 2 | state;
+}
+// park_epoch(word) is the epoch a park word is in.
+constexpr std::uint64_t park_epoch(std::uint64_t word) noexcept { return word >> 2; }
+// park_state(word) is what a park word says of its fiber.
+constexpr ParkState park_state(std::uint64_t word) noexcept {
+  return static_cast<ParkState>(word & 3);
+}
+// ended_park(epoch): the word of a fiber whose park `epoch` is over (it was
+// woken, or never slept): running again, its next park is epoch + 1.
+constexpr std::uint64_t ended_park(std::uint64_t epoch) noexcept {
+  return park_word(epoch + 1, kRunning);
+}
 
 class Fiber {
  public:
@@ -63,26 +80,33 @@ class Fiber {
   // display_name(): the name, or "fiber-<id>" for an unnamed fiber.
   std::string display_name() const;
 
+  // park_token() names the park in the epoch this fiber's word shows: called
+  // by the fiber itself, its next park (only the fiber moves its word out of
+  // kRunning, so a relaxed read is exact); called by its only waker on a
+  // fiber known to be parked, the park it is in.
+  ParkToken park_token() noexcept {
+    return ParkToken{this, park_epoch(park_word_.load(std::memory_order_relaxed))};
+  }
+
  protected:
+  // For a worker's IdleContext: its own thread stack, already running.
+  struct IdleContextTag {};
+  explicit Fiber(IdleContextTag) noexcept : is_idle_context_(true), started_(true) {}
+
   // run() executes the user's function and stores its result or exception.
   virtual void run() = 0;
   std::exception_ptr error_;
 
  private:
+  // The scheduler (and its nested helpers) and the two wakes of park.cpp.
   friend class RuntimeCore;
-  friend void submit(RuntimeCore* core, Fiber* fiber, std::string* name);
   friend class Worker;
-  friend class IdleContext;
-  friend struct PooledStack;
-  friend ParkToken tmpmc::runtime::prepare_park();
-  friend void tmpmc::runtime::publish_and_park(ParkToken&, WaitList&);
-  friend class tmpmc::runtime::WaitList;
   friend bool tmpmc::runtime::unpark(ParkToken, bool) noexcept;
   friend void tmpmc::runtime::unpark_exclusive(ParkToken) noexcept;
 
   // Saved continuation while not running (empty before the first run).
   boost::context::fiber context_;
-  // epoch << 2 | ParkState; see park.h.
+  // park_word(epoch, state); see park.h and the helpers above.
   std::atomic<std::uint64_t> park_word_{0};
   // One reference for the JoinHandle, one for the runtime (dropped when it finishes).
   std::atomic<int> refs_{2};
@@ -101,9 +125,8 @@ class Fiber {
   std::string name_;
   bool is_idle_context_ = false;  // a worker's own thread stack, not a spawned fiber
   bool started_ = false;
-  bool cancelled_ = false;
-  bool is_root_ = false;  // block_on's fiber: its end ends the block_on  // set at runtime
-                          // shutdown: the fiber unwinds on resume
+  bool cancelled_ = false;  // set at runtime shutdown: the fiber unwinds on resume
+  bool is_root_ = false;    // block_on's fiber: its end ends the block_on
 
   // What this fiber is parked on, for hang and deadlock reports.
   const WaitList* waiting_on_ = nullptr;

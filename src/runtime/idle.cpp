@@ -1,0 +1,168 @@
+// idle.cpp: the worker loop on a worker's own thread stack (its idle
+// context): find work, else watch for a stalled worker to steal from, else
+// sleep. Also what the other workers ask of this one as a steal victim.
+#include <chrono>
+#include <vector>
+
+#include "switch.h"
+#include "tmpmc/runtime/spin.h"
+
+namespace tmpmc::runtime::detail {
+
+void Worker::enter_thread() {
+  // The idle context is whichever thread runs this worker now: its stack
+  // bounds are learned again (ASan) and its TSan context is this thread's.
+  current_ = &idle_;
+  idle_.stack_base_ = nullptr;
+  idle_.stack_size_ = 0;
+  idle_.tsan_fiber_ = sanitizer::current_thread_fiber();
+}
+
+void Worker::loop() {
+  enter_thread();
+  while (!core_.stopping(std::memory_order_acquire)) {
+    if (Fiber* fiber = find_work()) {
+      hand_over_.after = after::Save{};
+      switch_to(fiber);
+      continue;
+    }
+    if (core_.stopping(std::memory_order_acquire)) break;
+    if (deterministic_) {
+      // Nothing can run: jump virtual time to the next timer, or it is a deadlock.
+      if (auto deadline = timers_.next_deadline()) {
+        core_.advance_virtual_time(*deadline);
+        timers_.fire_due(core_.virtual_now());
+        continue;
+      }
+      core_.declare_stuck(RuntimeCore::Stuck::deadlock);
+      break;
+    }
+    idle_wait();
+  }
+}
+
+void Worker::run_to_cancel(Fiber* fiber) {
+  // Called by RuntimeCore::cancel_all_fibers on this thread's own stack.
+  enter_thread();
+  fiber->cancelled_ = true;
+  hand_over_.after = after::Save{};
+  switch_to(fiber);
+}
+
+Fiber* Worker::find_work() {
+  if (deterministic_) {
+    Fiber* fiber = pick_next_deterministic(&idle_, "idle");
+    return fiber == &idle_ ? nullptr : fiber;
+  }
+  for (;;) {
+    Fiber* fiber = nullptr;
+    if (fire_timers_or_watchdog()) return nullptr;
+    // No stealing here: an idle worker steals only a backlog (idle_wait).
+    fiber = take_next_slot();
+    if (fiber == nullptr) fiber = queue_.pop();
+    if (fiber == nullptr) fiber = core_.take_injected();
+    if (fiber == nullptr) return nullptr;
+    if (fiber->started_ || start(fiber)) return fiber;
+  }
+}
+
+bool Worker::work_visible() const noexcept {
+  if (core_.stopping(std::memory_order_seq_cst) || core_.has_injected()) return true;
+  return next_slot_.load(std::memory_order_seq_cst) != nullptr || !queue_.empty();
+}
+
+// ---------------------------------------------------------------- stealing
+
+Worker::Progress Worker::progress() const noexcept {
+  return {queue_.head_position(), counters_.switches.load(std::memory_order_relaxed)};
+}
+
+bool Worker::holds_work() const noexcept {
+  return !queue_.empty() || next_slot_.load(std::memory_order_relaxed) != nullptr;
+}
+
+Fiber* Worker::steal_if_stalled(const Progress& since, LocalQueue& into) noexcept {
+  if (!queue_.empty() && queue_.head_position() == since.head) {
+    if (Fiber* fiber = queue_.steal_half_into(into)) return fiber;
+  }
+  Fiber* next = next_slot_.load(std::memory_order_relaxed);
+  // acquire: pairs with the release half of the exchange that stored it.
+  if (next != nullptr && counters_.switches.load(std::memory_order_relaxed) == since.switches &&
+      next_slot_.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) {
+    return next;
+  }
+  return nullptr;
+}
+
+// steal_from_stalled() watches the other workers for kStealWindow and takes
+// half of the run queue of one whose queue head did not move at all meanwhile
+// (or its next slot, if it did not switch at all). Fibers that talk through a
+// queue run best together on one worker (no cache line crosses cores per
+// message), so a worker that gets through its queue keeps it; only a real
+// backlog (fibers doing CPU work) is spread.
+Fiber* Worker::steal_from_stalled() {
+  constexpr auto kStealWindow = std::chrono::microseconds(100);
+  const std::size_t n = core_.worker_count();
+  std::vector<Progress> seen(n);
+  for (std::size_t i = 0; i < n; ++i) seen[i] = core_.worker(i).progress();
+  const auto until = Clock::now() + kStealWindow;
+  while (Clock::now() < until) {
+    for (int i = 0; i < 32; ++i) cpu_pause();
+    if (work_visible()) return nullptr;  // our own work arrived: the loop takes it
+  }
+  const std::size_t start = rng_.below(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    Worker& victim = core_.worker(i);
+    if (&victim == this) continue;
+    if (Fiber* fiber = victim.steal_if_stalled(seen[i], queue_)) {
+      bump(counters_.steals);
+      return fiber;
+    }
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- sleeping
+
+void Worker::idle_wait() {
+  // One worker at a time watches for a backlog to steal; then sleep. While
+  // some queue holds fibers, sleep watchfully (a short timeout, to look again);
+  // otherwise deeply, until a wake.
+  const bool alone = core_.worker_count() == 1;
+  if (!alone && core_.begin_watch()) {
+    Fiber* stolen = steal_from_stalled();
+    core_.end_watch();
+    if (stolen != nullptr) {
+      make_runnable(stolen, true);
+      // More stalled work may remain: let another sleeper look too.
+      if (!queue_.empty()) core_.wake_idle_worker(false);
+      return;
+    }
+    if (work_visible()) return;
+  } else if (!alone) {
+    core_.end_watch();
+  }
+
+  constexpr auto kWatchfulSleep = std::chrono::milliseconds(1);
+  const bool watchful = !alone && core_.any_worker_holds_work();
+  parker_.set_watchful(watchful);
+  core_.note_sleeping(true);
+  parker_.announce_sleep();
+  if (work_visible()) {
+    parker_.cancel_sleep();
+  } else {
+    std::optional<TimePoint> deadline = timers_.next_deadline();
+    if (watchful) {
+      const TimePoint look_again = Clock::now() + kWatchfulSleep;
+      if (!deadline || look_again < *deadline) deadline = look_again;
+    }
+    const std::optional<TimePoint>& watchdog = core_.watchdog_deadline();
+    if (index_ == 0 && watchdog && (!deadline || *watchdog < *deadline)) deadline = watchdog;
+    parker_.sleep_until(deadline);
+  }
+  core_.note_sleeping(false);
+  parker_.set_watchful(false);
+}
+
+}  // namespace tmpmc::runtime::detail

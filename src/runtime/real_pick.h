@@ -1,0 +1,89 @@
+// real_pick.h: the real-mode pick and push of a worker's run queue: the LIFO
+// next slot, the local ring, and the periodic look at timers and the
+// injection queue. Internal, included through switch.h: all of it is forced
+// inline into the switch (see switch.h). Stealing is the idle loop's
+// (idle.cpp); the deterministic mode picks in deterministic_picker.cpp.
+#pragma once
+
+#include "runtime_core.h"
+#include "worker.h"
+
+namespace tmpmc::runtime::detail {
+
+[[gnu::always_inline]] inline Fiber* Worker::take_next_slot() noexcept {
+  Fiber* fiber = next_slot_.load(std::memory_order_relaxed);
+  if (fiber == nullptr) return nullptr;
+  if (!shared_queues_) {
+    next_slot_.store(nullptr, std::memory_order_relaxed);
+    return fiber;
+  }
+  // acquire: pairs with the release half of the exchange that stored it.
+  return next_slot_.exchange(nullptr, std::memory_order_acquire);
+}
+
+[[gnu::always_inline]] inline Fiber* Worker::pop_local() noexcept {
+  return shared_queues_ ? queue_.pop() : queue_.pop_unshared();
+}
+
+[[gnu::always_inline]] inline void Worker::push_back(Fiber* fiber) {
+  if (deterministic_) {
+    runnable_.push_back(fiber);
+    return;
+  }
+  if (!queue_.push(fiber)) {
+    core_.inject(fiber);  // ring full: overflow to the shared queue (wakes a worker)
+    return;
+  }
+  if (!shared_queues_) return;
+  // Surplus work: if a worker is in deep sleep and none is already looking,
+  // wake one to watch for a backlog. A stale read only costs parallelism, never
+  // a fiber: we run it ourselves.
+  if (core_.surplus_unwatched()) core_.wake_idle_worker(false);
+}
+
+// fire_timers_or_watchdog(): fires due timers; true if the watchdog ended
+// the run (then the worker must stop picking).
+inline bool Worker::fire_timers_or_watchdog() {
+  if (!timers_.empty()) timers_.fire_due(Clock::now());
+  // The watchdog belongs to worker 0, the block_on caller's thread.
+  const std::optional<TimePoint>& watchdog = core_.watchdog_deadline();
+  if (index_ == 0 && watchdog && Clock::now() >= *watchdog) {
+    core_.declare_stuck(RuntimeCore::Stuck::hang);
+    return true;
+  }
+  return false;
+}
+
+// periodic_check(): every 64th pick. Off the common path, so only plain
+// inline: defined here so that the compiler can still inline it into the pick.
+inline Fiber* Worker::periodic_check() {
+  if (fire_timers_or_watchdog()) return &idle_;
+  return core_.take_injected();
+}
+
+// pick_next() chooses the fiber to run after `previous` (which gave up the
+// worker at `at`), starting it if it never ran; &idle_ when there is none
+// (or the runtime stops): the idle loop looks further, then sleeps.
+[[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at) {
+  if (deterministic_) return pick_next_deterministic(previous, at);
+  for (;;) {
+    if (core_.stopping(std::memory_order_relaxed)) [[unlikely]]
+      return &idle_;
+    Fiber* fiber = nullptr;
+    ++tick_;
+    // Every 64th pick: timers, the injection queue and the watchdog, so that
+    // a busy worker neither starves outside work nor misses deadlines.
+    if ((tick_ & 63) == 0) fiber = periodic_check();
+    // Every 8th pick the oldest queued fiber goes before the LIFO slot: two
+    // fibers that keep waking each other would otherwise run alone forever,
+    // and a queue head that does not move looks like a stalled worker to the
+    // stealers (steal_from_stalled), which would split fibers that talk.
+    if (fiber == nullptr && (tick_ & 7) == 0) fiber = pop_local();
+    if (fiber == nullptr) fiber = take_next_slot();
+    if (fiber == nullptr) fiber = pop_local();
+    if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
+    if (fiber->started_ || start(fiber)) return fiber;
+  }
+}
+
+}  // namespace tmpmc::runtime::detail
