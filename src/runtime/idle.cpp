@@ -22,7 +22,7 @@ void Worker::loop() {
   enter_thread();
   while (!core_.stopping(std::memory_order_acquire)) {
     if (Fiber* fiber = find_work()) {
-      hand_over_.after = after::Save{};
+      hand_over_.after.emplace<after::Save>();
       switch_to(fiber);
       continue;
     }
@@ -45,7 +45,7 @@ void Worker::run_to_cancel(Fiber* fiber) {
   // Called by RuntimeCore::cancel_all_fibers on this thread's own stack.
   enter_thread();
   fiber->cancelled_ = true;
-  hand_over_.after = after::Save{};
+  hand_over_.after.emplace<after::Save>();
   switch_to(fiber);
 }
 

@@ -124,33 +124,49 @@ void WaitList::unlink(Waiter& w) noexcept {
 
 WaitStatus WaitList::park_locked(const TimePoint* deadline, void* handoff) {
   Worker& worker = Worker::require_fiber(label_, this);
+  if (deadline != nullptr) return park_locked_until(worker, *deadline);
+  // The untimed wait is the hot one (a send on a full queue, a receive on an
+  // empty one): it has its own few lines, with no timer and no re-lock.
   Waiter waiter;
   waiter.token = worker.current_fiber()->park_token();
-  waiter.timed = deadline != nullptr;
-  if (!waiter.timed) waiter.handoff = handoff;
+  waiter.handoff = handoff;
   link(waiter);
-  // PARK: resumed by wake_one/wake_all/hand_to_first, which unlink us first;
-  // a timed waiter also by its timer (then it is still linked); or unwound by
-  // the runtime's shutdown, which throws out of park_current.
+  // PARK: resumed only by wake_one/wake_all/hand_to_first, which unlink us
+  // first; or unwound by the runtime's shutdown, which throws out of park_current.
   try {
-    if (!waiter.timed) {
-      worker.park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/false);
-    } else {
-      worker.park_until(*deadline, waiter.token, this, nullptr);
-    }
+    worker.park_current(waiter.token.epoch, this, nullptr, /*racing_wakers=*/false);
   } catch (...) {
-    lock();
-    if (waiter.linked) unlink(waiter);
-    unlock();
+    abandon(waiter);
     throw;
   }
-  if (!waiter.timed) return WaitStatus::woken;
+  return WaitStatus::woken;
+}
+
+WaitStatus WaitList::park_locked_until(Worker& worker, TimePoint deadline) {
+  Waiter waiter;
+  waiter.token = worker.current_fiber()->park_token();
+  waiter.timed = true;
+  link(waiter);
+  // PARK: resumed by wake_one/wake_all (which unlink us first), by the timer
+  // (then we are still linked), or unwound by the runtime's shutdown.
+  try {
+    worker.park_until(deadline, waiter.token, this, nullptr);
+  } catch (...) {
+    abandon(waiter);
+    throw;
+  }
   // The timer and a waker may both have tried; whoever unlinked us decides.
   lock();
   const bool timed_out = waiter.linked;
   if (timed_out) unlink(waiter);
   unlock();
   return timed_out ? WaitStatus::timeout : WaitStatus::woken;
+}
+
+void WaitList::abandon(Waiter& waiter) noexcept {
+  lock();
+  if (waiter.linked) unlink(waiter);
+  unlock();
 }
 
 void WaitList::wake(Waiter& waiter) noexcept {

@@ -114,7 +114,7 @@ namespace tmpmc::runtime::detail {
       sanitizer::destroy_fiber(std::get_if<after::DropCarrier>(&what)->tsan_fiber);
       break;
   }
-  what = after::Save{};
+  what.emplace<after::Save>();
 }
 
 // resumed(): the first thing a fiber does whenever it gets a worker back.

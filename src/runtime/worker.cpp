@@ -58,7 +58,7 @@ void Worker::yield_current(const char* at) {
     runnable_.push_back(self);
     Fiber* next = pick_next_deterministic(self, at);
     if (next == self) return;
-    hand_over_.after = after::Save{};  // it is in runnable_ already (or we are stopping)
+    hand_over_.after.emplace<after::Save>();  // it is in runnable_ already (or we are stopping)
     switch_to(next);
     return;
   }
@@ -66,7 +66,7 @@ void Worker::yield_current(const char* at) {
   if (next == &idle_ && !core_.stopping(std::memory_order_relaxed) && !core_.has_injected()) {
     return;  // nothing else to run here: keep going
   }
-  hand_over_.after = after::Requeue{};
+  hand_over_.after.emplace<after::Requeue>();
   switch_to(next);
 }
 
@@ -88,9 +88,8 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
                    : unlock_after != nullptr ? unlock_after->label().c_str()
                                              : "park";
   Fiber* next = pick_next(self, at);
-  hand_over_.after = after::Park{.epoch = epoch,
-                                 .racing = racing_wakers || unlock_after == nullptr,
-                                 .unlock_after = unlock_after};
+  hand_over_.after.emplace<after::Park>(after::Park{
+      .epoch = epoch, .racing = racing_wakers || unlock_after == nullptr, .unlock_after = unlock_after});
   switch_to(next);
   self->waiting_for_ = nullptr;
   self->waiting_on_ = nullptr;
@@ -120,7 +119,8 @@ void Worker::park_for_join(Fiber* target) {
   self->waiting_for_ = "join";
   self->waiting_on_ = nullptr;
   Fiber* next = pick_next(self, deterministic_ ? "join" : nullptr);
-  hand_over_.after = after::ParkJoin{.epoch = self->park_token().epoch, .target = target};
+  hand_over_.after.emplace<after::ParkJoin>(
+      after::ParkJoin{.epoch = self->park_token().epoch, .target = target});
   try {
     switch_to(next);
   } catch (...) {

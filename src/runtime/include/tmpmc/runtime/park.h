@@ -55,6 +55,7 @@ namespace tmpmc::runtime {
 
 namespace detail {
 class Fiber;
+class Worker;
 }
 class WaitList;
 
@@ -187,6 +188,9 @@ class WaitList {
 
  private:
   WaitStatus park_locked(const TimePoint* deadline, void* handoff);
+  WaitStatus park_locked_until(detail::Worker& worker, TimePoint deadline);
+  // abandon(w): a wait unwound by shutdown leaves the list, if still linked.
+  void abandon(Waiter& w) noexcept;
   void lock_contended() noexcept;
   void link(Waiter& w) noexcept;
   static void wake(Waiter& w) noexcept;
