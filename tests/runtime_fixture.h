@@ -24,6 +24,13 @@ inline constexpr bool kSanitized = true;
 #else
 inline constexpr bool kSanitized = false;
 #endif
+// TSan on its own: it checks orderings between threads, so a test that runs
+// one deterministic worker gains nothing from it but its cost.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitized = true;
+#else
+inline constexpr bool kThreadSanitized = false;
+#endif
 
 enum class Mode { deterministic, one_worker, two_workers };
 
