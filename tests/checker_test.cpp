@@ -299,11 +299,17 @@ TEST(StreamingChecker, loss_and_duplicate_in_one_producer) {
       << ::testing::PrintToString(r.failures());
 }
 
-TEST(StreamingChecker, left_in_queue_is_not_lost) {
+// A clean run whose producer 1 sent two more messages, still in the queue.
+Both run_with_two_left() {
   Both run = clean_run();
   run.producers[1].attempted = 102;
   run.leave(1, 100);
   run.leave(1, 101);
+  return run;
+}
+
+TEST(StreamingChecker, left_in_queue_is_not_lost) {
+  const Both run = run_with_two_left();
   const auto r = run.streaming();
   expect_same_counts(run.exact(), r);
   EXPECT_TRUE(r.ok());
@@ -313,10 +319,7 @@ TEST(StreamingChecker, left_in_queue_is_not_lost) {
 TEST(StreamingChecker, left_after_the_consumers_saw_it_drained_is_lost) {
   // close draining: every consumer was told "closed and drained", yet the
   // queue still held two messages (accepted after close).
-  Both run = clean_run();
-  run.producers[1].attempted = 102;
-  run.leave(1, 100);
-  run.leave(1, 101);
+  const Both run = run_with_two_left();
   const sc::RunFacts drained{.consumers_saw_drained = true};
   const auto r = run.streaming(drained);
   expect_same_counts(run.exact(drained), r);
