@@ -91,9 +91,12 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
     for (const json& run : s["runs"]) {
       for (const char* key :
            {"elapsed_s", "msgs_per_sec", "sent", "send_closed", "received", "lost", "duplicated",
-            "phantom", "reordered", "hung", "left_in_queue"}) {
+            "phantom", "reordered", "hung", "left_in_queue", "check_mode"}) {
         EXPECT_TRUE(run.contains(key)) << key;
       }
+      // A run of a duration has no length known in advance: auto checks it streaming.
+      const bool by_duration = s["config"].contains("duration_ms");
+      EXPECT_EQ(run["check_mode"], by_duration ? "streaming" : "exact") << s["name"];
       for (const char* key : {"p50", "p90", "p99", "p999", "max", "mean"}) {
         EXPECT_TRUE(run["latency_ns"].contains(key)) << key;
       }

@@ -63,6 +63,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "close.messages: expected at most messages (5), got 9"},
         BadConfig{R"({"name":"x","close":{"when":"after_ms"}})", "close.ms: missing"},
         BadConfig{R"({"name":"x","close":{"when":"soon"}})", "close.when: expected one of"},
+        BadConfig{R"({"name":"x","check":"fast"})",
+                  "configs/x.json: check: expected one of \"exact\", \"streaming\", \"auto\", "
+                  "got the string \"fast\""},
+        BadConfig{R"({"name":"x","check":true})", "check: expected one of"},
         BadConfig{R"({"name":"x","runtime":{"deterministic":true,"workers":2}})",
                   "runtime.workers: expected 1 with deterministic"},
         BadConfig{R"({"name":"x","runtime":{"workers":0}})",
@@ -94,6 +98,18 @@ TEST(Config, defaults_and_resolution) {
   const json resolved = c.to_json();
   EXPECT_EQ(resolved["runtime"]["stack_kib"], 64);
   EXPECT_EQ(resolved["close"]["when"], "after_producers");
+  EXPECT_EQ(c.check, sc::CheckSetting::automatic);
+  EXPECT_EQ(resolved["check"], "auto");
+}
+
+TEST(Config, check_takes_each_mode_and_sweeps) {
+  const auto configs = sc::parse_scenarios(
+      R"({"name":"x","sweep":{"check":["exact","streaming","auto"]}})", "x.json");
+  ASSERT_EQ(configs.size(), 3u);
+  EXPECT_EQ(configs[0].check, sc::CheckSetting::exact);
+  EXPECT_EQ(configs[1].check, sc::CheckSetting::streaming);
+  EXPECT_EQ(configs[2].check, sc::CheckSetting::automatic);
+  EXPECT_EQ(configs[1].to_json()["check"], "streaming");
 }
 
 TEST(Config, sweep_is_a_cross_product_with_named_points) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "mutants.h"
 #include "runtime_fixture.h"
@@ -52,13 +53,27 @@ const sc::StressResult* first_failure(const std::vector<sc::StressResult>& resul
 
 // ---------------------------------------------------------------- ours
 
-TEST(Stress, tmpmc_passes_every_stress_scenario) {
-  const auto results = sc::run_stress(stress_configs(), stress_options(kSanitized ? 150 : 2000));
+// passes_every_stress_scenario(): ours, checked in `check` mode, fails no seed.
+void passes_every_stress_scenario(sc::CheckSetting check) {
+  auto configs = stress_configs();
+  for (auto& c : configs) c.check = check;
+  const auto results = sc::run_stress(configs, stress_options(kSanitized ? 150 : 2000));
   const auto* failed = first_failure(results);
   ASSERT_EQ(failed, nullptr) << failed->scenario << " seed " << failed->failure->seed << ": "
                              << failed->failure->kind << "\n"
+                             << ::testing::PrintToString(failed->failure->lines) << "\n"
                              << failed->failure->replay;
-  EXPECT_EQ(results.size(), stress_configs().size());
+  EXPECT_EQ(results.size(), configs.size());
+}
+
+TEST(Stress, tmpmc_passes_every_stress_scenario) {
+  passes_every_stress_scenario(sc::CheckSetting::automatic);
+}
+
+// No false alarm from the streaming check: timeouts, refusals, early stops
+// and quits, what close leaves in the queue, all add up.
+TEST(Stress, tmpmc_passes_every_stress_scenario_checked_streaming) {
+  passes_every_stress_scenario(sc::CheckSetting::streaming);
 }
 
 TEST(Stress, real_threads_close_race) {
@@ -95,18 +110,26 @@ struct MutantCase {
 // PrintTo(): a failing case shows the mutant's name, not its bytes.
 void PrintTo(const MutantCase& m, std::ostream* out) { *out << m.name; }
 
-class Mutants : public ::testing::TestWithParam<MutantCase> {};
+// Both modes catch the same mutants: each runs with the stress configs'
+// check set to exact, and again to streaming, and must be caught as the same
+// class either way.
+class Mutants : public ::testing::TestWithParam<std::tuple<MutantCase, sc::CheckSetting>> {};
 
 TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
-  const MutantCase& m = GetParam();
+  const MutantCase& m = std::get<0>(GetParam());
+  const sc::CheckSetting check = std::get<1>(GetParam());
+  const sc::CheckMode mode =
+      check == sc::CheckSetting::streaming ? sc::CheckMode::streaming : sc::CheckMode::exact;
   // The search runs on one deterministic worker: the same schedules in every
   // build (the replay below checks the trace hash), and no second thread for
   // TSan to order against, at 50x the Release cost (280 s for one mutant).
   // Release and ASan+UBSan run it whole.
-  if (tmpmc::testing::kThreadSanitized) GTEST_SKIP() << "one deterministic worker: see Release/ASan";
+  if (tmpmc::testing::kThreadSanitized)
+    GTEST_SKIP() << "one deterministic worker: see Release/ASan";
   auto options = stress_options(2000);
   options.driver.run_instead = m.run;
-  const auto configs = stress_configs();
+  auto configs = stress_configs();
+  for (auto& c : configs) c.check = check;
   const auto results = sc::run_stress(configs, options);
   const auto* failed = first_failure(results);
   ASSERT_NE(failed, nullptr) << m.name << " was not caught";
@@ -133,26 +156,35 @@ TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
   for (int i = 0; i < 2; ++i) {
     const sc::RunResult again = sc::run_scenario(sc::stress_config(config, f.seed, 1), driver);
     EXPECT_EQ(sc::failure_kind(again), f.kind);
+    EXPECT_EQ(again.check.mode, mode);
     ASSERT_TRUE(again.trace_hash.has_value());
     EXPECT_EQ(*again.trace_hash, f.trace_hash);
   }
-  std::printf("%s: caught on %s after %llu seeds (seed %llu): %s\n", m.name,
-              failed->scenario.c_str(), static_cast<unsigned long long>(failed->seeds_run),
+  std::printf("%s (%s): caught on %s after %llu seeds (seed %llu): %s\n", m.name,
+              sc::to_string(mode), failed->scenario.c_str(),
+              static_cast<unsigned long long>(failed->seeds_run),
               static_cast<unsigned long long>(f.seed), f.kind.c_str());
 }
 
 using namespace tmpmc::mutants;
 INSTANTIATE_TEST_SUITE_P(
     EveryClass, Mutants,
-    ::testing::Values(
-        MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang"},
-        MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang"},
-        MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang"},
-        MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
-        MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
-        MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
-        MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    ::testing::Combine(
+        ::testing::Values(
+            MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang"},
+            MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang"},
+            MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>,
+                       "hang"},
+            MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
+            MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
+            MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
+            MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>,
+                       "hang"}),
+        ::testing::Values(sc::CheckSetting::exact, sc::CheckSetting::streaming)),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param).name) + "_" +
+             sc::to_string(std::get<1>(info.param));
+    });
 
 // ---------------------------------------------------------------- the seed design
 

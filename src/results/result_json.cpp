@@ -51,6 +51,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                 {"send_timeout", run.check.send_timeout},
                 {"received", run.check.received},
                 {"left_in_queue", run.check.left_in_queue},
+                {"check_mode", scenarios::to_string(run.check.mode)},
                 {"latency_ns", latency_json(run.latency)},
                 {"runtime",
                  {{"switches", run.stats.switches},

@@ -1,6 +1,7 @@
 #include "tmpmc/scenarios/checker.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace tmpmc::scenarios {
 
@@ -93,9 +94,9 @@ CheckResult check(const std::vector<ProducerLog>& producers,
   }
   auto account = [&](std::uint32_t p, std::uint64_t seq) {
     if (p >= producers.size() || seq >= producers[p].attempted || contains(not_ok[p], seq)) {
-      ++r.phantom;  // nobody sent this successfully
+      if (r.phantom++ == 0) r.first_phantom = MessageName{p, seq};  // nobody sent this successfully
     } else if (!seen[p].mark(seq)) {
-      ++r.duplicated;
+      if (r.duplicated++ == 0) r.first_duplicated = MessageName{p, seq};
     }
   };
   // One consumer must see each producer's sequence numbers rise (the same
@@ -108,7 +109,9 @@ CheckResult check(const std::vector<ProducerLog>& producers,
     log->for_each([&](std::uint32_t p, std::uint64_t seq) {
       account(p, seq);
       if (p < last.size()) {
-        if (last[p] != kNone && seq < last[p]) ++r.reordered;
+        if (last[p] != kNone && seq < last[p] && r.reordered++ == 0) {
+          r.first_reordered = MessageName{p, seq};
+        }
         last[p] = seq;
       }
     });
@@ -122,30 +125,74 @@ CheckResult check(const std::vector<ProducerLog>& producers,
   }
   for (std::size_t p = 0; p < producers.size(); ++p) {
     for (std::uint64_t seq = 0; seq < producers[p].attempted; ++seq) {
-      if (!seen[p].test(seq) && !contains(not_ok[p], seq)) ++r.lost;
+      if (!seen[p].test(seq) && !contains(not_ok[p], seq) && r.lost++ == 0) {
+        r.first_lost = MessageName{static_cast<std::uint32_t>(p), seq};
+      }
     }
   }
   return r;
 }
 
+const char* to_string(CheckMode mode) noexcept {
+  return mode == CheckMode::streaming ? "streaming" : "exact";
+}
+
+namespace {
+// mismatch_line(): a streaming mismatch, e.g. "producer 2: 1000 sent ok, 999
+// received: at least 1 lost".
+std::string mismatch_line(const ProducerMismatch& m) {
+  std::string line = "producer " + std::to_string(m.producer) + ": " + std::to_string(m.sent_ok) +
+                     " sent ok, " + std::to_string(m.received) + " received";
+  if (m.received == m.sent_ok) line += ", but not the same messages";
+  std::string counts;
+  auto add = [&](std::uint64_t n, const char* what) {
+    if (n == 0) return;
+    counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  add(m.lost, "lost");
+  add(m.duplicated, "duplicated");
+  add(m.phantom, "phantom");
+  return line + ": at least " + counts + " (streaming check: counted, not named)";
+}
+// At most this many producers are listed; the totals cover the rest.
+constexpr std::size_t kMismatchLines = 8;
+}  // namespace
+
 std::vector<std::string> CheckResult::failures() const {
   std::vector<std::string> lines;
-  auto add = [&](std::uint64_t n, const char* what) {
-    if (n != 0) lines.push_back(std::to_string(n) + " " + what);
+  // Exact mode names the first message that broke the rule.
+  auto add = [&](std::uint64_t n, const char* what,
+                 const std::optional<MessageName>& first = std::nullopt) {
+    if (n == 0) return;
+    std::string line = std::to_string(n) + " " + what;
+    if (first) {
+      line += "; the first: producer " + std::to_string(first->producer) + " seq " +
+              std::to_string(first->seq);
+    }
+    lines.push_back(std::move(line));
   };
   if (lost_after_close != 0) {
-    add(lost, ("lost (sent ok, never received; " + std::to_string(lost_after_close) +
-               " of them still in the queue after every consumer saw it closed and drained)")
-                  .c_str());
+    add(lost,
+        ("lost (sent ok, never received; " + std::to_string(lost_after_close) +
+         " of them still in the queue after every consumer saw it closed and drained)")
+            .c_str(),
+        first_lost);
   } else {
-    add(lost, "lost (sent ok, never received, not left in the queue)");
+    add(lost, "lost (sent ok, never received, not left in the queue)", first_lost);
   }
-  add(duplicated, "duplicated");
-  add(phantom, "phantom (received, never sent ok)");
-  add(reordered, "reordered (a consumer saw a producer's messages out of order)");
+  add(duplicated, "duplicated", first_duplicated);
+  add(phantom, "phantom (received, never sent ok)", first_phantom);
+  add(reordered, "reordered (a consumer saw a producer's messages out of order)", first_reordered);
   add(hung, "hung fibers");
   add(spurious_closed,
       "spurious closed (a receive reported closed before close, with items left, or as an error)");
+  for (std::size_t i = 0; i < mismatches.size() && i < kMismatchLines; ++i) {
+    lines.push_back(mismatch_line(mismatches[i]));
+  }
+  if (mismatches.size() > kMismatchLines) {
+    lines.push_back("and " + std::to_string(mismatches.size() - kMismatchLines) +
+                    " more producers that do not add up");
+  }
   return lines;
 }
 

@@ -32,6 +32,18 @@ const char* to_string(CloseWhen when) noexcept {
   return "after_producers";
 }
 
+const char* to_string(CheckSetting check) noexcept {
+  switch (check) {
+    case CheckSetting::automatic:
+      return "auto";
+    case CheckSetting::exact:
+      return "exact";
+    case CheckSetting::streaming:
+      return "streaming";
+  }
+  return "auto";
+}
+
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw ConfigError(source +

@@ -74,6 +74,21 @@ void read_close_when(Reader& cl, const Key&, ScenarioConfig& c) {
   cl.fail(cl.at("when"), expected, *v);
 }
 
+void read_check(Reader& r, const Key&, ScenarioConfig& c) {
+  const json* v = r.get("check");
+  if (v == nullptr) return;
+  const std::string expected = "expected one of \"exact\", \"streaming\", \"auto\"";
+  if (!v->is_string()) r.fail(r.at("check"), expected, *v);
+  for (CheckSetting check :
+       {CheckSetting::exact, CheckSetting::streaming, CheckSetting::automatic}) {
+    if (v->get<std::string>() == to_string(check)) {
+      c.check = check;
+      return;
+    }
+  }
+  r.fail(r.at("check"), expected, *v);
+}
+
 void read_sweep(Reader& r, const Key&, ScenarioConfig&) {
   r.get("sweep");  // validated and applied by expand_scenario()
 }
@@ -172,6 +187,10 @@ constexpr Key kLength[] = {
     integer<&C::messages>("messages", 1, kMaxMessages, sweepable).read_with(read_messages),
     integer<&C::duration_ms>("duration_ms", 1, kDayMs, sweepable),
 };
+constexpr Key kChecking[] = {
+    // exact, streaming or auto: config.h's CheckSetting.
+    choice<&C::check>("check", sweepable, read_check),
+};
 constexpr Key kProducers[] = {
     integer<&C::producers, &P::count>("count", 1, kMaxFibersPerSide, sweepable),
     number<&C::producers, &P::rate_per_sec>("rate_per_sec", 0, sweepable),
@@ -227,6 +246,7 @@ constexpr Section kSchema[] = {
     {"runtime", kRuntime, check_runtime},
     {"queue", kQueue},
     {"", kLength, check_length},
+    {"", kChecking},
     {"producers", kProducers, check_producers},
     {"consumers", kConsumers, check_consumers},
     {"close", kClose, check_close},

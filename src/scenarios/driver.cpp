@@ -23,6 +23,20 @@ void spin_for_ticks(const TimestampClock& clock, std::uint64_t ns) noexcept {
   }
 }
 
+CheckMode check_mode(const ScenarioConfig& config) noexcept {
+  switch (config.check) {
+    case CheckSetting::exact:
+      return CheckMode::exact;
+    case CheckSetting::streaming:
+      return CheckMode::streaming;
+    case CheckSetting::automatic:
+      break;
+  }
+  // A run of a duration has no length known in advance.
+  const bool short_run = config.messages && *config.messages <= kAutoExactMaxMessages;
+  return short_run ? CheckMode::exact : CheckMode::streaming;
+}
+
 std::string impl_note(const ScenarioConfig& config) {
   const Impl* impl = find_impl(config.queue.impl);
   return impl != nullptr && impl->note != nullptr ? impl->note(config) : "";

@@ -70,7 +70,7 @@ template <class Q>
 
 // produce(): one producer's loop. `Out` is a queue or a Sender; `to_close` the
 // queue a by_producer close closes (nullptr with a Sender).
-template <class Exec, unsigned PayloadBytes, bool Record, bool Faults, class Out, class Q>
+template <class Exec, unsigned PayloadBytes, Recording R, bool Faults, class Out, class Q>
 void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const ScenarioConfig& c = s.config;
   ProducerLog& log = s.producer_logs[id];
@@ -108,7 +108,7 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
       intended = sent - s.clock.from_ns(static_cast<std::uint64_t>(late.count()));
     }
     busy_work(s.clock, work_ns);
-    if constexpr (Record) {
+    if constexpr (R != Recording::off) {
       // A countdown, not seq % sample_every: a division per message costs more
       // than the queue operation it measures.
       if (!open_loop && --until_sample == 0) {
@@ -127,7 +127,11 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
                                    send_timeout);
         ++log.attempted;
         if (result.status == QueueStatus::timeout) {
-          log.timed_out.push_back(seq);
+          if constexpr (R == Recording::streaming) {
+            log.timed_out_digest.add(packed);
+          } else {
+            log.timed_out.push_back(seq);
+          }
           continue;
         }
         if (result.status != QueueStatus::ok) {
@@ -157,20 +161,21 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
 
 // consumed(): what a consumer does with each message.
 // The config's values it needs are read once, by the caller, into `k`: a
-// ConsumerLog store could alias a config field, which would force reloads.
+// store into the consumer's log or tally could alias a config field, which
+// would force reloads.
 struct ConsumerConstants {
   std::uint64_t work_ns;
   bool count_for_close;
   std::uint64_t close_at;
 };
 
-template <unsigned PayloadBytes, bool Record, class Q>
+template <unsigned PayloadBytes, Recording R, class Record, class Q>
 [[gnu::always_inline]] inline void consumed(RunState& s, const ConsumerConstants k,
-                                            const Message<PayloadBytes>& m, ConsumerLog& log,
+                                            const Message<PayloadBytes>& m, Record& record,
                                             Histogram& latency, Q* to_close) {
-  if constexpr (Record) {
+  if constexpr (R != Recording::off) {
     if (m.intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m.intended));
-    log.record_packed(m.id);
+    record.record_packed(m.id);  // a ConsumerLog or a ConsumerTally
   }
   busy_work(s.clock, k.work_ns);
   if (k.count_for_close) {
@@ -197,17 +202,17 @@ void saw_closed(RunState& s, In& in) {
 
 // consume(): one consumer's loop. `In` is a queue or a Receiver; `to_close`
 // the queue an after_received close closes.
-template <unsigned PayloadBytes, bool Record, bool Faults, class In, class Q>
+template <unsigned PayloadBytes, Recording R, bool Faults, class In, class Q>
 void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
   using M = Message<PayloadBytes>;
   const ScenarioConfig& c = s.config;
-  ConsumerLog& log = *s.consumer_logs[id];
+  auto& record = s.consumer_record<R>(id);
   Histogram& latency = s.histograms[id];
   const ConsumerConstants k{c.consumers.work_ns, c.close.when == CloseWhen::after_received,
                             c.close.messages};
   if constexpr (!Faults && !requires { in.receive().error(); }) {
     // The plain loop: receive until closed and drained.
-    while (auto m = in.receive()) consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
+    while (auto m = in.receive()) consumed<PayloadBytes, R>(s, k, *m, record, latency, to_close);
     saw_closed(s, in);
     return;
   }
@@ -229,7 +234,7 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
         return;  // as a user of the seed would: an error ends the loop
     }
     ++received;
-    consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
+    consumed<PayloadBytes, R>(s, k, *m, record, latency, to_close);
   }
 }
 

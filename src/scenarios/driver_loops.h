@@ -5,7 +5,8 @@
 //
 // Every message carries (producer, seq, intended send time, send time).
 // Producers number their sends and log only what did not go through;
-// consumers log what they received in their own buffers. The coordinator (the
+// consumers record what they received, each in its own log (exact mode,
+// checker.h) or tally (streaming mode, streaming_checker.h). The coordinator (the
 // root fiber) applies the close timing. A run that does not finish within
 // timeout_ms ends with the stuck fibers named: by the runtime's watchdog on our
 // runtime, by join() deadlines elsewhere.
@@ -33,6 +34,7 @@
 #include <iterator>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,7 +98,7 @@ Q* to_close(std::shared_ptr<Q>& queue) {
 // spawn_fibers(): a fiber per consumer, receiving from its copy of `rx`, and
 // one per producer, sending into its copy of `tx`, then running
 // producer_done(). Q is the backend's queue type.
-template <class Exec, class Q, unsigned PayloadBytes, bool Record, bool Faults, class Rx, class Tx,
+template <class Exec, class Q, unsigned PayloadBytes, Recording R, bool Faults, class Rx, class Tx,
           class Done>
 void spawn_fibers(Exec& ex, RunState& s, const Rx& rx, const Tx& tx, const Done& producer_done,
                   std::vector<typename Exec::Handle>& consumers,
@@ -104,19 +106,19 @@ void spawn_fibers(Exec& ex, RunState& s, const Rx& rx, const Tx& tx, const Done&
   const ScenarioConfig& c = s.config;
   for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
     consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, rx = rx, i]() mutable {
-      consume<PayloadBytes, Record, Faults>(s, end_of(rx), i, to_close<Q>(rx));
+      consume<PayloadBytes, R, Faults>(s, end_of(rx), i, to_close<Q>(rx));
     }));
   }
   for (std::uint32_t i = 0; i < c.producers.count; ++i) {
     producers.push_back(
         ex.spawn("producer-" + std::to_string(i), [&s, tx = tx, producer_done, i]() mutable {
-          produce<Exec, PayloadBytes, Record, Faults>(s, end_of(tx), i, to_close<Q>(tx));
+          produce<Exec, PayloadBytes, R, Faults>(s, end_of(tx), i, to_close<Q>(tx));
           producer_done();
         }));
   }
 }
 
-template <class Backend, unsigned PayloadBytes, bool Record, bool Faults>
+template <class Backend, unsigned PayloadBytes, Recording R, bool Faults>
 void run_fibers(typename Backend::Executor& ex, RunState& s) {
   using M = Message<PayloadBytes>;
   using Exec = typename Backend::Executor;
@@ -128,7 +130,7 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
     if (c.close.when == CloseWhen::senders_dropped) {
       // The last Sender to go (each producer's, when its fiber ends) closes the channel.
       auto [tx, rx] = channel<M>(c.queue.capacity, "q0");
-      spawn_fibers<Exec, Q, PayloadBytes, Record, Faults>(
+      spawn_fibers<Exec, Q, PayloadBytes, R, Faults>(
           ex, s, rx, tx,
           [&s] {
             // This producer's Sender goes with its fiber; the last one closes.
@@ -138,8 +140,8 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
           },
           consumers, producers);
       { auto drop = std::move(tx); }  // the coordinator's own Sender
-      s.drain_left = [rx = std::move(rx)](ConsumerLog& left) mutable {
-        while (auto m = rx.try_receive().value) left.record(m->producer(), m->seq());
+      s.drain_left = [&s, rx = std::move(rx)]() mutable {
+        while (auto m = rx.try_receive().value) s.record_left(m->id);
       };
       for (auto& p : producers) ex.join(p);
       for (auto& k : consumers) ex.join(k);
@@ -157,11 +159,11 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
   auto holder = std::make_shared<Aligned>(c.queue.capacity, "q0");
   std::shared_ptr<Q> q(holder, &holder->queue);
   s.queue_state = [raw = q.get()] { return describe_queue(*raw); };
-  s.drain_left = [q](ConsumerLog& left) {
-    while (auto m = q->try_receive().value) left.record(m->producer(), m->seq());
+  s.drain_left = [&s, q] {
+    while (auto m = q->try_receive().value) s.record_left(m->id);
   };
   const bool last_producer_closes = c.close.when == CloseWhen::senders_dropped;
-  spawn_fibers<Exec, Q, PayloadBytes, Record, Faults>(
+  spawn_fibers<Exec, Q, PayloadBytes, R, Faults>(
       ex, s, q, q,
       [&s, raw = q.get(), last_producer_closes] {
         // Without a channel, senders_dropped is the last producer closing.
@@ -199,12 +201,48 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
   }
 }
 
+// run_recording(): run_fibers() for the scenario's faults, recording as R.
+template <class Backend, unsigned PayloadBytes, Recording R>
+void run_recording(typename Backend::Executor& ex, RunState& s) {
+  if (has_faults(s.config)) {
+    run_fibers<Backend, PayloadBytes, R, true>(ex, s);
+  } else {
+    run_fibers<Backend, PayloadBytes, R, false>(ex, s);
+  }
+}
+
+// check_run(): the check of the run's mode, on what its fibers recorded.
+inline CheckResult check_run(const RunState& s, std::uint64_t hung) {
+  RunFacts facts;
+  facts.hung_fibers = hung;
+  facts.spurious_closed = s.spurious_closed.load();
+  facts.consumers_saw_drained = s.consumers_saw_drained.load() == s.config.consumers.count;
+  if (s.check_mode == CheckMode::streaming) {
+    std::vector<const ConsumerTally*> tallies;
+    for (const auto& tally : s.consumer_tallies) tallies.push_back(tally.get());
+    return check_streaming(s.producer_logs, tallies, s.left_tally, facts);
+  }
+  std::vector<const ConsumerLog*> logs;
+  for (const auto& log : s.consumer_logs) logs.push_back(log.get());
+  return check(s.producer_logs, logs, s.left_log, facts);
+}
+
 template <class Backend, unsigned PayloadBytes, bool Record>
 RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options) {
   const TimestampClock& clock = *options.clock;
-  RunState s(c, clock, options);
-  ConsumerLog left;
   RunResult result;
+  // With recording off, the exact mode's (empty) logs: nothing is recorded.
+  const CheckMode mode = Record ? check_mode(c) : CheckMode::exact;
+  std::optional<RunState> state;
+  try {
+    state.emplace(c, clock, options, mode);
+  } catch (const std::bad_alloc&) {
+    result.error = "out of memory: the " + std::string(to_string(mode)) + " check of " +
+                   std::to_string(c.producers.count) + " producers x " +
+                   std::to_string(c.consumers.count) + " consumers";
+    return result;
+  }
+  RunState& s = *state;
   std::uint64_t hung = 0;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -215,10 +253,12 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
         if (c.duration_ms) {
           s.end_time = Backend::Executor::now() + std::chrono::milliseconds(*c.duration_ms);
         }
-        if (has_faults(c)) {
-          run_fibers<Backend, PayloadBytes, Record, true>(ex, s);
+        if constexpr (!Record) {
+          run_recording<Backend, PayloadBytes, Recording::off>(ex, s);
+        } else if (mode == CheckMode::streaming) {
+          run_recording<Backend, PayloadBytes, Recording::streaming>(ex, s);
         } else {
-          run_fibers<Backend, PayloadBytes, Record, false>(ex, s);
+          run_recording<Backend, PayloadBytes, Recording::exact>(ex, s);
         }
       });
     } catch (const runtime::StuckError& e) {
@@ -228,7 +268,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
     }
     // Outside every fiber now (no yield point can switch), with the queue
     // kept alive by drain_left.
-    if (s.drain_left) s.drain_left(left);
+    if (s.drain_left) s.drain_left();
     ex.finish(result);
   } catch (const std::bad_alloc&) {
     // The run failed, and says why; the accounting below still covers what ran.
@@ -240,14 +280,8 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   result.elapsed_s = std::chrono::duration<double>(elapsed).count();
-  std::vector<const ConsumerLog*> logs;
-  for (auto& log : s.consumer_logs) logs.push_back(log.get());
   if constexpr (Record) {
-    RunFacts facts;
-    facts.hung_fibers = hung;
-    facts.spurious_closed = s.spurious_closed.load();
-    facts.consumers_saw_drained = s.consumers_saw_drained.load() == c.consumers.count;
-    result.check = check(s.producer_logs, logs, left, facts);
+    result.check = check_run(s, hung);
   } else {
     for (auto& log : s.producer_logs)
       result.check.sent += log.attempted - log.refused_closed.size();

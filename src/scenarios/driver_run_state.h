@@ -14,8 +14,15 @@
 
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/driver.h"
+#include "tmpmc/scenarios/streaming_checker.h"
 
 namespace tmpmc::scenarios::loops {
+
+// Recording: what the loops keep of each message, a template parameter so
+// that each loop carries the code of one only. off: nothing, no stamps either
+// (DriverOptions::record = false); exact: its id in the consumer's log;
+// streaming: its id counted and hashed into the consumer's tally.
+enum class Recording { off, exact, streaming };
 
 // Message: producer and sequence number packed into one word (as in the
 // consumer logs), then the intended and actual send times (clock ticks; 0: not
@@ -40,8 +47,14 @@ struct RunState {
   const ScenarioConfig& config;
   const TimestampClock& clock;
   const DriverOptions& options;
+  const CheckMode check_mode;
   std::vector<ProducerLog> producer_logs;
+  // One per consumer: logs in exact mode (and with recording off, unused),
+  // tallies in streaming mode; and what was left in the queue, the same way.
   std::vector<std::unique_ptr<ConsumerLog>> consumer_logs;
+  std::vector<std::unique_ptr<ConsumerTally>> consumer_tallies;
+  ConsumerLog left_log;
+  ConsumerTally left_tally;
   std::vector<Histogram> histograms;             // one per consumer
   std::atomic<std::uint64_t> received_total{0};  // only for close.when = after_received
   std::atomic<std::uint64_t> sent_total{0};      // only for close.when = by_producer
@@ -51,19 +64,42 @@ struct RunState {
   std::atomic<unsigned> consumers_saw_drained{0};  // ended on "closed and drained"
   runtime::TimePoint end_time{};                   // duration_ms mode
   std::function<std::string()> queue_state;        // for trace lines, once the queue exists
-  // Takes what is left in the queue into a log, after the run (even a stuck
-  // one: what is still in the queue is not lost).
-  std::function<void(ConsumerLog&)> drain_left;
+  // Takes what is left in the queue into record_left(), after the run (even
+  // a stuck one: what is still in the queue is not lost).
+  std::function<void()> drain_left;
 
-  RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o)
+  RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o, CheckMode mode)
       : config(c),
         clock(k),
         options(o),
+        check_mode(mode),
         producer_logs(c.producers.count),
+        left_tally(mode == CheckMode::streaming ? c.producers.count : 0),
         histograms(c.consumers.count),
         producers_left(c.producers.count) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {
-      consumer_logs.push_back(std::make_unique<ConsumerLog>(o.log_arena));
+      if (mode == CheckMode::streaming) {
+        consumer_tallies.push_back(std::make_unique<ConsumerTally>(c.producers.count));
+      } else {
+        consumer_logs.push_back(std::make_unique<ConsumerLog>(o.log_arena));
+      }
+    }
+  }
+  // consumer_record<R>(i): where consumer i records each message.
+  template <Recording R>
+  auto& consumer_record(std::uint32_t i) {
+    if constexpr (R == Recording::streaming) {
+      return *consumer_tallies[i];
+    } else {
+      return *consumer_logs[i];
+    }
+  }
+  // record_left(): one message drained from the queue after the run.
+  void record_left(std::uint64_t producer_and_seq) {
+    if (check_mode == CheckMode::streaming) {
+      left_tally.record_packed(producer_and_seq);
+    } else {
+      left_log.record_packed(producer_and_seq);
     }
   }
   bool interrupted() const noexcept {

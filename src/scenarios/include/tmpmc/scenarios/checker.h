@@ -1,20 +1,31 @@
 // checker.h: proves that no message was lost, duplicated, invented or
-// reordered.
+// reordered, exactly: by a log of every message.
 //
 // During a run each consumer writes only to its own ConsumerLog and each
 // producer to its own ProducerLog: no shared state on the hot path. After the
 // run, check() does the exact accounting. A message is (producer, seq); each
 // producer numbers its sends 0, 1, 2, ... and records the ones that did not
-// go through (refused after close, timed out).
+// go through (refused after close, timed out). The logs take 8 bytes a
+// message; streaming_checker.h checks in memory that does not grow with the
+// run, and counts what this check names.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "tmpmc/scenarios/message_digest.h"
+
 namespace tmpmc::scenarios {
+
+// CheckMode: how a run's messages were checked. exact: a log of every message
+// (check() below); streaming: a tally per consumer and producer, memory that
+// does not grow with the run (streaming_checker.h).
+enum class CheckMode { exact, streaming };
+const char* to_string(CheckMode mode) noexcept;
 
 // LogArena: chunks of log memory kept from one run to the next, so that a
 // measured run does not pay a page fault per 512 entries (the warm-up does).
@@ -87,8 +98,28 @@ class alignas(64) ConsumerLog {
 // alignas(64): `attempted` is written on every send, by one producer each.
 struct alignas(64) ProducerLog {
   std::uint64_t attempted = 0;
-  std::vector<std::uint64_t> refused_closed;  // seqs refused because the queue was closed
-  std::vector<std::uint64_t> timed_out;       // seqs whose send timed out (handed back)
+  // Seqs refused because the queue was closed: at most one, the last
+  // attempted (closed stays closed, and the producer stops).
+  std::vector<std::uint64_t> refused_closed;
+  std::vector<std::uint64_t> timed_out;  // exact mode: seqs whose send timed out (handed back)
+  MessageDigest timed_out_digest;        // streaming mode: the same, as a digest of their ids
+};
+
+// ProducerMismatch: what the streaming check can say about one producer whose
+// messages did not all arrive exactly once. It counts and hashes messages, so
+// it cannot name them: lost, duplicated and phantom are the fewest that
+// explain the counts and digests.
+struct ProducerMismatch {
+  std::uint32_t producer = 0;
+  std::uint64_t sent_ok = 0;
+  std::uint64_t received = 0;  // by consumers, and left in the queue when that counts
+  std::uint64_t lost = 0, duplicated = 0, phantom = 0;
+};
+
+// MessageName: one message, as exact mode names it.
+struct MessageName {
+  std::uint32_t producer = 0;
+  std::uint64_t seq = 0;
 };
 
 struct CheckResult {
@@ -108,6 +139,12 @@ struct CheckResult {
   // Receives that reported closed while the queue still held items, or
   // before anyone closed it, or answered with an error (never allowed).
   std::uint64_t spurious_closed = 0;
+  CheckMode mode = CheckMode::exact;
+  // Exact mode: the first message that broke each rule (in the consumers'
+  // order; the first lost in seq order).
+  std::optional<MessageName> first_lost, first_duplicated, first_phantom, first_reordered;
+  // Streaming mode, which cannot name messages: the producers that did not add up.
+  std::vector<ProducerMismatch> mismatches;
   bool ok() const noexcept {
     return lost + duplicated + phantom + reordered + hung + spurious_closed == 0;
   }

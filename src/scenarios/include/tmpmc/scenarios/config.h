@@ -24,6 +24,14 @@ class ConfigError : public std::runtime_error {
 // by_producer from a producer; senders_dropped closes with the last Sender.
 enum class CloseWhen { after_producers, after_ms, after_received, by_producer, senders_dropped };
 
+// How a run's messages are checked: exact (a log of every message, which
+// names a lost one; 8 bytes a message), streaming (counts and digests per
+// producer and consumer; memory that does not grow with the run), or auto:
+// exact for runs of at most kAutoExactMaxMessages messages, streaming for
+// longer ones and for runs of a duration_ms.
+enum class CheckSetting { automatic, exact, streaming };
+inline constexpr std::uint64_t kAutoExactMaxMessages = 10'000'000;  // 80 MB of logs
+
 struct RuntimeConfig {
   unsigned workers = 2;
   bool deterministic = false;
@@ -87,6 +95,7 @@ struct ScenarioConfig {
   QueueConfig queue;
   std::optional<std::uint64_t> messages;     // total over all producers
   std::optional<std::uint64_t> duration_ms;  // instead of messages
+  CheckSetting check = CheckSetting::automatic;
   ProducersConfig producers;
   ConsumersConfig consumers;
   CloseConfig close;
@@ -119,6 +128,7 @@ std::vector<ScenarioConfig> load_scenarios(const std::string& path);
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source);
 
 const char* to_string(CloseWhen when) noexcept;
+const char* to_string(CheckSetting check) noexcept;  // "auto", "exact", "streaming"
 
 // with_impls(): each config once per impl (in that order, names tagged with
 // the impl), grouped for interleaving. Throws ConfigError for an unknown impl

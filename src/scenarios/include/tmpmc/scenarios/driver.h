@@ -65,6 +65,10 @@ struct DriverOptions {
 // fibers, on the implementation named by config.queue.impl.
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options);
 
+// check_mode(): how a run of `config` checks its messages: its `check`, with
+// auto resolved by the run's length (config.h, CheckSetting).
+CheckMode check_mode(const ScenarioConfig& config) noexcept;
+
 // impl_note(): what running `config` on its queue.impl changes about it
 // ("" when nothing), for the report; e.g. boost-fiber's rounded capacity.
 std::string impl_note(const ScenarioConfig& config);
