@@ -167,10 +167,12 @@ struct ConsumerConstants {
 template <unsigned PayloadBytes, bool Record, class Q>
 [[gnu::always_inline]] inline void consumed(RunState& s, const ConsumerConstants k,
                                             const Message<PayloadBytes>& m, ConsumerLog& log,
-                                            Histogram& latency, Q* to_close) {
+                                            Histogram& latency, ConsumerProgress& progress,
+                                            Q* to_close) {
   if constexpr (Record) {
     if (m.intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m.intended));
     log.record_packed(m.id);
+    progress.add_one();
   }
   busy_work(s.clock, k.work_ns);
   if (k.count_for_close) {
@@ -203,11 +205,14 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
   const ScenarioConfig& c = s.config;
   ConsumerLog& log = *s.consumer_logs[id];
   Histogram& latency = s.histograms[id];
+  ConsumerProgress& progress = s.progress[id];
   const ConsumerConstants k{c.consumers.work_ns, c.close.when == CloseWhen::after_received,
                             c.close.messages};
   if constexpr (!Faults && !requires { in.receive().error(); }) {
     // The plain loop: receive until closed and drained.
-    while (auto m = in.receive()) consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
+    while (auto m = in.receive()) {
+      consumed<PayloadBytes, Record>(s, k, *m, log, latency, progress, to_close);
+    }
     saw_closed(s, in);
     return;
   }
@@ -229,7 +234,7 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
         return;  // as a user of the seed would: an error ends the loop
     }
     ++received;
-    consumed<PayloadBytes, Record>(s, k, *m, log, latency, to_close);
+    consumed<PayloadBytes, Record>(s, k, *m, log, latency, progress, to_close);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "interval_monitor.h"
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/driver.h"
 
@@ -43,6 +44,7 @@ struct RunState {
   std::vector<ProducerLog> producer_logs;
   std::vector<std::unique_ptr<ConsumerLog>> consumer_logs;
   std::vector<Histogram> histograms;             // one per consumer
+  std::vector<ConsumerProgress> progress;        // one per consumer, for intervals
   std::atomic<std::uint64_t> received_total{0};  // only for close.when = after_received
   std::atomic<std::uint64_t> sent_total{0};      // only for close.when = by_producer
   std::atomic<unsigned> producers_left{0};       // senders_dropped without a channel
@@ -61,6 +63,7 @@ struct RunState {
         options(o),
         producer_logs(c.producers.count),
         histograms(c.consumers.count),
+        progress(c.consumers.count),
         producers_left(c.producers.count) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {
       consumer_logs.push_back(std::make_unique<ConsumerLog>(o.log_arena));
