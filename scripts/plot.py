@@ -12,7 +12,10 @@
       table of tmpmc's throughput ratio against each peer, per shape.
 
 Results with several queue.impl per scenario are drawn as a peer comparison:
-throughput per impl for each shape, capacity and worker count.
+throughput per impl for each shape, capacity and worker count. Results whose
+runs recorded intervals over time (a soak: `run --duration 10m`) are drawn
+over time instead: throughput, p99 latency and resident memory per interval,
+one line per scenario run.
 
 Uses Debian's python3-matplotlib (system Python).
 """
@@ -196,7 +199,50 @@ def peers_table(doc):
     return "\n".join(lines)
 
 
+def timelines(doc):
+    """(label, intervals) for each run that recorded at least two intervals."""
+    lines = []
+    for s in doc["scenarios"]:
+        runs = [r for r in s["runs"] if len(r.get("intervals", [])) >= 2]
+        for i, run in enumerate(runs):
+            label = s["name"] if len(runs) == 1 else f"{s['name']} run {i + 1}"
+            lines.append((label, run["intervals"]))
+    return lines
+
+
+def plot_timelines(doc, lines, out):
+    fig, axes = plt.subplots(3, 1, figsize=(10, 11), sharex=True)
+    for label, intervals in lines:
+        t = [i["end_s"] for i in intervals]
+        axes[0].plot(t, [i["msgs_per_sec"] / 1e6 for i in intervals], label=label)
+        # An interval without stamped messages has no latency: left out.
+        lat = [(i["end_s"], i["latency_ns"]["p99"] / 1e3) for i in intervals
+               if i["latency_ns"]["samples"] > 0]
+        axes[1].plot([p[0] for p in lat], [p[1] for p in lat], label=label)
+        axes[2].plot(t, [i["rss_bytes"] / 2**20 for i in intervals], label=label)
+    axes[0].set_ylabel("M msgs/s")
+    axes[0].set_title("throughput per interval", fontsize=9)
+    axes[0].set_ylim(bottom=0)
+    axes[1].set_ylabel("p99 latency (us)")
+    axes[1].set_yscale("log")
+    axes[1].set_title("p99 latency per interval", fontsize=9)
+    axes[2].set_ylabel("resident memory (MiB)")
+    axes[2].set_ylim(bottom=0)
+    axes[2].set_title("resident set at each interval's end", fontsize=9)
+    axes[2].set_xlabel("seconds since the run started")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title(doc, "tmpmc-bench results over time"), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+
+
 def plot_result(doc, out):
+    lines = timelines(doc)
+    if lines:
+        plot_timelines(doc, lines, out)
+        return
     if peer_points(doc):
         plot_peers(doc, out)
         return

@@ -50,7 +50,9 @@ TEST(Cli, expect_not_met_exits_1) {
 }
 
 // Every file in configs/ runs end to end at --scale 0.01 and passes; the JSON
-// it writes parses and has every field of result schema v1.
+// it writes parses and has every field of result schema v1. --timeout 1h: a
+// slow run on a loaded machine is not a hang (a real one ends at CTest's
+// timeout instead).
 class ShippedConfig : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
@@ -67,7 +69,8 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
   }
 #endif
   const auto [code, output] =
-      run_cli("run " + config + impls + " --scale 0.01 --repeat 2 --quiet --json " + out.string());
+      run_cli("run " + config + impls + " --scale 0.01 --repeat 2 --timeout 1h --quiet --json " +
+              out.string());
   ASSERT_TRUE(std::filesystem::exists(out)) << "exit " << code << ", no result file:\n" << output;
   std::ifstream in(out);
   const json doc = json::parse(in);
@@ -132,30 +135,23 @@ INSTANTIATE_TEST_SUITE_P(Configs, ShippedConfig, ::testing::ValuesIn(shipped_con
 // ---------------------------------------------------------------- peers
 
 TEST(Peers, every_impl_passes_the_checks_and_reports_its_ratio) {
-  std::string impls = R"(["tmpmc","mutex","threads","seed")";
+  std::string impls = R"("tmpmc","mutex","threads")";
 #if !defined(__SANITIZE_THREAD__)
   impls += R"(,"boost-fiber")";
 #endif
+  // --timeout 1h: a loaded machine must not turn a slow run into a hang
+  // verdict; a real hang still ends at CTest's timeout.
   const std::string path =
-      temp_file("peers.json", R"({"name":"p","queue":{"impl":)" + impls +
+      temp_file("peers.json", R"({"name":"p","queue":{"impl":[)" + impls +
                                   R"(],"capacity":3},"messages":20000,)"
                                   R"("producers":{"count":3},"consumers":{"count":2},)"
-                                  // The seed design can strand a receiver on real
-                                  // threads (a known bug it keeps): its run then
-                                  // ends at timeout_ms, 60 s by default.
-                                  R"("run":{"repeat":2,"warmup":0,"timeout_ms":10000}})");
+                                  R"("run":{"repeat":2,"warmup":0}})");
   const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_peers.json";
-  const int code = exit_code("run " + path + " --quiet --json " + out.string());
+  ASSERT_EQ(exit_code("run " + path + " --timeout 1h --quiet --json " + out.string()), 0);
   std::ifstream in(out);
   const json doc = json::parse(in);
-  ASSERT_GE(doc["scenarios"].size(), 4u);
-  bool failed = false;
-  for (const json& s : doc["scenarios"]) failed |= s["verdict"] != "pass";
-  EXPECT_EQ(code, failed ? 1 : 0);
+  ASSERT_GE(doc["scenarios"].size(), 3u);
   for (const json& s : doc["scenarios"]) {
-    // The seed design may fail here, on real threads: its known bugs
-    // (spurious closed, stranded receivers), reported and not hidden.
-    if (s["impl"] == "seed") continue;
     EXPECT_EQ(s["verdict"], "pass") << s["name"];
     EXPECT_EQ(s["summary"]["vs_first"]["impl"], "tmpmc");
     EXPECT_GT(s["summary"]["vs_first"]["msgs_per_sec"].get<double>(), 0);
@@ -165,6 +161,86 @@ TEST(Peers, every_impl_passes_the_checks_and_reports_its_ratio) {
     }
   }
   EXPECT_EQ(doc["scenarios"][0]["summary"]["vs_first"]["msgs_per_sec"], 1.0);
+}
+
+// The seed design may fail on real threads: its known bugs (spurious
+// closed, stranded receivers) are reported, not hidden, and the exit code
+// says so. A stranded receiver ends its run at timeout_ms (10 s here).
+TEST(Peers, the_seed_design_reports_what_it_does) {
+  const std::string path = temp_file(
+      "peers-seed.json", R"({"name":"p","queue":{"impl":"seed","capacity":3},)"
+                         R"("messages":20000,"producers":{"count":3},"consumers":{"count":2},)"
+                         R"("run":{"repeat":2,"warmup":0,"timeout_ms":10000}})");
+  const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_peers_seed.json";
+  const int code = exit_code("run " + path + " --quiet --json " + out.string());
+  std::ifstream in(out);
+  const json doc = json::parse(in);
+  ASSERT_EQ(doc["scenarios"].size(), 1u);
+  const json& seed = doc["scenarios"][0];
+  EXPECT_EQ(seed["impl"], "seed");
+  EXPECT_EQ(code, seed["verdict"] == "pass" ? 0 : 1);
+  if (seed["verdict"] != "pass") EXPECT_FALSE(seed["failures"].empty());
+}
+
+// ---------------------------------------------------------------- soaks
+
+// --duration replaces each scenario's length; the result records intervals
+// whose received counts add up to the run's (however many there were: that
+// depends on the machine, the sum does not).
+TEST(Soak, duration_and_intervals_in_the_result) {
+  const std::string path =
+      temp_file("soak.json", R"({"scenarios":[)"
+                             R"({"name":"a","messages":1000,"run":{"repeat":1,"warmup":0}},)"
+                             R"({"name":"b","duration_ms":5,"producers":{"count":2},)"
+                             R"("consumers":{"count":2},"run":{"repeat":2,"warmup":0}}]})");
+  const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_soak.json";
+  ASSERT_EQ(exit_code("run " + path + " --duration 300ms --interval 50ms --timeout 1h --quiet " +
+                      "--json " + out.string()),
+            0);
+  std::ifstream in(out);
+  const json doc = json::parse(in);
+  ASSERT_EQ(doc["scenarios"].size(), 2u);
+  for (const json& s : doc["scenarios"]) {
+    EXPECT_EQ(s["config"]["duration_ms"], 300) << s["name"];
+    EXPECT_FALSE(s["config"].contains("messages")) << s["name"];
+    EXPECT_EQ(s["config"]["run"]["timeout_ms"], 3'600'000) << s["name"];
+    for (const json& run : s["runs"]) {
+      ASSERT_TRUE(run.contains("intervals")) << s["name"];
+      std::uint64_t received = 0;
+      for (const json& i : run["intervals"]) {
+        received += i["received"].get<std::uint64_t>();
+        for (const char* key : {"end_s", "length_s", "msgs_per_sec", "rss_bytes"}) {
+          EXPECT_TRUE(i.contains(key)) << key;
+        }
+        for (const char* key : {"p50", "p99", "p999", "max", "samples"}) {
+          EXPECT_TRUE(i["latency_ns"].contains(key)) << key;
+        }
+      }
+      EXPECT_EQ(received, run["received"].get<std::uint64_t>()) << s["name"];
+    }
+  }
+  // compare reads the summaries and the checks; intervals do not get in its way.
+  EXPECT_EQ(exit_code("compare " + out.string() + " " + out.string()), 0);
+}
+
+TEST(Soak, interval_0_records_none) {
+  const std::string path =
+      temp_file("nointervals.json", R"({"name":"a","messages":1000,"run":{"repeat":1,"warmup":0}})");
+  const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_nointervals.json";
+  ASSERT_EQ(exit_code("run " + path + " --interval 0 --quiet --json " + out.string()), 0);
+  std::ifstream in(out);
+  EXPECT_FALSE(json::parse(in)["scenarios"][0]["runs"][0].contains("intervals"));
+}
+
+TEST(Soak, bad_durations_exit_2_and_name_the_flag) {
+  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/spsc.json";
+  for (const char* args : {"--duration 0", "--duration 10x", "--duration -5s", "--duration 8d",
+                           "--timeout abc", "--interval 1y"}) {
+    const auto [code, output] = run_cli("run " + config + " " + args);
+    EXPECT_EQ(code, 2) << args;
+    const std::string flag = std::string(args).substr(0, std::string(args).find(' '));
+    EXPECT_NE(output.find(flag + ": expected a duration"), std::string::npos) << output;
+  }
 }
 
 TEST(Faults, every_fault_is_accounted_for_on_every_impl) {
@@ -179,7 +255,7 @@ TEST(Faults, every_fault_is_accounted_for_on_every_impl) {
             R"("consumers":{"count":3,"quit_after":100,"quitters":2,"receive_timeout_us":50},)"
             R"("close":{"when":"by_producer","messages":1500},"run":{"repeat":1,"warmup":0}})");
     const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_faults.json";
-    ASSERT_EQ(exit_code("run " + path + " --quiet --json " + out.string()), 0) << impl;
+    ASSERT_EQ(exit_code("run " + path + " --timeout 1h --quiet --json " + out.string()), 0) << impl;
     std::ifstream in(out);
     const json run = json::parse(in)["scenarios"][0]["runs"][0];
     EXPECT_EQ(run["lost"], 0) << impl;

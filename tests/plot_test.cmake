@@ -1,4 +1,4 @@
-# plot_test.cmake: a shipped config's result turns into non-empty PNGs.
+# plot_test.cmake: shipped configs' results (one with intervals) turn into non-empty PNGs.
 execute_process(COMMAND ${PYTHON} -c "import matplotlib" RESULT_VARIABLE no_matplotlib)
 if(no_matplotlib)
   message("matplotlib is missing: skipped")
@@ -11,14 +11,20 @@ execute_process(COMMAND ${BENCH} run ${SOURCE}/configs/quickstart.json --scale 0
 if(rc)
   message(FATAL_ERROR "tmpmc-bench run failed: ${rc}")
 endif()
-foreach(args "${WORK}/result.json;-o;${WORK}/result.png"
+# A short soak: its runs record intervals, which plot.py draws over time.
+execute_process(COMMAND ${BENCH} run ${SOURCE}/configs/soak.json --filter ^soak-spsc --duration 400ms
+                        --interval 50ms --quiet --json ${WORK}/soak.json RESULT_VARIABLE rc)
+if(rc)
+  message(FATAL_ERROR "tmpmc-bench run (soak) failed: ${rc}")
+endif()
+foreach(args "${WORK}/result.json;-o;${WORK}/result.png" "${WORK}/soak.json;-o;${WORK}/soak.png"
              "--compare;${WORK}/result.json;${WORK}/result.json;-o;${WORK}/compare.png")
   execute_process(COMMAND ${PYTHON} ${SOURCE}/scripts/plot.py ${args} RESULT_VARIABLE rc)
   if(rc)
     message(FATAL_ERROR "plot.py ${args} failed: ${rc}")
   endif()
 endforeach()
-foreach(png result.png compare.png)
+foreach(png result.png soak.png compare.png)
   file(SIZE ${WORK}/${png} size)
   if(size LESS 1000)
     message(FATAL_ERROR "${png} is empty or missing (${size} bytes)")

@@ -132,6 +132,25 @@ TEST(ResultFileCli, dev_full_exits_2_naming_the_path) {
   EXPECT_TRUE(fs::is_character_file(fs::symlink_status("/dev/full")));
 }
 
+// wait_until_catches(pid, sig): true once process `pid` has a handler for
+// `sig` (its SigCgt mask in /proc/PID/status); false if it is gone first.
+bool wait_until_catches(pid_t pid, int sig) {
+  const std::string status_path = "/proc/" + std::to_string(pid) + "/status";
+  for (;;) {
+    std::ifstream status(status_path);
+    if (!status) return false;
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("SigCgt:", 0) != 0) continue;
+      const std::uint64_t caught = std::stoull(line.substr(7), nullptr, 16);
+      if ((caught >> (sig - 1)) & 1) return true;
+    }
+    int wstatus = 0;
+    if (::waitpid(pid, &wstatus, WNOHANG) == pid) return false;  // it ended: reaped here
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 // SIGTERM stops the run in progress, keeps what finished and writes the
 // result file, with exit code 143. The second scenario runs until stopped (a
 // 10-minute duration), so the signal lands while a run is in progress
@@ -152,7 +171,10 @@ TEST(ResultFileCli, sigterm_writes_what_finished_and_exits_143) {
             out.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // Signal only once the child has its handler (SigCgt in /proc): before
+  // that, SIGTERM would kill it however loaded the machine is.
+  ASSERT_TRUE(wait_until_catches(child, SIGTERM));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // see above: not a condition
   ASSERT_EQ(::kill(child, SIGTERM), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);

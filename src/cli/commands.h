@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ void keep_matching(std::vector<scenarios::ScenarioConfig>& configs, const std::s
 // check_output_dir(): a usage error (thrown as ConfigError) unless the
 // directory of `path` exists and takes a new file: checked before a run, not after.
 void check_output_dir(const std::string& path);
+// parse_duration(flag, "90s" | "500ms" | "10m" | "2h" | "90"): milliseconds
+// (a bare number is seconds). Throws ConfigError naming `flag`.
+std::chrono::milliseconds parse_duration(const std::string& flag, const std::string& text);
 // Validates CLI11 text as a number > 0.
 CLI::Validator positive_number();
 

@@ -3,6 +3,7 @@
 // user's error into its message and exit code 2.
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -49,6 +50,30 @@ void check_output_dir(const std::string& path) {
     throw scenarios::ConfigError("--json " + path + ": directory " + dir.string() +
                                  " does not exist or is not writable");
   }
+}
+
+std::chrono::milliseconds parse_duration(const std::string& flag, const std::string& text) {
+  std::size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+  }
+  const std::string unit = text.substr(used);
+  double ms_per_unit = 0;
+  if (unit.empty() || unit == "s") ms_per_unit = 1000;
+  if (unit == "ms") ms_per_unit = 1;
+  if (unit == "m" || unit == "min") ms_per_unit = 60'000;
+  if (unit == "h") ms_per_unit = 3'600'000;
+  // At least 1 ms, at most the configs' own limit for a length (7 days).
+  const double ms = value * ms_per_unit;
+  if (used == 0 || ms_per_unit == 0 || !(ms >= 1) || ms > 7 * 24 * 3600e3) {
+    throw scenarios::ConfigError(flag +
+                                 ": expected a duration from 1ms to 7 days such as 90s, "
+                                 "500ms, 10m or 2h, got " +
+                                 text);
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
 CLI::Validator positive_number() {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <string>
 
 #include "commands.h"
 #include "tmpmc/results/facts.h"
@@ -12,6 +14,7 @@
 #include "tmpmc/results/summary.h"
 #include "tmpmc/results/table.h"
 #include "tmpmc/results/trace.h"
+#include "tmpmc/results/units.h"
 #include "tmpmc/scenarios/impls.h"
 #include "tmpmc/scenarios/runner.h"
 #include "tmpmc/scenarios/stress.h"
@@ -22,6 +25,50 @@ namespace {
 
 namespace sc = tmpmc::scenarios;
 namespace rs = tmpmc::results;
+
+// LiveProgress: one line on a terminal's stderr, rewritten in place: which
+// scenario and run, and the figures of the run's last interval (a soak's
+// pulse). The driver reports intervals from its monitor thread, so the line
+// is shared under a lock. Off the terminal it prints nothing.
+class LiveProgress {
+ public:
+  LiveProgress() : on_(::isatty(STDERR_FILENO) != 0) {}
+  void run_started(const sc::Progress& p) {
+    if (!on_) return;
+    std::lock_guard lock(mutex_);
+    label_ = "[" + std::to_string(p.scenario) + "/" + std::to_string(p.scenarios) + "] " + p.name +
+             ": " + (p.warmup ? "warm-up " : "run ") + std::to_string(p.run) + "/" +
+             std::to_string(p.runs);
+    show("");
+  }
+  void interval_ended(const sc::Interval& in) {
+    if (!on_) return;
+    std::lock_guard lock(mutex_);
+    show("  " + std::to_string(static_cast<long long>(in.end_s)) + " s  " +
+         rs::detail::humane_rate(in.msgs_per_sec) + " msgs/s  p99 " +
+         rs::detail::humane_ns(in.p99_ns) + "  rss " + std::to_string(in.rss_bytes >> 20) + " MiB");
+  }
+  void clear() {
+    if (!on_) return;
+    std::lock_guard lock(mutex_);
+    std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  void show(const std::string& figures) {
+    std::fprintf(stderr, "\r\033[K%s%s", label_.c_str(), figures.c_str());
+    std::fflush(stderr);
+  }
+  const bool on_;
+  std::mutex mutex_;
+  std::string label_;  // under mutex_
+};
+
+// interval_ms("0" | "1s" | ...): the --interval period; 0 turns intervals off.
+std::chrono::milliseconds interval_ms(const std::string& text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  return parse_duration("--interval", text);
+}
 
 class Run : public Command {
  public:
@@ -52,6 +99,16 @@ class Run : public Command {
     app_->add_option("--scale", overrides_.scale,
                      "Multiply messages and duration_ms (e.g. 0.01 for a smoke run)")
         ->check(positive_number());
+    app_->add_option("--duration", duration_,
+                     "Run each scenario this long instead of its messages or duration_ms "
+                     "(90s, 10m, 2h): a soak");
+    app_->add_option("--interval", interval_,
+                     "Record msgs/s, latency and resident memory this often during each run, "
+                     "into the result JSON (1s, 500ms; 0: not at all)")
+        ->capture_default_str();
+    app_->add_option("--timeout", timeout_,
+                     "How long a run may take past its planned length before it is reported as "
+                     "a hang (run.timeout_ms; 90s, 10m)");
   }
   CLI::App* app() const override { return app_; }
 
@@ -65,6 +122,9 @@ class Run : public Command {
     if (*workers_) overrides_.workers = workers_value_;
     if (deterministic_) overrides_.deterministic = true;
     if (!impls_.empty()) overrides_.impls = sc::parse_impl_list(impls_);
+    if (!duration_.empty())
+      overrides_.duration_ms = parse_duration("--duration", duration_).count();
+    if (!timeout_.empty()) overrides_.timeout_ms = parse_duration("--timeout", timeout_).count();
     sc::apply_overrides(configs, overrides_);
     options.policy = sc::parse_policy(policy_);
     if (trace_) {
@@ -82,16 +142,12 @@ class Run : public Command {
     options.interrupt = &g_interrupted;
     options.trace = trace_;
     const rs::ReportContext context{rs::utc_now_iso8601(), clock.describe()};
-    const bool show_progress = ::isatty(STDERR_FILENO) != 0;
-    auto progress = [&](const sc::Progress& p) {
-      if (!show_progress) return;
-      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %s %u/%u", p.scenario, p.scenarios,
-                   p.name.c_str(), p.warmup ? "warm-up" : "run", p.run, p.runs);
-      std::fflush(stderr);
-    };
-    const std::vector<rs::ScenarioResult> results =
-        rs::summarize(sc::run_all(configs, options, progress));
-    if (show_progress) std::fputs("\r\033[K", stderr);
+    LiveProgress live;
+    options.interval = interval_ms(interval_);
+    options.on_interval = [&live](const sc::Interval& in) { live.interval_ended(in); };
+    const std::vector<rs::ScenarioResult> results = rs::summarize(
+        sc::run_all(configs, options, [&live](const sc::Progress& p) { live.run_started(p); }));
+    live.clear();
 
     if (trace_) rs::print_traces(stdout, results);
     if (!quiet_) rs::print_table(std::cout, results, context);
@@ -104,7 +160,8 @@ class Run : public Command {
  private:
   CLI::App* app_;
   std::vector<std::string> files_;
-  std::string json_out_, filter_, impls_, policy_ = "random";
+  std::string json_out_, filter_, impls_, policy_ = "random", duration_, timeout_;
+  std::string interval_ = "1s";
   bool quiet_ = false, deterministic_ = false, trace_ = false;
   CLI::Option *repeat_, *seed_, *workers_;
   unsigned repeat_value_ = 0, workers_value_ = 0;

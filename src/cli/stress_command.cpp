@@ -20,26 +20,6 @@ namespace {
 namespace sc = tmpmc::scenarios;
 namespace rs = tmpmc::results;
 
-// parse_duration("60s" | "500ms" | "2m" | "90"): milliseconds. Throws ConfigError.
-std::chrono::milliseconds parse_duration(const std::string& text) {
-  std::size_t used = 0;
-  double value = -1;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-  }
-  const std::string unit = text.substr(used);
-  double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1000;
-  if (unit == "ms") scale = 1;
-  if (unit == "m" || unit == "min") scale = 60'000;
-  if (used == 0 || scale == 0 || !(value > 0) || value * scale > 7 * 24 * 3600e3) {
-    throw sc::ConfigError("--time-budget: expected a duration such as 60s, 500ms or 2m, got " +
-                          text);
-  }
-  return std::chrono::milliseconds(static_cast<std::int64_t>(value * scale));
-}
-
 class Stress : public Command {
  public:
   explicit Stress(CLI::App& parent)
@@ -62,7 +42,7 @@ class Stress : public Command {
     app_->add_option("--workers", options_.workers,
                      "1: deterministic (default); more: real threads, random close points")
         ->check(CLI::Range(1u, sc::kMaxWorkers));
-    app_->add_option("--time-budget", budget_, "Stop after this long (60s, 500ms, 2m)")
+    app_->add_option("--time-budget", budget_, "Stop after this long (60s, 500ms, 2m, 1h)")
         ->capture_default_str();
     app_->add_option("--filter", filter_, "Only scenarios whose name matches this regex");
     app_->add_option("--json", json_out_, "Write the summary to this file");
@@ -74,7 +54,7 @@ class Stress : public Command {
     std::vector<sc::ScenarioConfig> configs = load_all(files_);
     keep_matching(configs, filter_);
     options_.policy = sc::parse_policy(policy_);
-    options_.time_budget = parse_duration(budget_);
+    options_.time_budget = parse_duration("--time-budget", budget_);
     if (!impl_.empty()) {
       const auto impls = sc::parse_impl_list(impl_);
       if (impls.size() != 1) throw sc::ConfigError("--impl: stress takes one implementation");

@@ -2,8 +2,8 @@
 
 #include "tmpmc/results/facts.h"
 #include "tmpmc/results/schema.h"
+#include "tmpmc/results/units.h"
 #include "tmpmc/scenarios/failure_class.h"
-#include "units.h"
 
 namespace tmpmc::results {
 
@@ -24,6 +24,21 @@ json spectrum_json(const scenarios::Histogram& h) {
     points.push_back(json::array({p, h.percentile(p)}));
   }
   return points;
+}
+
+// One Interval record: the run's figures over that period (a soak over time).
+json interval_json(const scenarios::Interval& in) {
+  return {{"end_s", in.end_s},
+          {"length_s", in.length_s},
+          {"received", in.received},
+          {"msgs_per_sec", in.msgs_per_sec},
+          {"latency_ns",
+           {{"p50", in.p50_ns},
+            {"p99", in.p99_ns},
+            {"p999", in.p999_ns},
+            {"max", in.max_ns},
+            {"samples", in.latency_samples}}},
+          {"rss_bytes", in.rss_bytes}};
 }
 
 }  // namespace
@@ -67,6 +82,10 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
       if (!run.stuck_fibers.empty()) j["stuck_fibers"] = run.stuck_fibers;
       if (!run.error.empty()) j["error"] = run.error;
       if (run.interrupted) j["interrupted"] = true;
+      if (!run.intervals.empty()) {
+        j["intervals"] = json::array();
+        for (const auto& in : run.intervals) j["intervals"].push_back(interval_json(in));
+      }
       s["runs"].push_back(std::move(j));
     }
     s["summary"] = {{"msgs_per_sec",

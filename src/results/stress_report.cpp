@@ -7,7 +7,7 @@
 #include "text_table.h"
 #include "tmpmc/results/facts.h"
 #include "tmpmc/results/schema.h"
-#include "units.h"
+#include "tmpmc/results/units.h"
 
 namespace tmpmc::results {
 

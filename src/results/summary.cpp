@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "tmpmc/results/statistics.h"
-#include "units.h"
+#include "tmpmc/results/units.h"
 
 namespace tmpmc::results {
 

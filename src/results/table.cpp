@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "text_table.h"
-#include "units.h"
+#include "tmpmc/results/units.h"
 
 namespace tmpmc::results {
 

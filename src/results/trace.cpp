@@ -1,6 +1,6 @@
 #include "tmpmc/results/trace.h"
 
-#include "units.h"
+#include "tmpmc/results/units.h"
 
 namespace tmpmc::results {
 

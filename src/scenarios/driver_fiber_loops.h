@@ -172,10 +172,12 @@ struct ConsumerConstants {
 template <unsigned PayloadBytes, Recording R, class Record, class Q>
 [[gnu::always_inline]] inline void consumed(RunState& s, const ConsumerConstants k,
                                             const Message<PayloadBytes>& m, Record& record,
-                                            Histogram& latency, Q* to_close) {
+                                            Histogram& latency, ConsumerProgress& progress,
+                                            Q* to_close) {
   if constexpr (R != Recording::off) {
     if (m.intended != 0) latency.record(s.clock.to_ns(s.clock.now() - m.intended));
     record.record_packed(m.id);  // a ConsumerLog or a ConsumerTally
+    progress.add_one();
   }
   busy_work(s.clock, k.work_ns);
   if (k.count_for_close) {
@@ -208,11 +210,14 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
   const ScenarioConfig& c = s.config;
   auto& record = s.consumer_record<R>(id);
   Histogram& latency = s.histograms[id];
+  ConsumerProgress& progress = s.progress[id];
   const ConsumerConstants k{c.consumers.work_ns, c.close.when == CloseWhen::after_received,
                             c.close.messages};
   if constexpr (!Faults && !requires { in.receive().error(); }) {
     // The plain loop: receive until closed and drained.
-    while (auto m = in.receive()) consumed<PayloadBytes, R>(s, k, *m, record, latency, to_close);
+    while (auto m = in.receive()) {
+      consumed<PayloadBytes, R>(s, k, *m, record, latency, progress, to_close);
+    }
     saw_closed(s, in);
     return;
   }
@@ -234,7 +239,7 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
         return;  // as a user of the seed would: an error ends the loop
     }
     ++received;
-    consumed<PayloadBytes, R>(s, k, *m, record, latency, to_close);
+    consumed<PayloadBytes, R>(s, k, *m, record, latency, progress, to_close);
   }
 }
 

@@ -195,8 +195,9 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
   join_all(ex, consumers, s, *q, stuck);
   if (!stuck.empty()) {
     throw runtime::HangError("hang: " + std::to_string(stuck.size()) +
-                                 " fibers had not finished after run.timeout_ms (" +
-                                 std::to_string(c.run.timeout_ms) + " ms)",
+                                 " fibers had not finished after " +
+                                 (c.duration_ms ? "duration_ms + " : "") + "run.timeout_ms (" +
+                                 std::to_string(c.hang_after().count()) + " ms)",
                              std::move(stuck));
   }
 }
@@ -245,6 +246,11 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   RunState& s = *state;
   std::uint64_t hung = 0;
   const auto start = std::chrono::steady_clock::now();
+  // Intervals in real time only: virtual time has no seconds to sample.
+  std::optional<IntervalMonitor> monitor;
+  if (Record && options.interval.count() > 0 && !c.runtime.deterministic) {
+    monitor.emplace(options.interval, s.progress, s.histograms, options.on_interval);
+  }
   try {
     typename Backend::Executor ex(c, options,
                                   [&s] { return s.queue_state ? s.queue_state() : std::string(); });
@@ -279,6 +285,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
     result.error = e.what();  // e.g. no fiber stack could be mapped
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
+  if (monitor) result.intervals = monitor->stop();
   result.elapsed_s = std::chrono::duration<double>(elapsed).count();
   if constexpr (Record) {
     result.check = check_run(s, hung);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "interval_monitor.h"
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/driver.h"
 #include "tmpmc/scenarios/streaming_checker.h"
@@ -56,6 +57,7 @@ struct RunState {
   ConsumerLog left_log;
   ConsumerTally left_tally;
   std::vector<Histogram> histograms;             // one per consumer
+  std::vector<ConsumerProgress> progress;        // one per consumer, for intervals
   std::atomic<std::uint64_t> received_total{0};  // only for close.when = after_received
   std::atomic<std::uint64_t> sent_total{0};      // only for close.when = by_producer
   std::atomic<unsigned> producers_left{0};       // senders_dropped without a channel
@@ -76,6 +78,7 @@ struct RunState {
         producer_logs(c.producers.count),
         left_tally(mode == CheckMode::streaming ? c.producers.count : 0),
         histograms(c.consumers.count),
+        progress(c.consumers.count),
         producers_left(c.producers.count) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {
       if (mode == CheckMode::streaming) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace tmpmc::scenarios {
 
@@ -16,6 +17,22 @@ void Histogram::merge(const Histogram& other) noexcept {
     max_ = std::max(max_, other.max_);
     min_ = std::min(min_, other.min_);
   }
+}
+
+Histogram Histogram::from_counts(std::vector<std::uint64_t> counts) {
+  Histogram h;
+  counts.resize(h.counts_.size(), 0);
+  h.counts_ = std::move(counts);
+  for (std::size_t i = 0; i < h.counts_.size(); ++i) {
+    if (h.counts_[i] == 0) continue;
+    std::uint64_t low, high;
+    bucket_bounds(i, low, high);
+    if (h.total_ == 0) h.min_ = low;
+    h.max_ = high;
+    h.total_ += h.counts_[i];
+    h.sum_ += h.counts_[i] * (low + (high - low) / 2);
+  }
+  return h;
 }
 
 void Histogram::bucket_bounds(std::size_t index, std::uint64_t& low, std::uint64_t& high) noexcept {

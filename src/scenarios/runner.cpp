@@ -56,6 +56,11 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
         if (c.messages) c.close.messages = std::min(c.close.messages, *c.messages);
       }
     }
+    if (o.duration_ms) {
+      c.messages.reset();
+      c.duration_ms = *o.duration_ms;
+    }
+    if (o.timeout_ms) c.run.timeout_ms = *o.timeout_ms;
     try {
       check_impl(c);
     } catch (const ConfigError& e) {

@@ -39,7 +39,7 @@ class DeadlineExecutor {
     typename Traits::Runner runner;
   };
   DeadlineExecutor(const ScenarioConfig& c, const DriverOptions&, const TraceState&)
-      : workers_(c.runtime.workers), timeout_(std::chrono::milliseconds(c.run.timeout_ms)) {}
+      : workers_(c.runtime.workers), timeout_(c.hang_after()) {}
 
   template <class F>
   void block_on(F&& root) {

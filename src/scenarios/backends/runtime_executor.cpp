@@ -16,7 +16,7 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
   ro.seed = c.runtime.seed;
   ro.policy = o.policy;
   ro.stack_size = static_cast<std::size_t>(c.runtime.stack_kib) * 1024;
-  ro.watchdog = std::chrono::milliseconds(c.run.timeout_ms);
+  ro.watchdog = c.hang_after();
   ro.record_trace = o.trace && c.runtime.deterministic;
   if (ro.record_trace) ro.trace_state = std::move(trace_state);
   return ro;

@@ -3,6 +3,7 @@
 // listed once, in config_schema.cpp; the defaults are the initialisers below.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -80,6 +81,8 @@ struct CloseConfig {
 struct RunConfig {
   unsigned repeat = 5;
   unsigned warmup = 1;
+  // How long a run may take past its planned length (duration_ms, if set)
+  // before the fibers still running are reported as a hang: see hang_after().
   std::uint64_t timeout_ms = 60'000;
 };
 
@@ -110,6 +113,11 @@ struct ScenarioConfig {
 
   // to_json(): the fully resolved config (every default filled in).
   nlohmann::json to_json() const;
+  // hang_after(): when a run that has not ended is a hang: timeout_ms after
+  // its planned end (a soak of duration_ms is not a hang at timeout_ms).
+  std::chrono::milliseconds hang_after() const {
+    return std::chrono::milliseconds(run.timeout_ms + duration_ms.value_or(0));
+  }
 };
 
 // Limits that make a value "impossible" rather than merely slow. Capacity:

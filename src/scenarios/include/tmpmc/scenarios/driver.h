@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -16,6 +17,18 @@
 
 namespace tmpmc::scenarios {
 
+// Interval: one period of a run (DriverOptions::interval), recorded while it
+// runs: what a soak's result shows over time.
+struct Interval {
+  double end_s = 0;                                               // since the run started
+  double length_s = 0;                                            // the last one may be shorter
+  std::uint64_t received = 0;                                     // messages received in it
+  double msgs_per_sec = 0;                                        // received / length_s
+  std::uint64_t latency_samples = 0;                              // stamped messages received in it
+  std::uint64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;  // of those
+  std::uint64_t rss_bytes = 0;  // the process's resident set at its end
+};
+
 struct RunResult {
   double elapsed_s = 0;
   double msgs_per_sec = 0;
@@ -28,6 +41,7 @@ struct RunResult {
   std::string stuck_summary;
   std::string error;  // the run could not complete (e.g. out of memory)
   bool interrupted = false;
+  std::vector<Interval> intervals;  // real-time runs with DriverOptions::interval
 };
 
 // The payload sizes messages come in: payload_bytes is rounded up to one
@@ -59,6 +73,10 @@ struct DriverOptions {
   // Runs the scenario instead of the config's queue.impl (tests run broken
   // queues, "mutants", through the same driver and checks).
   std::function<RunResult(const ScenarioConfig&, const DriverOptions&)> run_instead;
+  // Real-time runs record an Interval this often (0: none), from a thread of
+  // their own, and pass each to on_interval (if set) as it ends.
+  std::chrono::milliseconds interval{0};
+  std::function<void(const Interval&)> on_interval;
 };
 
 // run_scenario() runs `config` once: a fresh runtime (or executor), queue and

@@ -6,9 +6,15 @@
 // a shift, a subtraction and an increment: no allocation, no branch on the
 // hot path beyond the range clamp. Histograms of the same shape merge by
 // adding counts.
+//
+// One thread records; another may read the bucket counts meanwhile
+// (count_at(), for a run's interval records): each count is written and read
+// through a relaxed atomic_ref, which on x86-64 is the same plain load and
+// store as before, so recording costs nothing more.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -29,7 +35,9 @@ class Histogram {
       value = kMaxValue;
       ++clamped_;
     }
-    ++counts_[index_of(value)];
+    std::atomic_ref<std::uint64_t> count(counts_[index_of(value)]);
+    // relaxed: a single writer; a reader wants each count, not an order.
+    count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     ++total_;
     sum_ += value;
     if (value > max_) max_ = value;
@@ -37,6 +45,18 @@ class Histogram {
   }
 
   void merge(const Histogram& other) noexcept;
+
+  // The bucket counts, readable while another thread records: bucket i's
+  // count now (relaxed, see above), and a histogram made of such counts, for
+  // example the difference of two readings (min and max are then the bounds
+  // of the lowest and highest non-empty buckets, the mean their midpoints').
+  static constexpr std::size_t bucket_count() noexcept { return kBuckets + kSubBuckets; }
+  std::uint64_t count_at(std::size_t index) const noexcept {
+    // atomic_ref needs a non-const object (until C++26); the vector's is one.
+    auto& count = const_cast<std::uint64_t&>(counts_[index]);
+    return std::atomic_ref<std::uint64_t>(count).load(std::memory_order_relaxed);
+  }
+  static Histogram from_counts(std::vector<std::uint64_t> counts);
 
   std::uint64_t count() const noexcept { return total_; }
   std::uint64_t max() const noexcept { return total_ ? max_ : 0; }

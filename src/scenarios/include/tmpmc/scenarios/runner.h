@@ -19,6 +19,10 @@ struct Overrides {
   std::optional<unsigned> workers;
   std::optional<bool> deterministic;
   double scale = 1.0;  // multiplies messages, duration_ms and close.messages
+  // --duration: each run lasts this long instead of its messages or
+  // duration_ms (not scaled); --timeout: run.timeout_ms.
+  std::optional<std::uint64_t> duration_ms;
+  std::optional<std::uint64_t> timeout_ms;
   // Each scenario once per impl, in this order (replacing queue.impl lists).
   std::vector<std::string> impls;
 };

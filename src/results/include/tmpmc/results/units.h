@@ -1,4 +1,4 @@
-// units.h: rates and durations as people read them (private to results).
+// units.h: rates and durations as people read them (the tables, the live progress line).
 #pragma once
 
 #include <cstdint>
