@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ void keep_matching(std::vector<scenarios::ScenarioConfig>& configs, const std::s
 void check_output_dir(const std::string& path);
 // Validates CLI11 text as a number > 0.
 CLI::Validator positive_number();
+// add_max_steps(): `--max-steps N` of run and stress, the deterministic
+// runtime's step cap per run (runtime::Options::max_steps).
+void add_max_steps(CLI::App& app, std::uint64_t& max_steps);
 
 class Command {
  public:
