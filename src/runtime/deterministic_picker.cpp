@@ -88,6 +88,8 @@ Fiber* Worker::pick_next_deterministic(Fiber* previous, const char* at) {
     fire_due_timers();
     if (Fiber* injected = core_.take_injected()) runnable_.push_back(injected);
     if (core_.stopping(std::memory_order_relaxed) || runnable_.empty()) return &idle_;
+    // Where it gave up the worker, for the report of a run stopped while it is runnable.
+    if (previous != &idle_) previous->last_switch_at_ = at;
     const std::uint64_t fiber_wakes =
         counters_.wakes.load(std::memory_order_relaxed) - timer_wakes_;
     Fiber* fiber = core_.choose(runnable_, previous, at, fiber_wakes);
