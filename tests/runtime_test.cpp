@@ -493,27 +493,35 @@ void spin_until(const std::atomic<bool>& done, int fibers) {
   for (auto& h : handles) h.join();
 }
 
+// stop_of(): the StoppedError that ends `program` on `rt` (none: the run ended).
+template <class F>
+std::optional<runtime::StoppedError> stop_of(runtime::Runtime& rt, F&& program) {
+  try {
+    rt.block_on(std::forward<F>(program));
+  } catch (const runtime::StoppedError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
 TEST(RuntimeDeterministic, step_cap_reports_a_livelock_naming_where_each_fiber_spins) {
   runtime::Options options = options_for(Mode::deterministic);
   options.max_steps = 10'000;
   runtime::Runtime rt(options);
   std::atomic<bool> done{false};
-  try {
-    rt.block_on([&] { spin_until(done, 3); });
-    FAIL() << "the livelock was not stopped";
-  } catch (const runtime::StoppedError& e) {
-    EXPECT_EQ(e.kind(), runtime::StopKind::livelock);
-    EXPECT_NE(std::string(e.what()).find("livelock: no fiber made progress"), std::string::npos)
-        << e.what();
-    ASSERT_EQ(e.parked().size(), 4u) << e.report();  // root and three spinners
-    int joining = 0, spinning = 0;
-    for (const std::string& line : e.parked()) {
-      joining += line == "root: join";
-      spinning += line.find("spinner-") == 0 && line.find(": runnable, last at yield") != line.npos;
-    }
-    EXPECT_EQ(joining, 1) << e.report();
-    EXPECT_EQ(spinning, 3) << e.report();
+  const auto stop = stop_of(rt, [&] { spin_until(done, 3); });
+  ASSERT_TRUE(stop.has_value()) << "the livelock was not stopped";
+  EXPECT_EQ(stop->kind(), runtime::StopKind::livelock);
+  EXPECT_NE(std::string(stop->what()).find("livelock: no fiber made progress"), std::string::npos)
+      << stop->what();
+  ASSERT_EQ(stop->parked().size(), 4u) << stop->report();  // root and three spinners
+  int joining = 0, spinning = 0;
+  for (const std::string& line : stop->parked()) {
+    joining += line == "root: join";
+    spinning += line.find("spinner-") == 0 && line.find(": runnable, last at yield") != line.npos;
   }
+  EXPECT_EQ(joining, 1) << stop->report();
+  EXPECT_EQ(spinning, 3) << stop->report();
   EXPECT_EQ(rt.live_fibers(), 0u);
   // The cap is per run: the next block_on on the same runtime starts from 0.
   EXPECT_EQ(rt.block_on([] { return 5; }), 5);
@@ -523,16 +531,13 @@ TEST(RuntimeDeterministic, step_cap_reports_a_runaway_that_keeps_making_progress
   runtime::Options options = options_for(Mode::deterministic);
   options.max_steps = 10'000;
   runtime::Runtime rt(options);
-  try {
-    // Every finished fiber is progress; the run just never ends.
-    rt.block_on([] {
-      for (;;) runtime::spawn([] { this_fiber::yield(); }).join();
-    });
-    FAIL() << "the runaway was not stopped";
-  } catch (const runtime::StoppedError& e) {
-    EXPECT_EQ(e.kind(), runtime::StopKind::runaway) << e.what();
-    EXPECT_NE(std::string(e.what()).find("max_steps (10000)"), std::string::npos) << e.what();
-  }
+  // Every finished fiber is progress; the run just never ends.
+  const auto stop = stop_of(rt, [] {
+    for (;;) runtime::spawn([] { this_fiber::yield(); }).join();
+  });
+  ASSERT_TRUE(stop.has_value()) << "the runaway was not stopped";
+  EXPECT_EQ(stop->kind(), runtime::StopKind::runaway) << stop->what();
+  EXPECT_NE(std::string(stop->what()).find("max_steps (10000)"), std::string::npos) << stop->what();
   EXPECT_EQ(rt.live_fibers(), 0u);
 }
 
@@ -542,12 +547,9 @@ TEST(RuntimeDeterministic, stop_request_ends_a_run_that_would_not_end) {
   options.stop_requested = [&asked] { return ++asked == 3; };  // the third time it is asked
   runtime::Runtime rt(options);
   std::atomic<bool> done{false};
-  try {
-    rt.block_on([&] { spin_until(done, 2); });
-    FAIL() << "the run was not stopped";
-  } catch (const runtime::StoppedError& e) {
-    EXPECT_EQ(e.kind(), runtime::StopKind::interrupted) << e.what();
-  }
+  const auto stop = stop_of(rt, [&] { spin_until(done, 2); });
+  ASSERT_TRUE(stop.has_value()) << "the run was not stopped";
+  EXPECT_EQ(stop->kind(), runtime::StopKind::interrupted) << stop->what();
   EXPECT_EQ(asked, 3);
 }
 
@@ -585,21 +587,17 @@ TEST(RuntimeDeterministic, pct_does_not_starve_a_polled_fiber) {
     options.policy.pct_fair_after = fair_after;
     options.max_steps = 100'000;  // a starved run is a StoppedError, not a hang
     runtime::Runtime rt(options);
-    try {
-      rt.block_on([] {
-        std::atomic<bool> flag{false};
-        auto poller = runtime::spawn([&flag] {
-          while (!flag.load(std::memory_order_relaxed)) this_fiber::yield();
-        });
-        auto setter = runtime::spawn([&flag] { flag.store(true, std::memory_order_relaxed); });
-        setter.join();
-        poller.join();
+    const auto stop = stop_of(rt, [] {
+      std::atomic<bool> flag{false};
+      auto poller = runtime::spawn([&flag] {
+        while (!flag.load(std::memory_order_relaxed)) this_fiber::yield();
       });
-      return true;
-    } catch (const runtime::StoppedError& e) {
-      EXPECT_EQ(e.kind(), runtime::StopKind::livelock) << e.what();
-      return false;
-    }
+      auto setter = runtime::spawn([&flag] { flag.store(true, std::memory_order_relaxed); });
+      setter.join();
+      poller.join();
+    });
+    if (stop) EXPECT_EQ(stop->kind(), runtime::StopKind::livelock) << stop->what();
+    return !stop.has_value();
   };
   int starved_without_fairness = 0;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
