@@ -171,6 +171,19 @@ struct WokenSenderKeepsRoomWake : QueueCore<T, WokenSenderKeepsRoomWake<T>> {
   void pass_on_room_wake() {}
 };
 
+// (8) A receiver on an empty queue spins, yielding, until an item shows up,
+// instead of parking; it does not look at close, so once the queue is closed
+// and drained it spins for ever on a condition nothing will make true: a
+// livelock, which the step cap stops and reports (`livelock`).
+template <class T>
+struct SpinUntilItem : QueueCore<T, SpinUntilItem<T>> {
+  using QueueCore<T, SpinUntilItem>::QueueCore;
+  runtime::WaitStatus wait_for_item(std::optional<T>&, const runtime::TimePoint*) {
+    while (this->ring_.len() == 0) runtime::this_fiber::yield();
+    return runtime::WaitStatus::ready;
+  }
+};
+
 // MutantQueue: a Queue<T>-like handle over a broken core, with the value
 // API every handle has (value_api.h).
 template <class T, template <class> class Core>

@@ -432,7 +432,9 @@ TEST(RuntimeDeterministic, replay_reproduces_a_run) {
     }
     for (auto& h : handles) h.join();
   };
-  runtime::Runtime original(options_for(Mode::deterministic, 99));
+  runtime::Options recorded = options_for(Mode::deterministic, 99);
+  recorded.record_trace = true;  // the choices are kept only with the trace
+  runtime::Runtime original(recorded);
   original.block_on(program);
   runtime::Options replay = options_for(Mode::deterministic, 0);
   replay.policy.kind = runtime::PolicyKind::replay;
@@ -475,6 +477,134 @@ TEST(RuntimeDeterministic, virtual_time_jumps) {
     EXPECT_GE(runtime::now() - start, 10h);
     EXPECT_LT(runtime::now() - start, 10h + 1s) << "virtual time went past the deadline";
   });
+}
+
+// ---------------------------------------------------------------- bounded runs
+
+// A deterministic run of `fibers` fibers that yield until `done` is set (by
+// nobody, unless the program sets it): a livelock, ended by the step cap.
+void spin_until(const std::atomic<bool>& done, int fibers) {
+  std::vector<JoinHandle<void>> handles;
+  for (int f = 0; f < fibers; ++f) {
+    handles.push_back(runtime::spawn("spinner-" + std::to_string(f), [&done] {
+      while (!done.load(std::memory_order_relaxed)) this_fiber::yield();
+    }));
+  }
+  for (auto& h : handles) h.join();
+}
+
+// stop_of(): the StoppedError that ends `program` on `rt` (none: the run ended).
+template <class F>
+std::optional<runtime::StoppedError> stop_of(runtime::Runtime& rt, F&& program) {
+  try {
+    rt.block_on(std::forward<F>(program));
+  } catch (const runtime::StoppedError& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
+TEST(RuntimeDeterministic, step_cap_reports_a_livelock_naming_where_each_fiber_spins) {
+  runtime::Options options = options_for(Mode::deterministic);
+  options.max_steps = 10'000;
+  runtime::Runtime rt(options);
+  std::atomic<bool> done{false};
+  const auto stop = stop_of(rt, [&] { spin_until(done, 3); });
+  ASSERT_TRUE(stop.has_value()) << "the livelock was not stopped";
+  EXPECT_EQ(stop->kind(), runtime::StopKind::livelock);
+  EXPECT_NE(std::string(stop->what()).find("livelock: no fiber made progress"), std::string::npos)
+      << stop->what();
+  ASSERT_EQ(stop->parked().size(), 4u) << stop->report();  // root and three spinners
+  int joining = 0, spinning = 0;
+  for (const std::string& line : stop->parked()) {
+    joining += line == "root: join";
+    spinning += line.find("spinner-") == 0 && line.find(": runnable, last at yield") != line.npos;
+  }
+  EXPECT_EQ(joining, 1) << stop->report();
+  EXPECT_EQ(spinning, 3) << stop->report();
+  EXPECT_EQ(rt.live_fibers(), 0u);
+  // The cap is per run: the next block_on on the same runtime starts from 0.
+  EXPECT_EQ(rt.block_on([] { return 5; }), 5);
+}
+
+TEST(RuntimeDeterministic, step_cap_reports_a_runaway_that_keeps_making_progress) {
+  runtime::Options options = options_for(Mode::deterministic);
+  options.max_steps = 10'000;
+  runtime::Runtime rt(options);
+  // Every finished fiber is progress; the run just never ends.
+  const auto stop = stop_of(rt, [] {
+    for (;;) runtime::spawn([] { this_fiber::yield(); }).join();
+  });
+  ASSERT_TRUE(stop.has_value()) << "the runaway was not stopped";
+  EXPECT_EQ(stop->kind(), runtime::StopKind::runaway) << stop->what();
+  EXPECT_NE(std::string(stop->what()).find("max_steps (10000)"), std::string::npos) << stop->what();
+  EXPECT_EQ(rt.live_fibers(), 0u);
+}
+
+TEST(RuntimeDeterministic, stop_request_ends_a_run_that_would_not_end) {
+  runtime::Options options = options_for(Mode::deterministic);
+  int asked = 0;
+  options.stop_requested = [&asked] { return ++asked == 3; };  // the third time it is asked
+  runtime::Runtime rt(options);
+  std::atomic<bool> done{false};
+  const auto stop = stop_of(rt, [&] { spin_until(done, 2); });
+  ASSERT_TRUE(stop.has_value()) << "the run was not stopped";
+  EXPECT_EQ(stop->kind(), runtime::StopKind::interrupted) << stop->what();
+  EXPECT_EQ(asked, 3);
+}
+
+TEST(RuntimeDeterministic, trace_is_a_hash_unless_recorded) {
+  auto run = [](bool record) {
+    runtime::Options options = options_for(Mode::deterministic, 7);
+    options.record_trace = record;
+    runtime::Runtime rt(options);
+    rt.block_on([] {
+      std::atomic<bool> done{false};
+      auto stopper = runtime::spawn([&done] {
+        for (int i = 0; i < 5'000; ++i) this_fiber::yield();
+        done.store(true, std::memory_order_relaxed);
+      });
+      spin_until(done, 2);
+      stopper.join();
+    });
+    EXPECT_EQ(rt.trace().empty(), !record);
+    EXPECT_EQ(rt.choices().empty(), !record);
+    return rt.trace_hash();
+  };
+  EXPECT_EQ(run(false), run(true)) << "recording must not change the schedule";
+}
+
+// A fiber that polls (yields until another sets a flag) keeps PCT's highest
+// priority if it has it, and plain PCT never runs the fiber that would set
+// the flag (at depth 1 no change point lowers the poller): with the fair
+// prefix unbounded, the seeds that rank the poller first livelock. After the
+// prefix PCT picks at random, and the run ends on every seed.
+TEST(RuntimeDeterministic, pct_does_not_starve_a_polled_fiber) {
+  auto run = [](std::uint64_t seed, std::uint64_t fair_after) {
+    runtime::Options options = options_for(Mode::deterministic, seed);
+    options.policy.kind = runtime::PolicyKind::pct;
+    options.policy.pct_depth = 1;  // no change point lowers the poller: pure priorities
+    options.policy.pct_fair_after = fair_after;
+    options.max_steps = 100'000;  // a starved run is a StoppedError, not a hang
+    runtime::Runtime rt(options);
+    const auto stop = stop_of(rt, [] {
+      std::atomic<bool> flag{false};
+      auto poller = runtime::spawn([&flag] {
+        while (!flag.load(std::memory_order_relaxed)) this_fiber::yield();
+      });
+      auto setter = runtime::spawn([&flag] { flag.store(true, std::memory_order_relaxed); });
+      setter.join();
+      poller.join();
+    });
+    if (stop) EXPECT_EQ(stop->kind(), runtime::StopKind::livelock) << stop->what();
+    return !stop.has_value();
+  };
+  int starved_without_fairness = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    EXPECT_TRUE(run(seed, runtime::SchedulePolicy{}.pct_fair_after)) << "seed " << seed;
+    starved_without_fairness += !run(seed, UINT64_MAX);
+  }
+  EXPECT_GT(starved_without_fairness, 0) << "the test no longer shows a starving schedule";
 }
 
 TEST(RuntimeDeterministic, rejects_more_than_one_worker) {

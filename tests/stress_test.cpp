@@ -286,4 +286,118 @@ TEST(Policy, parse) {
   EXPECT_THROW(sc::parse_policy("random "), sc::ConfigError);
 }
 
+// ---------------------------------------------------------------- bounded runs
+// The step cap, the time budget inside a run, and PCT's fairness: no seed
+// runs for ever, and none grows without bound.
+
+namespace bounded {
+
+using tmpmc::mutants::run_mutant;
+using tmpmc::mutants::SpinUntilItem;
+
+TEST(StressBounded, livelock_mutant_is_caught_within_the_cap_and_replayed) {
+  auto options = stress_options(2000);
+  options.max_steps = kSanitized ? 100'000 : 1'000'000;
+  options.driver.run_instead = &run_mutant<SpinUntilItem>;
+  const auto configs = stress_configs();
+  const auto results = sc::run_stress(configs, options);
+  const auto* failed = first_failure(results);
+  ASSERT_NE(failed, nullptr) << "the livelock was not caught";
+  const sc::StressFailure& f = *failed->failure;
+  EXPECT_EQ(f.kind, "livelock") << failed->scenario << " seed " << f.seed;
+  // The report: the stop, and where each fiber spins or waits.
+  bool summary = false, spinning = false;
+  for (const auto& line : f.lines) {
+    summary |= line.find("livelock: no fiber made progress") != std::string::npos;
+    spinning |= line.find("consumer") != std::string::npos &&
+                line.find("runnable, last at yield") != std::string::npos;
+  }
+  EXPECT_TRUE(summary) << ::testing::PrintToString(f.lines);
+  EXPECT_TRUE(spinning) << ::testing::PrintToString(f.lines);
+  // Its replay runs with the same cap and without --trace (max_steps events).
+  EXPECT_NE(f.replay.find("--max-steps " + std::to_string(options.max_steps)), std::string::npos)
+      << f.replay;
+  EXPECT_EQ(f.replay.find("--trace"), std::string::npos) << f.replay;
+
+  const auto& config = *std::find_if(configs.begin(), configs.end(),
+                                     [&](const auto& c) { return c.name == failed->scenario; });
+  sc::DriverOptions driver = options.driver;
+  driver.max_steps = options.max_steps;
+  for (int i = 0; i < 2; ++i) {
+    const sc::RunResult again = sc::run_scenario(sc::stress_config(config, f.seed, 1), driver);
+    EXPECT_EQ(sc::failure_kind(again), "livelock");
+    EXPECT_EQ(again.trace_hash.value_or(0), f.trace_hash);
+  }
+}
+
+TEST(StressBounded, interrupt_stops_a_seed_in_the_middle_of_its_run) {
+  // The flag goes up once the first seed's run has begun; with no cap in
+  // reach, only the check inside the run can end it.
+  std::atomic<bool> interrupt{false};
+  auto options = stress_options(10);
+  options.max_steps = std::uint64_t{1} << 40;
+  options.driver.interrupt = &interrupt;
+  options.driver.run_instead = [&interrupt](const sc::ScenarioConfig& c,
+                                            const sc::DriverOptions& o) {
+    interrupt.store(true);
+    return run_mutant<SpinUntilItem>(c, o);
+  };
+  const auto results = sc::run_stress(stress_configs(), options);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_FALSE(results[0].failure.has_value()) << results[0].failure->kind;
+  EXPECT_TRUE(results[0].out_of_time);
+  EXPECT_EQ(results[0].seeds_run, 0u) << "a seed stopped in the middle is not counted";
+}
+
+TEST(StressBounded, a_run_past_its_stop_time_is_unfinished_not_failed) {
+  // The time budget's deadline, already past when the run starts.
+  sc::DriverOptions driver = stress_options(1).driver;
+  driver.max_steps = std::uint64_t{1} << 40;
+  driver.stop_at = std::chrono::steady_clock::now();
+  const auto config = sc::stress_config(stress_configs().front(), 1, 1);
+  const sc::RunResult run = run_mutant<SpinUntilItem>(config, driver);
+  ASSERT_TRUE(run.stopped.has_value());
+  EXPECT_EQ(*run.stopped, tmpmc::runtime::StopKind::interrupted);
+  EXPECT_FALSE(sc::classify(run).has_value());
+}
+
+TEST(StressBounded, pct_passes_the_polling_faults_scenarios) {
+  // The consumers poll with receive_for in virtual time; PCT without its
+  // fair prefix let one of them starve the producers for ever.
+  auto options = stress_options(kSanitized ? 200 : 2000);
+  options.policy = sc::parse_policy("pct:3");
+  const auto results = sc::run_stress(
+      sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/faults.json"), options);
+  const auto* failed = first_failure(results);
+  ASSERT_EQ(failed, nullptr) << failed->scenario << " seed " << failed->failure->seed << ": "
+                             << failed->failure->kind << "\n"
+                             << ::testing::PrintToString(failed->failure->lines);
+  for (const auto& r : results) EXPECT_FALSE(r.out_of_time) << r.scenario;
+}
+
+TEST(StressBounded, step_cap_classes_have_names) {
+  for (const sc::FailureClass failure : {sc::FailureClass::livelock, sc::FailureClass::runaway}) {
+    EXPECT_EQ(sc::failure_class_from_string(sc::to_string(failure)), failure);
+    EXPECT_EQ(sc::count_name(failure), "");
+  }
+  EXPECT_EQ(sc::stop_class(tmpmc::runtime::StopKind::livelock), sc::FailureClass::livelock);
+  EXPECT_EQ(sc::stop_class(tmpmc::runtime::StopKind::runaway), sc::FailureClass::runaway);
+  EXPECT_FALSE(sc::stop_class(tmpmc::runtime::StopKind::interrupted).has_value());
+  EXPECT_EQ(sc::stop_name(tmpmc::runtime::StopKind::interrupted), "interrupted");
+}
+
+TEST(StressBounded, max_steps_is_validated) {
+  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  int code = 0;
+  for (const std::string command : {"stress", "run"}) {
+    for (const std::string value : {"0", "-5", "many"}) {
+      const std::string out = run_cli(command + " " + config + " --max-steps " + value, code);
+      EXPECT_EQ(code, 2) << command << " --max-steps " << value << ": " << out;
+      EXPECT_NE(out.find("--max-steps"), std::string::npos) << out;
+    }
+  }
+}
+
+}  // namespace bounded
+
 }  // namespace

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ void check_output_dir(const std::string& path);
 std::chrono::milliseconds parse_duration(const std::string& flag, const std::string& text);
 // Validates CLI11 text as a number > 0.
 CLI::Validator positive_number();
+// add_max_steps(): `--max-steps N` of run and stress, the deterministic
+// runtime's step cap per run (runtime::Options::max_steps).
+void add_max_steps(CLI::App& app, std::uint64_t& max_steps);
 
 class Command {
  public:

@@ -88,6 +88,14 @@ CLI::Validator positive_number() {
       "NUMBER > 0");
 }
 
+void add_max_steps(CLI::App& app, std::uint64_t& max_steps) {
+  app.add_option("--max-steps", max_steps,
+                 "Deterministic mode: scheduling steps per run before it is stopped and "
+                 "reported as a livelock or a runaway")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+}
+
 namespace {
 // The signal that stopped the run, for the exit code. A signal handler may
 // only store to a lock-free atomic or a sig_atomic_t.

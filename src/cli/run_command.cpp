@@ -96,6 +96,7 @@ class Run : public Command {
     app_->add_flag("--trace", trace_,
                    "Deterministic mode: print every scheduling event (fiber, where the previous "
                    "one stopped, queue state)");
+    add_max_steps(*app_, max_steps_);
     app_->add_option("--scale", overrides_.scale,
                      "Multiply messages and duration_ms (e.g. 0.01 for a smoke run)")
         ->check(positive_number());
@@ -141,6 +142,7 @@ class Run : public Command {
     options.clock = &clock;
     options.interrupt = &g_interrupted;
     options.trace = trace_;
+    options.max_steps = max_steps_;
     const rs::ReportContext context{rs::utc_now_iso8601(), clock.describe()};
     LiveProgress live;
     options.interval = interval_ms(interval_);
@@ -166,6 +168,7 @@ class Run : public Command {
   CLI::Option *repeat_, *seed_, *workers_;
   unsigned repeat_value_ = 0, workers_value_ = 0;
   std::uint64_t seed_value_ = 0;
+  std::uint64_t max_steps_ = tmpmc::runtime::Options::kDefaultMaxSteps;
   sc::Overrides overrides_;
 };
 

@@ -42,8 +42,10 @@ class Stress : public Command {
     app_->add_option("--workers", options_.workers,
                      "1: deterministic (default); more: real threads, random close points")
         ->check(CLI::Range(1u, sc::kMaxWorkers));
-    app_->add_option("--time-budget", budget_, "Stop after this long (60s, 500ms, 2m, 1h)")
+    app_->add_option("--time-budget", budget_,
+                     "Stop after this long (60s, 500ms, 2m, 1h), also in the middle of a seed")
         ->capture_default_str();
+    add_max_steps(*app_, options_.max_steps);
     app_->add_option("--filter", filter_, "Only scenarios whose name matches this regex");
     app_->add_option("--json", json_out_, "Write the summary to this file");
   }

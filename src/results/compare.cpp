@@ -35,6 +35,13 @@ std::vector<double> run_values(const json& scenario, const std::string& metric) 
 std::string correctness_of(const json& scenario) {
   std::string what;
   for (const json& run : scenario.value("runs", json::array())) {
+    // A run the step cap stopped is a livelock or a runaway; its "hung" count
+    // is the same fibers again.
+    const std::string stopped = run.value("stopped", "");
+    if (stopped == "livelock" || stopped == "runaway") {
+      what += (what.empty() ? "" : ", ") + stopped;
+      continue;
+    }
     for (const scenarios::FailureClass counted : scenarios::kCountedFailures) {
       const std::string key(scenarios::count_name(counted));
       const auto n = run.value(key, std::uint64_t{0});

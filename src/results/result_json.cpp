@@ -80,6 +80,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
       }
       if (run.trace_hash) j["trace_hash"] = detail::hex16(*run.trace_hash);
       if (!run.stuck_fibers.empty()) j["stuck_fibers"] = run.stuck_fibers;
+      if (run.stopped) j["stopped"] = std::string(scenarios::stop_name(*run.stopped));
       if (!run.error.empty()) j["error"] = run.error;
       if (run.interrupted) j["interrupted"] = true;
       if (!run.intervals.empty()) {

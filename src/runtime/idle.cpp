@@ -31,7 +31,7 @@ void Worker::loop() {
       // Nothing can run: jump virtual time to the next timer, or it is a deadlock.
       if (auto deadline = timers_.next_deadline()) {
         core_.advance_virtual_time(*deadline);
-        timers_.fire_due(core_.virtual_now());
+        fire_due_timers();
         continue;
       }
       core_.declare_stuck(RuntimeCore::Stuck::deadlock);

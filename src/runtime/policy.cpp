@@ -45,9 +45,25 @@ class ReplayPolicy final : public Policy {
 // above `depth`; at depth-1 random steps the fiber that just ran drops to a
 // priority below every initial one. The highest-priority runnable fiber runs.
 // Finds any bug of depth d with probability >= 1/(n * k^(d-1)).
+//
+// Fairness: plain PCT starves every fiber below one that never stops being
+// runnable. A consumer polling with receive_for in virtual time is such a
+// fiber: its timer makes it runnable again before the lower fibers get a
+// step, and the run never ends. After `fair_after` steps PCT therefore picks
+// uniformly at random, as Coyote's fair PCT does after its prioritized
+// prefix: any runnable fiber then runs within a few steps with high
+// probability, so a polling loop cannot keep a producer away forever, and a
+// true livelock still spins until the runtime's step cap reports it. The
+// depth guarantee is kept for the first `fair_after` steps, which covers every
+// change point (they fall below k, 2000 by default) and the whole of a normal stress run; runs
+// that end within them schedule exactly as plain PCT. Why not shuttle's rule
+// (a fiber that yields drops to the lowest priority): here every scheduling
+// point is a yield, the queue's yield points included, so that rule would
+// reorder priorities at every step and PCT's depth would mean nothing.
 class PctPolicy final : public Policy {
  public:
-  PctPolicy(std::uint64_t seed, int depth, std::uint64_t expected_steps) : rng_(seed) {
+  PctPolicy(std::uint64_t seed, int depth, std::uint64_t expected_steps, std::uint64_t fair_after)
+      : rng_(seed), fair_after_(fair_after) {
     depth_ = std::max(depth, 1);
     const std::uint64_t k = std::max<std::uint64_t>(expected_steps, 1);
     for (int i = 1; i < depth_; ++i) change_points_.push_back(rng_.below(k));
@@ -56,6 +72,7 @@ class PctPolicy final : public Policy {
 
   std::uint32_t pick(const RunnableSet& runnable, std::uint64_t previous,
                      std::uint64_t step) override {
+    if (step >= fair_after_) return static_cast<std::uint32_t>(rng_.below(runnable.size()));
     while (next_change_ < change_points_.size() && change_points_[next_change_] <= step) {
       // Change point i lowers the running fiber to priority depth - 1 - i.
       priority_[previous] =
@@ -82,6 +99,7 @@ class PctPolicy final : public Policy {
   }
 
   Xoshiro256 rng_;
+  std::uint64_t fair_after_;
   int depth_;
   std::vector<std::uint64_t> change_points_;
   std::size_t next_change_ = 0;
@@ -95,7 +113,8 @@ std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t 
     case PolicyKind::random:
       return std::make_unique<RandomPolicy>(seed);
     case PolicyKind::pct:
-      return std::make_unique<PctPolicy>(seed, config.pct_depth, config.pct_expected_steps);
+      return std::make_unique<PctPolicy>(seed, config.pct_depth, config.pct_expected_steps,
+                                         config.pct_fair_after);
     case PolicyKind::round_robin:
       return std::make_unique<RoundRobinPolicy>();
     case PolicyKind::replay:

@@ -123,6 +123,7 @@ std::size_t RuntimeCore::live_fibers() {
 
 void RuntimeCore::fiber_finished(Fiber* fiber) noexcept {
   unregister_fiber(fiber);
+  if (picker_) picker_->note_progress();
   sanitizer::destroy_fiber(std::exchange(fiber->tsan_fiber_, nullptr));
   if (fiber->is_root_) {
     stopping_.store(true, std::memory_order_seq_cst);
@@ -196,6 +197,7 @@ void RuntimeCore::run_root(Fiber* root) {
   stuck_.store(Stuck::no);
   root->is_root_ = true;  // written before the root is published to any worker
   root->name_ = "root";
+  if (picker_) picker_->begin_run();
   submit(root, nullptr);  // from outside: worker 0 takes it from the injection queue
   watchdog_deadline_.reset();
   if (!deterministic && options.watchdog.count() > 0)
@@ -226,6 +228,12 @@ void RuntimeCore::run_root(Fiber* root) {
   const Stuck outcome = stuck_.load();
   if (outcome != Stuck::no) {
     std::vector<std::string> parked = describe_stuck_fibers();
+    if (outcome == Stuck::stopped) {
+      // Written before the unwinding, whose finishing fibers count as progress.
+      StoppedError stopped = stopped_error(std::move(parked));
+      cancel_all_fibers();
+      throw stopped;
+    }
     cancel_all_fibers();
     const std::string n = std::to_string(parked.size());
     if (outcome == Stuck::deadlock) {
@@ -242,6 +250,32 @@ void RuntimeCore::run_root(Fiber* root) {
 
 // ---------------------------------------------------------------- reports and shutdown
 
+StoppedError RuntimeCore::stopped_error(std::vector<std::string> fibers) const {
+  const StopKind kind = picker_->stop().value_or(StopKind::interrupted);
+  const std::string steps = std::to_string(picker_->steps());
+  const std::string cap = std::to_string(options.max_steps);
+  const std::string left = "; " + std::to_string(fibers.size()) + " fibers have not finished";
+  switch (kind) {
+    case StopKind::livelock:
+      return StoppedError(kind,
+                          "livelock: no fiber made progress in the last " +
+                              std::to_string(picker_->steps_without_progress()) + " of " + steps +
+                              " steps (max_steps " + cap + ")" + left,
+                          std::move(fibers));
+    case StopKind::runaway:
+      return StoppedError(kind,
+                          "runaway: the run reached max_steps (" + cap +
+                              ") while still making progress (last " +
+                              std::to_string(picker_->steps_without_progress()) +
+                              " steps ago); raise max_steps if it is meant to run this long" + left,
+                          std::move(fibers));
+    case StopKind::interrupted:
+      break;
+  }
+  return StoppedError(kind, "interrupted: stopped after " + steps + " steps" + left,
+                      std::move(fibers));
+}
+
 std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
   std::vector<std::pair<std::uint64_t, std::string>> lines;
   for_each_live_fiber([&](Fiber* fiber) {
@@ -253,6 +287,9 @@ std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
       line += fiber->waiting_for_;
     } else if (!fiber->started_) {
       line += "runnable, never started";
+    } else if (fiber->last_switch_at_ != nullptr) {
+      // A stopped deterministic run: where it keeps giving up the worker.
+      line += std::string("runnable, last at ") + fiber->last_switch_at_;
     } else {
       line += "runnable";
     }

@@ -19,7 +19,9 @@ class Worker;
 
 class RuntimeCore {
  public:
-  enum class Stuck { no, deadlock, hang };
+  // Why a block_on ends other than by its root finishing. stopped: the
+  // deterministic picker stopped the run (its stop() says why).
+  enum class Stuck { no, deadlock, hang, stopped };
 
   explicit RuntimeCore(Options options);
   ~RuntimeCore();
@@ -92,9 +94,13 @@ class RuntimeCore {
     if (to > virtual_now_) virtual_now_ = to;
   }
   void tick_virtual_time() noexcept { virtual_now_ += kVirtualStep; }
-  // choose(): DeterministicPicker::choose.
-  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at) {
-    return picker_->choose(runnable, previous, at);
+  // choose(): DeterministicPicker::choose; when that stops the run, the
+  // runtime stops (nullptr: the caller hands the worker to its idle context).
+  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at, std::uint64_t fiber_wakes) {
+    Fiber* chosen = picker_->choose(runnable, previous, at, fiber_wakes);
+    if (chosen == nullptr) [[unlikely]]
+      declare_stuck(Stuck::stopped);
+    return chosen;
   }
   // The record of a deterministic runtime's picks (empty on a real one).
   std::uint64_t trace_hash() const noexcept { return picker_ ? picker_->trace_hash() : 0; }
@@ -105,7 +111,9 @@ class RuntimeCore {
     return picker_ ? picker_->trace() : std::vector<TraceEvent>{};
   }
 
-  // declare_stuck() ends the current block_on with a deadlock or hang report.
+  // stopped_error(): the report of a run the picker stopped.
+  StoppedError stopped_error(std::vector<std::string> fibers) const;
+  // declare_stuck() ends the current block_on with a deadlock, hang or stop report.
   void declare_stuck(Stuck kind) noexcept;
 
   // Reports: one line per fiber that has not finished.

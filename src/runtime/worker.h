@@ -168,6 +168,7 @@ class Worker {
   void queue_back(Fiber* fiber);
   // deterministic_picker.cpp
   Fiber* pick_next_deterministic(Fiber* previous, const char* at);
+  void fire_due_timers();
   // carriers.cpp (start: switch.h)
   bool start(Fiber* fiber) noexcept;
   bool try_start(Fiber* fiber) noexcept;
@@ -213,6 +214,8 @@ class Worker {
   RunnableSet runnable_;
 
   TimerHeap timers_;
+  // Deterministic mode: the wakes its timers made (the rest, fibers made).
+  std::uint64_t timer_wakes_ = 0;
   StackPool stacks_;
   BlockCache blocks_;
   ThreadParker parker_;

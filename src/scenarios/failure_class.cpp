@@ -7,8 +7,10 @@ struct Names {
   FailureClass failure;
   std::string_view name, count;
 };
-constexpr std::array<Names, 7> kNames = {
-    {{FailureClass::hang, "hang", "hung"},
+constexpr std::array<Names, 9> kNames = {
+    {{FailureClass::livelock, "livelock", ""},
+     {FailureClass::runaway, "runaway", ""},
+     {FailureClass::hang, "hang", "hung"},
      {FailureClass::error, "error", ""},
      {FailureClass::duplicated, "duplicated", "duplicated"},
      {FailureClass::phantom, "phantom", "phantom"},
@@ -35,6 +37,8 @@ std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept 
   switch (failure) {
     case FailureClass::hang:
       return check.hung;
+    case FailureClass::livelock:
+    case FailureClass::runaway:
     case FailureClass::error:
       return 0;
     case FailureClass::duplicated:
@@ -49,6 +53,23 @@ std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept 
       return check.reordered;
   }
   return 0;
+}
+
+std::optional<FailureClass> stop_class(runtime::StopKind stop) noexcept {
+  switch (stop) {
+    case runtime::StopKind::livelock:
+      return FailureClass::livelock;
+    case runtime::StopKind::runaway:
+      return FailureClass::runaway;
+    case runtime::StopKind::interrupted:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string_view stop_name(runtime::StopKind stop) noexcept {
+  const auto failure = stop_class(stop);
+  return failure ? to_string(*failure) : "interrupted";
 }
 
 }  // namespace tmpmc::scenarios

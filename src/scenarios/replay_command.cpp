@@ -28,13 +28,17 @@ std::string regex_escape(const std::string& text) {
 }  // namespace
 
 std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
-                           const StressOptions& options) {
+                           const StressOptions& options, bool trace) {
   std::string command = "tmpmc-bench run " + shell_quote(options.config_path) + " --filter " +
                         shell_quote("^" + regex_escape(config.name) + "$");
   if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
   if (options.workers <= 1) {
     command += " --deterministic --seed " + std::to_string(seed) + " --policy " +
-               policy_text(options.policy) + " --trace";
+               policy_text(options.policy);
+    if (trace) command += " --trace";
+    if (options.max_steps != runtime::Options::kDefaultMaxSteps) {
+      command += " --max-steps " + std::to_string(options.max_steps);
+    }
     return command + " --repeat 1";
   }
   // Real threads: the seed fixes the close point, not the interleaving; the

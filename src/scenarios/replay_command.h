@@ -1,6 +1,6 @@
 // replay_command.h: the command line that shows a stress failure again. It
 // spells tmpmc-bench's flags (--filter, --deterministic, --seed, --policy,
-// --trace), so it is the one file of scenarios that must change with them;
+// --trace, --max-steps), so it is the one file of scenarios that must change with them;
 // the stress tests run the command it builds through the real CLI.
 #pragma once
 
@@ -13,7 +13,9 @@ namespace tmpmc::scenarios {
 
 // replay_command(): `tmpmc-bench run CONFIG --filter ... --deterministic --seed S ...`
 // (with real threads, `tmpmc-bench stress ... --seed-start S --seeds 1`).
+// trace: with --trace, every scheduling event printed; not for a run the step
+// cap stopped, whose trace would hold max_steps events.
 std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
-                           const StressOptions& options);
+                           const StressOptions& options, bool trace);
 
 }  // namespace tmpmc::scenarios

@@ -43,7 +43,9 @@ std::string policy_text(const runtime::SchedulePolicy& policy) {
 }
 
 std::optional<FailureClass> classify(const RunResult& run) {
-  // In FailureClass's order: the first rule broken names the class.
+  // In FailureClass's order: the first rule broken names the class. A run
+  // stopped on request (a signal, the time budget) is unfinished, not failed.
+  if (run.stopped) return stop_class(*run.stopped);
   if (!run.stuck_fibers.empty() || run.check.hung != 0) return FailureClass::hang;
   if (!run.error.empty()) return FailureClass::error;
   for (const FailureClass counted :
@@ -88,6 +90,11 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
   LogArena arena;
   DriverOptions driver = options.driver;
   driver.policy = options.policy;
+  driver.max_steps = options.max_steps;
+  // A seed that runs past the budget is stopped inside its run (every few
+  // steps), not only between seeds: a run that never ends cannot hold the
+  // command past its budget.
+  driver.stop_at = deadline;
   if (driver.log_arena == nullptr) driver.log_arena = &arena;
   auto interrupted = [&] {
     return driver.interrupt != nullptr && driver.interrupt->load(std::memory_order_relaxed);
@@ -106,6 +113,12 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
       const std::uint64_t seed = options.seed_start + i;
       const ScenarioConfig c = stress_config(config, seed, options.workers);
       RunResult run = run_scenario(c, driver);
+      if (run.stopped == runtime::StopKind::interrupted) {
+        // Out of time (or interrupted) in the middle of the seed: it did not
+        // run to its end, so it neither passed nor failed.
+        result.out_of_time = true;
+        break;
+      }
       ++result.seeds_run;
       result.messages += run.check.received;
       const std::optional<FailureClass> failure_class = classify(run);
@@ -113,11 +126,13 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
       StressFailure failure;
       failure.seed = seed;
       failure.kind = to_string(*failure_class);
-      failure.lines = run.check.failures();
+      // The checks of a run the step cap cut short count what was in flight:
+      // its report is where each fiber was.
+      if (!run.stopped) failure.lines = run.check.failures();
       if (!run.error.empty()) failure.lines.push_back(run.error);
       if (!run.stuck_summary.empty()) failure.lines.push_back(run.stuck_summary);
       for (const std::string& fiber : run.stuck_fibers) failure.lines.push_back("  " + fiber);
-      failure.replay = replay_command(config, seed, options);
+      failure.replay = replay_command(config, seed, options, !run.stopped);
       failure.trace_hash = run.trace_hash.value_or(0);
       result.failure = std::move(failure);
       break;

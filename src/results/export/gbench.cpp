@@ -63,6 +63,8 @@ json context_of(const json& result) {
 std::string run_error(const Located& run) {
   if (run.has("error")) return run.text("error");
   if (run.has("interrupted") && run.node["interrupted"] == true) return "interrupted";
+  // A run the step cap stopped (its "hung" count is the same fibers again).
+  if (run.has("stopped")) return run.text("stopped");
   std::string error;
   for (const char* check :
        {"lost", "duplicated", "phantom", "reordered", "hung", "spurious_closed"}) {

@@ -2,6 +2,7 @@
 // for every backend on our runtime (tmpmc, mutex, seed).
 #include "backends/runtime_executor.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <utility>
@@ -17,6 +18,13 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
   ro.policy = o.policy;
   ro.stack_size = static_cast<std::size_t>(c.runtime.stack_kib) * 1024;
   ro.watchdog = c.hang_after();
+  ro.max_steps = o.max_steps;
+  if (o.interrupt != nullptr || o.stop_at) {
+    ro.stop_requested = [interrupt = o.interrupt, stop_at = o.stop_at] {
+      return (interrupt != nullptr && interrupt->load(std::memory_order_relaxed)) ||
+             (stop_at && std::chrono::steady_clock::now() >= *stop_at);
+    };
+  }
   ro.record_trace = o.trace && c.runtime.deterministic;
   if (ro.record_trace) ro.trace_state = std::move(trace_state);
   return ro;

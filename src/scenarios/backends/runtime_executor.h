@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -24,9 +25,16 @@ class RuntimeExecutor {
   using Handle = runtime::JoinHandle<void>;
   RuntimeExecutor(const ScenarioConfig& c, const DriverOptions& o, TraceState trace_state)
       : runtime_(runtime_options(c, o, std::move(trace_state))) {}
+  // block_on(): a StoppedError (the step cap, a stop request) goes on to
+  // the driver as any stuck run does; finish() says why it stopped.
   template <class F>
   void block_on(F&& root) {
-    runtime_.block_on(std::forward<F>(root));
+    try {
+      runtime_.block_on(std::forward<F>(root));
+    } catch (const runtime::StoppedError& e) {
+      stopped_ = e.kind();
+      throw;
+    }
   }
   template <class F>
   Handle spawn(std::string name, F&& f) {
@@ -41,6 +49,7 @@ class RuntimeExecutor {
   static void sleep_until(runtime::TimePoint t) { runtime::this_fiber::sleep_until(t); }
   void finish(RunResult& r) const {
     r.stats = runtime_.stats();
+    r.stopped = stopped_;
     if (runtime_.deterministic()) {
       r.trace_hash = runtime_.trace_hash();
       r.trace = runtime_.trace();
@@ -49,6 +58,7 @@ class RuntimeExecutor {
 
  private:
   runtime::Runtime runtime_;
+  std::optional<runtime::StopKind> stopped_;
 };
 
 }  // namespace tmpmc::scenarios::backends

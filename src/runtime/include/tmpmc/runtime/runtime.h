@@ -47,7 +47,10 @@ struct SchedulePolicy {
   PolicyKind kind = PolicyKind::random;
   int pct_depth = 3;                        // PCT's bug depth d (>= 1)
   std::uint64_t pct_expected_steps = 2000;  // PCT's estimate of the run's length
-  std::vector<std::uint32_t> replay;        // for replay: the recorded choices
+  // PCT's fairness: after this many steps of one run, PCT picks uniformly at
+  // random (policy.cpp says why), so a polling fiber cannot starve the others.
+  std::uint64_t pct_fair_after = 10'000;
+  std::vector<std::uint32_t> replay;  // for replay: the recorded choices
 };
 
 struct Options {
@@ -59,7 +62,21 @@ struct Options {
   // watchdog: with real workers, a root fiber that has not finished after this
   // long is reported as a hang (HangError) instead of hanging. 0: no watchdog.
   std::chrono::milliseconds watchdog{0};
-  // record_trace keeps every scheduling event of a deterministic run for trace().
+  // max_steps: a deterministic run (one block_on) that reaches this many
+  // scheduling steps is stopped and reported (StoppedError: a livelock or a
+  // runaway) instead of running on. The default is thousands of times the
+  // longest run of a shipped stress config (docs/DESIGN.md); >= 1.
+  static constexpr std::uint64_t kDefaultMaxSteps = 10'000'000;
+  std::uint64_t max_steps = kDefaultMaxSteps;
+  // stop_requested, if set, is asked every kStopCheckSteps steps of a
+  // deterministic run; true stops the run (StoppedError, interrupted). It is
+  // how a signal or a time budget ends a run that would not end by itself.
+  // Called on the worker between fibers: it must not park.
+  static constexpr std::uint64_t kStopCheckSteps = 1024;
+  std::function<bool()> stop_requested;
+  // record_trace keeps every scheduling event of a deterministic run for
+  // trace(), and its choices for choices(). Without it a run keeps only the
+  // running trace_hash(): its memory does not grow with its length.
   bool record_trace = false;
   // trace_state, if set, describes the program's state (say, a queue's length
   // and whether it is closed) for each recorded event. Called on the worker
@@ -89,8 +106,9 @@ struct TraceEvent {
 };
 
 // Raised by block_on when every fiber is parked and nothing can wake them
-// (deterministic mode), or when the watchdog fires (real workers). what() is
-// the one-line summary; report() names each parked fiber and its wait.
+// (deterministic mode), when the watchdog fires (real workers), or when a
+// deterministic run is stopped (StoppedError). what() is the one-line
+// summary; report() names each fiber that had not finished and its wait.
 class StuckError : public std::runtime_error {
  public:
   StuckError(const std::string& what, std::vector<std::string> parked)
@@ -106,6 +124,25 @@ class DeadlockError : public StuckError {
 };
 class HangError : public StuckError {
   using StuckError::StuckError;
+};
+
+// Why a deterministic run was stopped before its root fiber finished.
+enum class StopKind {
+  livelock,     // at max_steps, and no fiber made progress in the last half of them
+  runaway,      // at max_steps, still making progress
+  interrupted,  // Options::stop_requested said so
+};
+// Progress, for that verdict: a fiber was woken by another fiber (not by its
+// own timer), or a fiber finished. Fibers that only yield, poll with timed
+// waits or sleep make none.
+class StoppedError : public StuckError {
+ public:
+  StoppedError(StopKind kind, const std::string& what, std::vector<std::string> fibers)
+      : StuckError(what, std::move(fibers)), kind_(kind) {}
+  StopKind kind() const noexcept { return kind_; }
+
+ private:
+  StopKind kind_;
 };
 
 namespace detail {
@@ -162,6 +199,8 @@ class Runtime {
   // trace_hash(): 64-bit hash of every scheduling choice of the deterministic
   // runs so far (0 on a real runtime).
   std::uint64_t trace_hash() const noexcept;
+  // trace() and choices(): the events and picks of the deterministic runs so
+  // far, kept only with Options::record_trace.
   std::vector<TraceEvent> trace() const;
   std::vector<std::uint32_t> choices() const;
 

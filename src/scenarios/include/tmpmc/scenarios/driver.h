@@ -42,6 +42,9 @@ struct RunResult {
   std::string error;  // the run could not complete (e.g. out of memory)
   bool interrupted = false;
   std::vector<Interval> intervals;  // real-time runs with DriverOptions::interval
+  // Deterministic mode: the runtime stopped the run (its step cap, or a stop
+  // request); stuck_fibers and stuck_summary then say where each fiber was.
+  std::optional<runtime::StopKind> stopped;
 };
 
 // The payload sizes messages come in: payload_bytes is rounded up to one
@@ -70,6 +73,12 @@ struct DriverOptions {
   // keep every scheduling event (RunResult::trace).
   runtime::SchedulePolicy policy;
   bool trace = false;
+  // Deterministic mode: the runtime's step cap per run (runtime::Options::max_steps).
+  std::uint64_t max_steps = runtime::Options::kDefaultMaxSteps;
+  // Deterministic mode: a run still going at this time is stopped (with
+  // `interrupt`, checked every few steps inside the run, not only by the
+  // producers), and marked RunResult::stopped = interrupted.
+  std::optional<std::chrono::steady_clock::time_point> stop_at;
   // Runs the scenario instead of the config's queue.impl (tests run broken
   // queues, "mutants", through the same driver and checks).
   std::function<RunResult(const ScenarioConfig&, const DriverOptions&)> run_instead;

@@ -31,7 +31,11 @@ struct StressOptions {
   std::uint64_t seed_start = 1;
   runtime::SchedulePolicy policy;  // random by default
   unsigned workers = 1;            // 1: deterministic; more: real threads
+  // time_budget: checked between seeds and inside each deterministic run.
   std::chrono::milliseconds time_budget{60'000};
+  // max_steps: the runtime's step cap per deterministic run (a livelock or a
+  // runaway past it is a failure).
+  std::uint64_t max_steps = runtime::Options::kDefaultMaxSteps;
   std::string config_path;  // for the replay command
   std::string impl;         // for the replay command ("" when the config's own)
   DriverOptions driver;     // clock, interrupt, run_instead
@@ -54,6 +58,8 @@ struct StressResult {
   double seeds_per_sec = 0;
   std::uint64_t messages = 0;  // received, over all seeds
   std::optional<StressFailure> failure;
+  // The time budget ran out (or a signal came) before the seeds did; a seed
+  // stopped in the middle is not counted in seeds_run.
   bool out_of_time = false;
 };
 

@@ -131,6 +131,9 @@ class Fiber {
   // What this fiber is parked on, for hang and deadlock reports.
   const WaitList* waiting_on_ = nullptr;
   const char* waiting_for_ = nullptr;
+  // Deterministic mode: where it last gave up the worker, for the reports of
+  // a run stopped while it was runnable (a livelock names where it spins).
+  const char* last_switch_at_ = nullptr;
 
   // Stack (for sanitizers and the stack pool) and sanitizer fiber state.
   void* stack_base_ = nullptr;  // lowest usable address
