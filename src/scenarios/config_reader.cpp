@@ -1,8 +1,11 @@
-// config_reader.cpp: Reader's reads and its unknown-key check.
+// config_reader.cpp: parsing within the input limits, and Reader's reads and
+// its unknown-key check.
 #include "config_reader.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <unordered_set>
 
 namespace tmpmc::scenarios {
 
@@ -25,15 +28,165 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// LimitCheck: the parser's callback, called at every key, scalar value and
+// start and end of an object or array. It follows the JSON path of what is
+// being parsed, so that a limit broken deep in a file is reported where it
+// is, and it throws the ConfigError out of the parser at the first one: the
+// partly built document is then freed by the library's destructor, which
+// does not recurse.
+class LimitCheck {
+ public:
+  explicit LimitCheck(const std::string& source) : source_(source) {}
+
+  bool operator()(int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        enter_value();
+        // `depth` counts the objects and arrays already open around this one.
+        if (depth >= kMaxDepth) {
+          fail("more than " + std::to_string(kMaxDepth) +
+               " objects and arrays nested in each other");
+        }
+        levels_.emplace_back().array = event == json::parse_event_t::array_start;
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        levels_.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        Level& object = levels_.back();
+        object.key = parsed.get<std::string>();
+        if (object.key.size() > kMaxStringBytes) fail(too_long("a key"));
+        // The library would keep the last of two values silently: a section
+        // given twice is a mistake to name, not to resolve.
+        if (!object.keys.insert(object.key).second) fail("the key is given twice in one object");
+        break;
+      }
+      case json::parse_event_t::value:
+        enter_value();
+        if (parsed.is_string() && parsed.get_ref<const std::string&>().size() > kMaxStringBytes) {
+          fail(too_long("a string"));
+        }
+        break;
+    }
+    return true;  // keep every value
+  }
+
+ private:
+  struct Level {
+    bool array = false;
+    std::size_t next_index = 0;  // array: the index the next element gets
+    std::size_t index = 0;       // array: the element being parsed
+    std::string key;             // object: the key being parsed
+    std::unordered_set<std::string> keys;
+  };
+
+  // enter_value(): a value begins; in an array, it is the next element.
+  void enter_value() {
+    if (!levels_.empty() && levels_.back().array)
+      levels_.back().index = levels_.back().next_index++;
+  }
+
+  static std::string too_long(const char* what) {
+    return std::string(what) + " longer than " + std::to_string(kMaxStringBytes) + " bytes";
+  }
+
+  [[noreturn]] void fail(const std::string& message) const {
+    std::string path;
+    for (const Level& level : levels_) {
+      if (level.array) {
+        path += "[" + std::to_string(level.index) + "]";
+      } else {
+        path += (path.empty() ? "" : ".") + path_key(level.key);
+      }
+    }
+    throw ConfigError(source_ + ": " + (path.empty() ? "the top level" : path) + ": " + message);
+  }
+
+  const std::string& source_;
+  std::vector<Level> levels_;  // the open objects and arrays, outermost first
+};
+
 }  // namespace
 
+namespace {
+
+// line_column(text, byte): "line:column" of the 1-based byte offset `byte`.
+std::string line_column(const std::string& text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i + 1 < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+}  // namespace
+
+json parse_json(const std::string& text, const std::string& source) {
+  // The library takes a NUL byte for the end of the input and would ignore
+  // whatever follows it; JSON text holds none.
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    throw ConfigError(source + ":" + line_column(text, nul + 1) +
+                      ": invalid JSON: a NUL byte (a config file is UTF-8 JSON text)");
+  }
+  try {
+    return json::parse(text, LimitCheck(source));
+  } catch (const json::parse_error& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 2:
+    // WHAT; last read: 'TOKEN'": WHAT only, as the token may be a string as
+    // long as the file, or hold bytes that are not UTF-8.
+    std::string what = e.what();
+    if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
+    if (const auto token = what.find("; last read:"); token != std::string::npos) {
+      what.erase(token);
+    }
+    throw ConfigError(source + ":" + line_column(text, e.byte) +
+                      ": invalid JSON: " + printable(what, 200));
+  } catch (const json::exception& e) {
+    // Not a syntax error but a value the parser cannot hold, such as a number
+    // beyond a double's range (out_of_range 406), which carries no offset.
+    std::string what = e.what();
+    const auto bracket = what.find("] ");
+    throw ConfigError(source + ": invalid JSON: " +
+                      (bracket == std::string::npos ? what : what.substr(bracket + 2)));
+  }
+}
+
+std::string printable(const std::string& text, std::size_t max_bytes) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i < text.size() && i < max_bytes; ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 || byte == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+      out += escaped;
+    } else {
+      out += text[i];
+    }
+  }
+  if (i == text.size()) return out;
+  // Cut before a UTF-8 continuation byte, not inside the character.
+  while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xc0) == 0x80) out.pop_back();
+  if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xc0) out.pop_back();
+  return out + "...";
+}
+
+std::string path_key(const std::string& key) { return printable(key); }
+
 std::string describe(const json& v) {
-  std::string text = v.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  if (v.is_string()) return "the string " + text;
+  // Never the whole value: an array or object may be large, and printing it
+  // recurses as deep as it is nested.
   if (v.is_array()) return "an array";
   if (v.is_object()) return "an object";
-  return text;
+  if (v.is_string()) return "the string \"" + printable(v.get_ref<const std::string&>()) + "\"";
+  return v.dump();  // a number, true, false or null
 }
 
 Reader::Reader(const json& object, std::string path, const std::string& source)
