@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <unordered_set>
 
 namespace tmpmc::scenarios {
 
@@ -28,75 +27,106 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// LimitCheck: the parser's callback, called at every key, scalar value and
-// start and end of an object or array. It follows the JSON path of what is
-// being parsed, so that a limit broken deep in a file is reported where it
-// is, and it throws the ConfigError out of the parser at the first one: the
-// partly built document is then freed by the library's destructor, which
-// does not recurse.
-class LimitCheck {
+// LimitedBuilder: the document built from the parser's events (nlohmann's
+// SAX interface), as its own DOM builder does, checking each limit as it
+// goes. It knows the JSON path of what is being parsed, so that a limit
+// broken deep in a file is reported where it is, and it throws the
+// ConfigError out of the parser at the first one: the partly built document
+// is then freed by the library's destructor, which does not recurse. (The
+// library's parser callback could check the same, but its builder searches
+// the enclosing array at the end of every object: quadratic time for a file
+// of many objects.)
+class LimitedBuilder {
  public:
-  explicit LimitCheck(const std::string& source) : source_(source) {}
+  LimitedBuilder(json& root, const std::string& source) : root_(root), source_(source) {}
 
-  bool operator()(int depth, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        enter_value();
-        // `depth` counts the objects and arrays already open around this one.
-        if (depth >= kMaxDepth) {
-          fail("more than " + std::to_string(kMaxDepth) +
-               " objects and arrays nested in each other");
-        }
-        levels_.emplace_back().array = event == json::parse_event_t::array_start;
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        levels_.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        Level& object = levels_.back();
-        object.key = parsed.get<std::string>();
-        if (object.key.size() > kMaxStringBytes) fail(too_long("a key"));
-        // The library would keep the last of two values silently: a section
-        // given twice is a mistake to name, not to resolve.
-        if (!object.keys.insert(object.key).second) fail("the key is given twice in one object");
-        break;
-      }
-      case json::parse_event_t::value:
-        enter_value();
-        if (parsed.is_string() && parsed.get_ref<const std::string&>().size() > kMaxStringBytes) {
-          fail(too_long("a string"));
-        }
-        break;
-    }
-    return true;  // keep every value
+  bool null() { return add(json(nullptr)); }
+  bool boolean(bool value) { return add(json(value)); }
+  bool number_integer(json::number_integer_t value) { return add(json(value)); }
+  bool number_unsigned(json::number_unsigned_t value) { return add(json(value)); }
+  bool number_float(json::number_float_t value, const std::string&) { return add(json(value)); }
+  bool string(std::string& value) {
+    if (value.size() > kMaxStringBytes) fail(too_long("a string"));
+    return add(json(std::move(value)));
+  }
+  bool binary(json::binary_t& value) { return add(json(std::move(value))); }
+
+  bool start_object(std::size_t) { return open(json::object()); }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(std::string& key) {
+    Level& object = levels_.back();
+    object.key = std::move(key);
+    if (object.key.size() > kMaxStringBytes) fail(too_long("a key"));
+    // The library would keep the last of two values silently: a section
+    // given twice is a mistake to name, not to resolve.
+    if (object.value->contains(object.key)) fail("the key is given twice in one object");
+    return true;
+  }
+
+  // A syntax error or a number beyond a double: thrown as the library's own
+  // exception, which parse_json() turns into a ConfigError.
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& e) {
+    throw e;
   }
 
  private:
   struct Level {
-    bool array = false;
-    std::size_t next_index = 0;  // array: the index the next element gets
-    std::size_t index = 0;       // array: the element being parsed
-    std::string key;             // object: the key being parsed
-    std::unordered_set<std::string> keys;
+    json* value;      // the open object or array
+    std::string key;  // object: the key of the value being parsed
   };
 
-  // enter_value(): a value begins; in an array, it is the next element.
-  void enter_value() {
-    if (!levels_.empty() && levels_.back().array)
-      levels_.back().index = levels_.back().next_index++;
+  // add(): `value` in its place: the document, the open array's next
+  // element, or the open object's value at its key. Its address stays valid
+  // while it is open: nothing is added to its parent until it closes.
+  json* place(json value) {
+    if (levels_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Level& top = levels_.back();
+    if (top.value->is_array()) {
+      top.value->push_back(std::move(value));
+      return &top.value->back();
+    }
+    json& slot = (*top.value)[top.key];
+    slot = std::move(value);
+    return &slot;
+  }
+  bool add(json value) {
+    place(std::move(value));
+    return true;
+  }
+  bool open(json empty) {
+    // levels_ holds the objects and arrays already open around this one.
+    if (levels_.size() >= static_cast<std::size_t>(kMaxDepth)) {
+      fail("more than " + std::to_string(kMaxDepth) + " objects and arrays nested in each other");
+    }
+    json* value = place(std::move(empty));
+    levels_.push_back(Level{value, {}});
+    return true;
+  }
+  bool close() {
+    levels_.pop_back();
+    return true;
   }
 
   static std::string too_long(const char* what) {
     return std::string(what) + " longer than " + std::to_string(kMaxStringBytes) + " bytes";
   }
 
+  // fail(): throws `message` at the path of the value about to be added.
   [[noreturn]] void fail(const std::string& message) const {
     std::string path;
-    for (const Level& level : levels_) {
-      if (level.array) {
-        path += "[" + std::to_string(level.index) + "]";
+    for (std::size_t i = 0; i < levels_.size(); ++i) {
+      const Level& level = levels_[i];
+      if (level.value->is_array()) {
+        // The open child is the last element; the innermost array's next
+        // element is the one about to be added.
+        const std::size_t size = level.value->size();
+        path += "[" + std::to_string(i + 1 == levels_.size() ? size : size - 1) + "]";
       } else {
         path += (path.empty() ? "" : ".") + path_key(level.key);
       }
@@ -104,6 +134,7 @@ class LimitCheck {
     throw ConfigError(source_ + ": " + (path.empty() ? "the top level" : path) + ": " + message);
   }
 
+  json& root_;
   const std::string& source_;
   std::vector<Level> levels_;  // the open objects and arrays, outermost first
 };
@@ -136,7 +167,10 @@ json parse_json(const std::string& text, const std::string& source) {
                       ": invalid JSON: a NUL byte (a config file is UTF-8 JSON text)");
   }
   try {
-    return json::parse(text, LimitCheck(source));
+    json document;
+    LimitedBuilder builder(document, source);
+    json::sax_parse(text, &builder);
+    return document;
   } catch (const json::parse_error& e) {
     // "[json.exception.parse_error.101] parse error at line 1, column 2:
     // WHAT; last read: 'TOKEN'": WHAT only, as the token may be a string as
