@@ -131,7 +131,8 @@ class LimitedBuilder {
         path += (path.empty() ? "" : ".") + path_key(level.key);
       }
     }
-    throw ConfigError(source_ + ": " + (path.empty() ? "the top level" : path) + ": " + message);
+    if (path.empty()) path = "the top level";
+    throw ConfigError(source_ + ": " + path + ": " + message);
   }
 
   json& root_;
