@@ -128,7 +128,8 @@ class LimitedBuilder {
         const std::size_t size = level.value->size();
         path += "[" + std::to_string(i + 1 == levels_.size() ? size : size - 1) + "]";
       } else {
-        path += (path.empty() ? "" : ".") + path_key(level.key);
+        if (!path.empty()) path += '.';
+        path += path_key(level.key);
       }
     }
     if (path.empty()) path = "the top level";
