@@ -1,12 +1,13 @@
 // config_fuzzer.cpp: libFuzzer target for the scenario-config parser.
 //
 // Any input must either parse into configs that satisfy every limit the
-// driver relies on, or be refused with a ConfigError: never crash, hang,
-// leak, or throw anything else. The resolved config must also survive a
-// round trip through its own JSON.
+// driver relies on, or be refused with a ConfigError of one line that names
+// the file: never crash, hang, leak, or throw anything else. The resolved
+// config must also survive a round trip through its own JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "tmpmc/scenarios/config.h"
@@ -24,7 +25,8 @@ void check_limits(const sc::ScenarioConfig& c) {
                   c.producers.payload_bytes <= sc::kMaxPayloadBytes &&
                   (c.messages.has_value() != c.duration_ms.has_value()) &&
                   c.producers.stoppers <= c.producers.count &&
-                  c.consumers.quitters <= c.consumers.count && !c.name.empty();
+                  c.consumers.quitters <= c.consumers.count && !c.name.empty() &&
+                  (c.producers.payload_bytes <= 1024 || c.runtime.stack_kib >= 64);
   if (!ok) std::abort();  // a config the driver would trust, but should not
 }
 
@@ -42,8 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (again.size() != 1 || again[0].to_json() != c.to_json()) std::abort();
       }
     }
-  } catch (const sc::ConfigError&) {
-    // Refused, with a message: what bad input should get.
+  } catch (const sc::ConfigError& e) {
+    // Refused, with a message: what bad input should get, on one line.
+    const char* message = e.what();
+    if (std::strncmp(message, "fuzz.json", 9) != 0 || std::strchr(message, '\n') != nullptr) {
+      std::abort();
+    }
   }
   return 0;
 }

@@ -1,12 +1,19 @@
 // cli_test.cpp: the command line end to end: bad input, exit codes, every
 // shipped config run at a small scale, peers and faults through result files.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
 
 #include "cli_runner.h"
 #include "tmpmc/results/schema.h"
@@ -33,6 +40,151 @@ TEST(Cli, bad_input_exits_2_and_runs_nothing) {
   EXPECT_EQ(exit_code("run " + std::string(TMPMC_CONFIG_DIR) +
                       "/spsc.json --json /nonexistent/dir/out.json"),
             2);
+}
+
+// ---------------------------------------------------------------- config input
+
+// expect_refused(file, message): every command that reads configs refuses
+// `file` with exit code 2 and one line, "tmpmc-bench: FILE:...", that holds
+// `message`.
+void expect_refused(const std::string& file, const std::string& message) {
+  for (const char* command : {"validate", "run", "stress"}) {
+    const auto [code, output] = run_cli(std::string(command) + " " + file);
+    const std::string shown = std::string(command) + ": " + output.substr(0, 300);
+    EXPECT_EQ(code, 2) << shown;
+    EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 1) << shown;
+    EXPECT_EQ(output.rfind("tmpmc-bench: " + file + ":", 0), 0u) << shown;
+    EXPECT_NE(output.find(message), std::string::npos) << shown;
+  }
+}
+
+std::string repeated(const std::string& piece, std::size_t times) {
+  std::string text;
+  for (std::size_t i = 0; i < times; ++i) text += piece;
+  return text;
+}
+
+TEST(ConfigInput, deep_nesting_is_a_config_error_not_a_crash) {
+  // Printing the value for the error used to recurse once per level: a
+  // million brackets overflowed the stack (SIGSEGV, exit 139).
+  expect_refused(temp_file("deep.json", repeated("[", 1'000'000)),
+                 "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]");
+  expect_refused(temp_file("deep-object.json",
+                           R"({"name":"x","producers":{"count":)" + repeated(R"({"a":)", 500'000)),
+                 "producers.count.a.a.a");
+  expect_refused(temp_file("deep-sweep.json",
+                           R"({"name":"x","sweep":{"queue.capacity":[)" + repeated("[", 100'000)),
+                 "sweep.queue.capacity[0][0]");
+}
+
+TEST(ConfigInput, a_stack_too_small_for_the_payload_is_a_config_error_not_a_crash) {
+  // Valid until now: the producers' fibers overflowed their stacks (SIGSEGV).
+  expect_refused(temp_file("small-stack.json",
+                           R"({"name":"x","messages":1000,"runtime":{"stack_kib":16},)"
+                           R"("producers":{"payload_bytes":4096},"run":{"repeat":1,"warmup":0}})"),
+                 "runtime.stack_kib: expected at least 64 with producers.payload_bytes above 1024");
+}
+
+TEST(ConfigInput, files_are_read_no_further_than_16_mib) {
+  const std::string large = temp_file("large.json", R"({"name":"x"})");
+  std::filesystem::resize_file(large, (std::size_t{16} << 20) + 1);  // sparse
+  expect_refused(large, "the file is larger than 16 MiB");
+  std::filesystem::remove(large);
+  expect_refused("/dev/zero", "the file is larger than 16 MiB");
+  expect_refused(std::filesystem::temp_directory_path().string(), "is a directory");
+  expect_refused("/dev/null", "the file is empty");
+  expect_refused("/nonexistent/config.json", "no such file");
+}
+
+// fifo_writer(path, text, endless): a FIFO at `path`, written by a thread once
+// a reader opens it: `text`, then (endless) zeros until the reader goes away.
+std::thread fifo_writer(const std::string& path, std::string text, bool endless) {
+  std::filesystem::remove(path);
+  EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::signal(SIGPIPE, SIG_IGN);  // a reader that stops reading: EPIPE, not death
+  return std::thread([path, text = std::move(text), endless] {
+    const int fd = ::open(path.c_str(), O_WRONLY);  // blocks until tmpmc-bench opens it
+    if (fd < 0) return;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const std::string zeros(1 << 16, '0');
+    while (ok && endless) ok = ::write(fd, zeros.data(), zeros.size()) > 0;
+    ::close(fd);
+  });
+}
+
+TEST(ConfigInput, a_pipe_is_read_like_a_file_and_cut_off_at_16_mib) {
+  const std::string path = (std::filesystem::temp_directory_path() / "tmpmc_test_fifo").string();
+  std::thread good = fifo_writer(path, R"({"name":"x"})", false);
+  const auto [code, output] = run_cli("validate " + path);
+  good.join();
+  EXPECT_EQ(code, 0) << output;
+  std::thread endless = fifo_writer(path, R"({"name":")", true);
+  const auto [endless_code, endless_output] = run_cli("validate " + path);
+  endless.join();
+  EXPECT_EQ(endless_code, 2) << endless_output;
+  EXPECT_EQ(endless_output,
+            "tmpmc-bench: " + path +
+                ": the file is larger than 16 MiB, the most a config file may hold\n");
+  std::filesystem::remove(path);
+}
+
+TEST(ConfigInput, every_limit_is_one_line_naming_its_path) {
+  std::string list;
+  for (int i = 0; i <= 10'000; ++i)
+    list += std::string(i ? "," : "") + R"({"name":"s)" + std::to_string(i) + R"("})";
+  std::string axis = "[1";
+  for (int i = 2; i <= 200; ++i) axis += "," + std::to_string(i);
+  axis += "]";
+  for (const auto& [name, text, message] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"long-string.json", R"({"name":")" + std::string(5000, 'n') + R"("})",
+            "name: a string longer than 4096 bytes"},
+           {"long-key.json", R"({"name":"x",")" + std::string(100'000, 'k') + R"(":1})",
+            std::string(40, 'k') + "...: a key longer than 4096 bytes"},
+           {"twice.json", R"({"name":"x","queue":{"capacity":1,"capacity":2}})",
+            "queue.capacity: the key is given twice in one object"},
+           {"big-sweep.json",
+            R"({"name":"x","sweep":{"producers.count":)" + axis + R"(,"consumers.count":)" + axis +
+                "}}",
+            "sweep.producers.count: the sweep expands to more than 10000 scenarios"},
+           {"many.json", R"({"scenarios":[)" + list + "]}",
+            "scenarios[10000]: the file expands to more than 10000 scenarios"},
+       }) {
+    expect_refused(temp_file(name, text), message);
+  }
+}
+
+TEST(ConfigInput, odd_bytes_and_numbers_are_config_errors) {
+  using namespace std::string_literals;
+  for (const auto& [name, text, message] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"nul.json", "{\"name\":\"x\0\"}"s, "1:11: invalid JSON"},
+           {"latin1.json", "{\"name\":\"caf\xe9\"}", "1:14: invalid JSON"},
+           {"utf16.json", "\xff\xfe{\0}\0"s, "1:4: invalid JSON: a NUL byte"},
+           {"latin1-bom.json", "\xff\xfe{}", "1:1: invalid JSON"},
+           {"after-nul.json", "{\"name\":\"x\"}\0garbage"s, "1:13: invalid JSON: a NUL byte"},
+           {"newline-key.json", R"({"name":"x","a\nb":1})", "a\\u000ab: unknown key"},
+           {"huge.json", R"({"name":"x","queue":{"capacity":1e308}})",
+            "queue.capacity: expected an integer from 1 to 67108864, got 1e+308"},
+           {"overflow.json", R"({"name":"x","messages":1e400})", "invalid JSON: number overflow"},
+           {"two64.json", R"({"name":"x","runtime":{"seed":18446744073709551616}})",
+            "runtime.seed: expected an integer >= 0, got 1.8446744073709552e+19"},
+           {"minus.json", R"({"name":"x","producers":{"count":-1}})",
+            "producers.count: expected an integer from 1 to 10000, got -1"},
+           {"minus-zero.json", R"({"name":"x","producers":{"count":-0}})",
+            "producers.count: expected an integer from 1 to 10000, got 0"},
+           {"nan.json", R"({"name":"x","producers":{"rate_per_sec":NaN}})", "invalid JSON"},
+           {"wrong-section.json", R"({"name":"x","producers":[1]})",
+            "producers: expected an object, got an array"},
+           {"wrong-top.json", R"("x")", "the top level: expected a scenario object"},
+           {"wrong-list.json", R"({"scenarios":[[]]})", "scenarios[0]: expected a scenario object"},
+           {"wrong-impl.json", R"({"name":"x","queue":{"impl":["tmpmc",{}]}})",
+            "queue.impl[1]: expected one of"},
+       }) {
+    expect_refused(temp_file(name, text), message);
+  }
+  // A UTF-8 byte-order mark is allowed.
+  EXPECT_EQ(exit_code("validate " + temp_file("bom.json", "\xef\xbb\xbf{\"name\":\"x\"}")), 0);
 }
 
 TEST(Cli, validate_accepts_every_shipped_config) {

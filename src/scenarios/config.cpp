@@ -4,10 +4,13 @@
 // config_schema.cpp's; impl lists and sweeps are config_expand.cpp's.
 #include "tmpmc/scenarios/config.h"
 
-#include <filesystem>
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <set>
-#include <sstream>
 
 #include "config_parse.h"
 #include "config_reader.h"
@@ -49,48 +52,33 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
     throw ConfigError(source +
                       ": the file is empty; expected a scenario object or {\"scenarios\": [...]}");
   }
-  json document;
-  try {
-    document = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // Turn the byte offset into a line and column.
-    std::size_t line = 1, column = 1;
-    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string what = e.what();
-    const auto colon = what.rfind(": ");
-    throw ConfigError(
-        source + ":" + std::to_string(line) + ":" + std::to_string(column) +
-        ": invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
-  } catch (const json::exception& e) {
-    // Not a syntax error but a value the parser cannot hold, such as a number
-    // beyond a double's range (out_of_range 406), which carries no offset.
-    std::string what = e.what();
-    const auto bracket = what.find("] ");
-    throw ConfigError(source + ": invalid JSON: " +
-                      (bracket == std::string::npos ? what : what.substr(bracket + 2)));
-  }
+  const json document = parse_json(text, source);
   std::vector<ScenarioConfig> out;
   if (document.is_object() && document.contains("scenarios")) {
     if (document.size() != 1) {
       for (auto it = document.begin(); it != document.end(); ++it) {
         if (it.key() != "scenarios") {
-          throw ConfigError(source + ": " + it.key() +
+          throw ConfigError(source + ": " + path_key(it.key()) +
                             ": unknown key next to \"scenarios\"; a file holds one scenario or "
                             "{\"scenarios\": [...]}");
         }
       }
     }
-    const json& list = document["scenarios"];
+    const json& list = document.at("scenarios");
     if (!list.is_array() || list.empty()) {
       throw ConfigError(source + ": scenarios: expected a non-empty array of scenarios, got " +
                         describe(list));
+    }
+    // Counted before anything is expanded: a file of many large sweeps is
+    // refused at once, at the scenario that crosses the limit.
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      total += count_scenarios(list[i]);
+      if (total > kMaxScenarios) {
+        throw ConfigError(source + ": scenarios[" + std::to_string(i) +
+                          "]: the file expands to more than " + std::to_string(kMaxScenarios) +
+                          " scenarios, the most a file may hold");
+      }
     }
     for (std::size_t i = 0; i < list.size(); ++i) {
       expand_scenario(list[i], "scenarios[" + std::to_string(i) + "]", source, out);
@@ -101,7 +89,7 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
   std::set<std::string> names;
   for (const auto& c : out) {
     if (!names.insert(c.name).second) {
-      throw ConfigError(source + ": name: two scenarios are named \"" + c.name +
+      throw ConfigError(source + ": name: two scenarios are named \"" + printable(c.name, 200) +
                         "\"; names must be unique");
     }
   }
@@ -109,16 +97,50 @@ std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::
   return out;
 }
 
+namespace {
+
+// read_file(): the file's bytes, at most kMaxFileBytes of them. Any file that
+// can be opened is read (a pipe or a device too), but never past the limit:
+// the size a regular file reports is checked first, and a stream that does
+// not end is cut off at the limit.
+std::string read_file(const std::string& path) {
+  struct Descriptor {
+    int fd;
+    ~Descriptor() {
+      if (fd >= 0) ::close(fd);
+    }
+  } const file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  const int fd = file.fd;
+  if (fd < 0) {
+    const int error = errno;
+    throw ConfigError(path + ": " + (error == ENOENT ? "no such file" : std::strerror(error)));
+  }
+  const std::string too_large = path + ": the file is larger than " +
+                                std::to_string(kMaxFileBytes >> 20) +
+                                " MiB, the most a config file may hold";
+  struct stat info {};
+  if (::fstat(fd, &info) == 0) {
+    if (S_ISDIR(info.st_mode)) throw ConfigError(path + ": is a directory, expected a JSON file");
+    if (S_ISREG(info.st_mode) && static_cast<std::uintmax_t>(info.st_size) > kMaxFileBytes) {
+      throw ConfigError(too_large);
+    }
+  }
+  std::string text;
+  char buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw ConfigError(path + ": cannot be read: " + std::strerror(errno));
+    if (n == 0) return text;
+    if (text.size() + static_cast<std::size_t>(n) > kMaxFileBytes) throw ConfigError(too_large);
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
 std::vector<ScenarioConfig> load_scenarios(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw ConfigError(path + ": no such file");
-  if (std::filesystem::is_directory(path, ec))
-    throw ConfigError(path + ": is a directory, expected a JSON file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenarios(text.str(), path);
+  return parse_scenarios(read_file(path), path);
 }
 
 }  // namespace tmpmc::scenarios

@@ -56,6 +56,11 @@ void expand_impl_list(const json& object, const json& list, const std::string& p
   single["queue"]["impl"] = impls.front();
   std::vector<ScenarioConfig> base;
   expand_scenario(single, path, source, base);
+  if (base.size() * impls.size() > kMaxScenarios) {
+    throw ConfigError(source + ": " + at + ": expands to " +
+                      std::to_string(base.size() * impls.size()) + " scenarios with the sweep, " +
+                      "more than the " + std::to_string(kMaxScenarios) + " a file may hold");
+  }
   try {
     for (ScenarioConfig& c : with_impls(base, impls)) out.push_back(std::move(c));
   } catch (const ConfigError& e) {
@@ -73,14 +78,20 @@ void expand_sweep(const json& object, const json& sweep, const std::string& path
                       ": expected an object of \"key\": [values], got " + describe(sweep));
   }
   std::vector<std::pair<std::string, std::vector<json>>> axes;
+  std::size_t points = 1;  // the cross product's size, counted no further than the limit
   for (auto it = sweep.begin(); it != sweep.end(); ++it) {
-    const std::string at = sweep_path + "." + it.key();
+    const std::string at = sweep_path + "." + path_key(it.key());
     if (!is_sweepable(it.key())) {
       throw ConfigError(source + ": " + at + ": not a key that can be swept");
     }
     if (!it->is_array() || it->empty()) {
       throw ConfigError(source + ": " + at + ": expected a non-empty array of values, got " +
                         describe(*it));
+    }
+    points = std::min(points * it->size(), kMaxScenarios + 1);
+    if (points > kMaxScenarios) {
+      throw ConfigError(source + ": " + at + ": the sweep expands to more than " +
+                        std::to_string(kMaxScenarios) + " scenarios, the most a file may hold");
     }
     axes.emplace_back(it.key(), std::vector<json>(it->begin(), it->end()));
   }
@@ -94,14 +105,21 @@ void expand_sweep(const json& object, const json& sweep, const std::string& path
       set_path(point, axes[a].first, axes[a].second[index[a]]);
       suffix += (a ? "," : "") + axes[a].first + "=" + render(axes[a].second[index[a]]);
     }
-    if (!point.contains("name") || !point["name"].is_string()) {
-      out.push_back(parse_scenario(point, path, source));  // reports the missing name
+    if (!point.contains("name") || !point["name"].is_string() ||
+        point["name"].get_ref<const std::string&>().empty()) {
+      out.push_back(parse_scenario(point, path, source));  // reports the missing or bad name
     }
     point["name"] = point["name"].get<std::string>() + "[" + suffix + "]";
+    // A point's name is a string of the resolved config, which must read back.
+    if (point["name"].get_ref<const std::string&>().size() > kMaxStringBytes) {
+      throw ConfigError(source + ": " + sweep_path + ": the name of sweep point " +
+                        printable(suffix) + " is longer than " + std::to_string(kMaxStringBytes) +
+                        " bytes");
+    }
     try {
       out.push_back(parse_scenario(point, path, source));
     } catch (const ConfigError& e) {
-      throw ConfigError(std::string(e.what()) + " (sweep point " + suffix + ")");
+      throw ConfigError(std::string(e.what()) + " (sweep point " + printable(suffix, 200) + ")");
     }
     std::size_t a = axes.size();
     while (a > 0) {
@@ -115,6 +133,24 @@ void expand_sweep(const json& object, const json& sweep, const std::string& path
 }
 
 }  // namespace
+
+std::size_t count_scenarios(const json& object) {
+  std::size_t count = 1;
+  if (!object.is_object()) return count;
+  if (auto queue = object.find("queue"); queue != object.end() && queue->is_object()) {
+    if (auto list = queue->find("impl"); list != queue->end() && list->is_array()) {
+      count = std::max<std::size_t>(list->size(), 1);
+    }
+  }
+  if (auto sweep = object.find("sweep"); sweep != object.end() && sweep->is_object()) {
+    for (const json& values : *sweep) {
+      if (values.is_array() && !values.empty()) {
+        count = std::min(count * values.size(), kMaxScenarios + 1);
+      }
+    }
+  }
+  return std::min(count, kMaxScenarios + 1);
+}
 
 void expand_scenario(const json& object, const std::string& path, const std::string& source,
                      std::vector<ScenarioConfig>& out) {

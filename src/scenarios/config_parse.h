@@ -5,6 +5,7 @@
 // numbers impl groups.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -26,6 +27,12 @@ bool is_sweepable(std::string_view key);
 // appended to `out` as validated configs.
 void expand_scenario(const nlohmann::json& object, const std::string& path,
                      const std::string& source, std::vector<ScenarioConfig>& out);
+
+// count_scenarios(): how many scenarios expand_scenario() would make of
+// `object` (its impl list's length times its sweep's points), counted no
+// further than kMaxScenarios + 1 and without expanding anything. A malformed
+// list or sweep counts 1: expanding it reports it.
+std::size_t count_scenarios(const nlohmann::json& object);
 
 // number_impl_groups(): renumbers the impl groups of `configs` 1, 2, ... in
 // order, consecutive configs of one group name sharing a number.

@@ -310,6 +310,15 @@ ScenarioConfig parse_scenario(const json& object, const std::string& path,
                                                 std::to_string(*c.messages) + ") producers, got " +
                                                 std::to_string(c.producers.count));
   }
+  // Each fiber's stack holds a few messages (the producer's prototype and the
+  // copies on their way into the queue): 4096-byte payloads overflowed a
+  // 40 KiB stack (SIGSEGV at the guard page).
+  if (c.producers.payload_bytes > 1024 && c.runtime.stack_kib < 64) {
+    r.fail_message(r.at("runtime.stack_kib"),
+                   "expected at least 64 with producers.payload_bytes above 1024 (each fiber's "
+                   "stack holds several messages), got " +
+                       std::to_string(c.runtime.stack_kib));
+  }
   return c;
 }
 
