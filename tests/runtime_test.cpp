@@ -596,7 +596,9 @@ TEST(RuntimeDeterministic, pct_does_not_starve_a_polled_fiber) {
       setter.join();
       poller.join();
     });
-    if (stop) EXPECT_EQ(stop->kind(), runtime::StopKind::livelock) << stop->what();
+    if (stop) {
+      EXPECT_EQ(stop->kind(), runtime::StopKind::livelock) << stop->what();
+    }
     return !stop.has_value();
   };
   int starved_without_fairness = 0;

@@ -126,7 +126,11 @@ class LimitedBuilder {
         // The open child is the last element; the innermost array's next
         // element is the one about to be added.
         const std::size_t size = level.value->size();
-        path += "[" + std::to_string(i + 1 == levels_.size() ? size : size - 1) + "]";
+        // Appended piece by piece: GCC 12 warns (-Wrestrict, a false
+        // positive) on "[" + std::to_string(...) once LTO inlines it here.
+        path += '[';
+        path += std::to_string(i + 1 == levels_.size() ? size : size - 1);
+        path += ']';
       } else {
         if (!path.empty()) path += '.';
         path += path_key(level.key);
