@@ -331,7 +331,9 @@ TEST(Peers, the_seed_design_reports_what_it_does) {
   const json& seed = doc["scenarios"][0];
   EXPECT_EQ(seed["impl"], "seed");
   EXPECT_EQ(code, seed["verdict"] == "pass" ? 0 : 1);
-  if (seed["verdict"] != "pass") EXPECT_FALSE(seed["failures"].empty());
+  if (seed["verdict"] != "pass") {
+    EXPECT_FALSE(seed["failures"].empty());
+  }
 }
 
 // ---------------------------------------------------------------- soaks
