@@ -103,7 +103,8 @@ TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
   // build (the replay below checks the trace hash), and no second thread for
   // TSan to order against, at 50x the Release cost (280 s for one mutant).
   // Release and ASan+UBSan run it whole.
-  if (tmpmc::testing::kThreadSanitized) GTEST_SKIP() << "one deterministic worker: see Release/ASan";
+  if (tmpmc::testing::kThreadSanitized)
+    GTEST_SKIP() << "one deterministic worker: see Release/ASan";
   auto options = stress_options(2000);
   options.driver.run_instead = m.run;
   const auto configs = stress_configs();
