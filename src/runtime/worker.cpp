@@ -88,8 +88,10 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
                    : unlock_after != nullptr ? unlock_after->label().c_str()
                                              : "park";
   Fiber* next = pick_next(self, at);
-  hand_over_.after.emplace<after::Park>(after::Park{
-      .epoch = epoch, .racing = racing_wakers || unlock_after == nullptr, .unlock_after = unlock_after});
+  hand_over_.after.emplace<after::Park>(
+      after::Park{.epoch = epoch,
+                  .racing = racing_wakers || unlock_after == nullptr,
+                  .unlock_after = unlock_after});
   switch_to(next);
   self->waiting_for_ = nullptr;
   self->waiting_on_ = nullptr;
