@@ -42,6 +42,10 @@ class Command {
   virtual ~Command() = default;
   virtual CLI::App* app() const = 0;
   virtual int execute() = 0;
+  // True for the commands that run scenarios (run, stress): SIGINT, SIGTERM
+  // and SIGHUP stop the current run and the finished ones are written. The
+  // others have nothing partial to keep, so a signal ends them at once.
+  virtual bool keeps_finished_runs_on_stop() const { return false; }
 };
 
 std::unique_ptr<Command> add_run(CLI::App& app);

@@ -177,7 +177,9 @@ int main(int argc, char** argv) {
   }
   for (const auto& command : commands) {
     if (command->app()->parsed()) {
-      for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
+      if (command->keeps_finished_runs_on_stop()) {
+        for (int signal : {SIGINT, SIGTERM, SIGHUP}) std::signal(signal, on_stop_signal);
+      }
       return execute_reporting_errors(*command);
     }
   }

@@ -112,6 +112,7 @@ class Run : public Command {
                      "a hang (run.timeout_ms; 90s, 10m)");
   }
   CLI::App* app() const override { return app_; }
+  bool keeps_finished_runs_on_stop() const override { return true; }
 
   // execute(): config errors throw before anything runs (main.cpp reports them).
   int execute() override {

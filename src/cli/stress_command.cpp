@@ -50,6 +50,7 @@ class Stress : public Command {
     app_->add_option("--json", json_out_, "Write the summary to this file");
   }
   CLI::App* app() const override { return app_; }
+  bool keeps_finished_runs_on_stop() const override { return true; }
 
   // execute(): config errors throw before anything runs (main.cpp reports them).
   int execute() override {
