@@ -68,6 +68,27 @@ template <class Q>
   }
 }
 
+// producer_quota(): how many messages producer `id` sends at most: its share
+// of `messages` (the first ones take the remainder), or its stop_after if it
+// stops early; unbounded for a run of a duration.
+inline std::uint64_t producer_quota(const ScenarioConfig& c, std::uint32_t id) noexcept {
+  std::uint64_t quota = ~std::uint64_t{0};
+  if (c.messages) {
+    quota = *c.messages / c.producers.count + (id < *c.messages % c.producers.count ? 1 : 0);
+  }
+  if (c.producers.stop_after != 0 && id < c.producers.stoppers) {
+    quota = std::min(quota, c.producers.stop_after);
+  }
+  return quota;
+}
+
+// consumer_quota(): how many messages consumer `id` receives before it quits
+// (quit_after, for the first `quitters`); unbounded otherwise.
+inline std::uint64_t consumer_quota(const ScenarioConfig& c, std::uint32_t id) noexcept {
+  if (c.consumers.quit_after != 0 && id < c.consumers.quitters) return c.consumers.quit_after;
+  return ~std::uint64_t{0};
+}
+
 // produce(): one producer's loop. `Out` is a queue or a Sender; `to_close` the
 // queue a by_producer close closes (nullptr with a Sender).
 template <class Exec, unsigned PayloadBytes, Recording R, bool Faults, class Out, class Q>
@@ -80,14 +101,7 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const bool close_by_me = c.close.when == CloseWhen::by_producer && to_close != nullptr;
   const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
   const std::uint64_t work_ns = c.producers.work_ns;  // a local: log stores may alias the config
-  // messages: this producer's share of the total (the first ones take the remainder).
-  std::uint64_t quota = ~std::uint64_t{0};
-  if (c.messages) {
-    quota = *c.messages / c.producers.count + (id < *c.messages % c.producers.count ? 1 : 0);
-  }
-  if (c.producers.stop_after != 0 && id < c.producers.stoppers) {
-    quota = std::min(quota, c.producers.stop_after);  // a producer that stops early
-  }
+  const std::uint64_t quota = producer_quota(c, id);
   const auto start = Exec::now();
   const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
   std::uint64_t until_sample = 1;           // the first message is stamped
@@ -221,8 +235,7 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
     saw_closed(s, in);
     return;
   }
-  std::uint64_t quota = ~std::uint64_t{0};
-  if (c.consumers.quit_after != 0 && id < c.consumers.quitters) quota = c.consumers.quit_after;
+  const std::uint64_t quota = consumer_quota(c, id);
   for (std::uint64_t received = 0; received < quota;) {
     Got got;
     std::optional<M> m = receive_one<M>(s, in, got);

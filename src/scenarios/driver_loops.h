@@ -18,6 +18,13 @@
 //                                           tmpmc's channel; otherwise the last
 //                                           producer to finish closes the queue
 //
+// or, for a peer whose tasks are not fibers the executor can spawn (Asio's
+// coroutines, backends/asio.cpp), a struct with
+//   using Executor = ...;
+//   template <unsigned PayloadBytes, Recording R, bool Faults>
+//   static void run(Executor&, RunState&);  the whole run, from the same
+//                                           pieces (driver_fiber_loops.h)
+//
 // and an executor (backends/*_executor.h) is
 //   Executor(config, options, trace_state)  set up for one run
 //   block_on(root)                  runs root() (the coordinator) to the end
@@ -118,6 +125,16 @@ void spawn_fibers(Exec& ex, RunState& s, const Rx& rx, const Tx& tx, const Done&
   }
 }
 
+// hang_error(): the error of a run whose `stuck` tasks had not finished by
+// its deadline. The count is taken before the names move into the error.
+inline runtime::HangError hang_error(const ScenarioConfig& c, std::vector<std::string> stuck) {
+  const std::string what = "hang: " + std::to_string(stuck.size()) +
+                           " fibers had not finished after " +
+                           (c.duration_ms ? "duration_ms + " : "") + "run.timeout_ms (" +
+                           std::to_string(c.hang_after().count()) + " ms)";
+  return runtime::HangError(what, std::move(stuck));
+}
+
 template <class Backend, unsigned PayloadBytes, Recording R, bool Faults>
 void run_fibers(typename Backend::Executor& ex, RunState& s) {
   using M = Message<PayloadBytes>;
@@ -193,22 +210,28 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
       break;
   }
   join_all(ex, consumers, s, *q, stuck);
-  if (!stuck.empty()) {
-    throw runtime::HangError("hang: " + std::to_string(stuck.size()) +
-                                 " fibers had not finished after " +
-                                 (c.duration_ms ? "duration_ms + " : "") + "run.timeout_ms (" +
-                                 std::to_string(c.hang_after().count()) + " ms)",
-                             std::move(stuck));
+  if (!stuck.empty()) throw hang_error(c, std::move(stuck));
+}
+
+// run_tasks(): the backend's own producer and consumer tasks, if it brings
+// them (Asio's coroutines are not the fibers of spawn_fibers()), or else
+// run_fibers().
+template <class Backend, unsigned PayloadBytes, Recording R, bool Faults>
+void run_tasks(typename Backend::Executor& ex, RunState& s) {
+  if constexpr (requires { Backend::template run<PayloadBytes, R, Faults>(ex, s); }) {
+    Backend::template run<PayloadBytes, R, Faults>(ex, s);
+  } else {
+    run_fibers<Backend, PayloadBytes, R, Faults>(ex, s);
   }
 }
 
-// run_recording(): run_fibers() for the scenario's faults, recording as R.
+// run_recording(): run_tasks() for the scenario's faults, recording as R.
 template <class Backend, unsigned PayloadBytes, Recording R>
 void run_recording(typename Backend::Executor& ex, RunState& s) {
   if (has_faults(s.config)) {
-    run_fibers<Backend, PayloadBytes, R, true>(ex, s);
+    run_tasks<Backend, PayloadBytes, R, true>(ex, s);
   } else {
-    run_fibers<Backend, PayloadBytes, R, false>(ex, s);
+    run_tasks<Backend, PayloadBytes, R, false>(ex, s);
   }
 }
 
