@@ -1,0 +1,153 @@
+// peer_queues_test.cpp: the close protocol the tbb peer builds on oneTBB's
+// concurrent_bounded_queue (src/scenarios/backends/tbb_queue.h), which has
+// none of its own: tokio-mpmc's contract (sends refused after close, parked
+// senders and receivers released, everything sent before close received
+// exactly once). Events are ordered by the queue's own counters, not by time.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "backends/tbb_queue.h"
+
+namespace tmpmc::testing {
+namespace {
+
+using scenarios::backends::TbbQueue;
+
+class TbbQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#if defined(__SANITIZE_THREAD__)
+    GTEST_SKIP() << "Debian's libtbb is not instrumented for TSan (see backends/tbb.cpp)";
+#endif
+  }
+  // wait_blocked(): until `n` threads are inside (or entering) a blocking call.
+  static void wait_blocked(const TbbQueue<int>& q, std::size_t n) {
+    while (q.blocked() < n) std::this_thread::yield();
+  }
+};
+
+TEST_F(TbbQueueTest, holds_exactly_capacity_in_fifo_order) {
+  TbbQueue<int> q(3);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(q.send(i).has_value());
+  EXPECT_EQ(q.len(), 3u);
+  std::thread sender([&] { EXPECT_TRUE(q.send(3).has_value()); });  // waits for room
+  wait_blocked(q, 1);
+  EXPECT_EQ(q.len(), 3u);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(q.receive(), i);
+  sender.join();
+  EXPECT_EQ(q.try_receive().status, QueueStatus::empty);
+}
+
+TEST_F(TbbQueueTest, close_refuses_sends_and_drains_what_is_left) {
+  TbbQueue<int> q(4);
+  ASSERT_TRUE(q.send(1).has_value());
+  ASSERT_TRUE(q.send(2).has_value());
+  EXPECT_TRUE(q.close());
+  EXPECT_FALSE(q.close());  // only the first call closes
+  auto refused = q.send(3);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().error, QueueError::Closed);
+  EXPECT_EQ(refused.error().value, 3);
+  EXPECT_EQ(q.receive(), 1);
+  EXPECT_EQ(q.try_receive().value, 2);
+  EXPECT_EQ(q.receive(), std::nullopt);
+  EXPECT_EQ(q.try_receive().status, QueueStatus::closed);
+}
+
+TEST_F(TbbQueueTest, close_releases_every_parked_receiver) {
+  TbbQueue<int> q(2);
+  constexpr int kReceivers = 4;
+  std::atomic<int> closed_seen{0};
+  std::vector<std::thread> receivers;
+  for (int i = 0; i < kReceivers; ++i) {
+    receivers.emplace_back([&] {
+      if (!q.receive()) closed_seen.fetch_add(1);
+    });
+  }
+  wait_blocked(q, kReceivers);
+  q.close();
+  for (auto& t : receivers) t.join();
+  EXPECT_EQ(closed_seen.load(), kReceivers);
+  EXPECT_EQ(q.blocked(), 0u);
+}
+
+TEST_F(TbbQueueTest, close_hands_parked_senders_their_values_back) {
+  TbbQueue<int> q(2);
+  ASSERT_TRUE(q.send(0).has_value());
+  ASSERT_TRUE(q.send(1).has_value());
+  constexpr int kSenders = 3;
+  std::vector<int> handed_back(kSenders, -1);
+  std::vector<std::thread> senders;
+  for (int i = 0; i < kSenders; ++i) {
+    senders.emplace_back([&, i] {
+      auto r = q.send(10 + i);
+      if (!r) handed_back[i] = r.error().value;
+    });
+  }
+  wait_blocked(q, kSenders);
+  q.close();
+  for (auto& t : senders) t.join();
+  for (int i = 0; i < kSenders; ++i) EXPECT_EQ(handed_back[i], 10 + i);
+  // What went in before the close is still received, then closed.
+  EXPECT_EQ(q.receive(), 0);
+  EXPECT_EQ(q.receive(), 1);
+  EXPECT_EQ(q.receive(), std::nullopt);
+}
+
+// Producers and consumers on real threads, the close landing while sends are
+// in flight and receivers are parked: every send that returned ok is received
+// exactly once, every refused value came back, nothing is left.
+TEST_F(TbbQueueTest, close_among_running_threads_loses_nothing) {
+  constexpr int kProducers = 3, kConsumers = 3, kPerProducer = 2000;
+  for (int round = 0; round < 12; ++round) {
+    TbbQueue<int> q(round % 2 == 0 ? 1 : 8);
+    std::vector<std::vector<int>> sent(kProducers), received(kConsumers);
+    std::atomic<int> sent_total{0};
+    std::vector<std::thread> threads;
+    for (int p = 0; p < kProducers; ++p) {
+      threads.emplace_back([&, p] {
+        for (int i = 0; i < kPerProducer; ++i) {
+          const int value = p * kPerProducer + i;
+          if (!q.send(value)) return;  // closed: this producer is done
+          sent[p].push_back(value);
+          sent_total.fetch_add(1);
+        }
+      });
+    }
+    for (int c = 0; c < kConsumers; ++c) {
+      threads.emplace_back([&, c] {
+        while (auto v = q.receive()) received[c].push_back(*v);
+      });
+    }
+    // Close once some messages have moved: a count, not a time.
+    const int close_after = 1 + round * 397 % (kProducers * kPerProducer / 2);
+    while (sent_total.load() < close_after) std::this_thread::yield();
+    q.close();
+    for (auto& t : threads) t.join();
+    std::vector<int> all_sent, all_received;
+    for (const auto& s : sent) all_sent.insert(all_sent.end(), s.begin(), s.end());
+    for (const auto& r : received) all_received.insert(all_received.end(), r.begin(), r.end());
+    std::sort(all_sent.begin(), all_sent.end());
+    std::sort(all_received.begin(), all_received.end());
+    ASSERT_EQ(all_received, all_sent) << "round " << round;
+    EXPECT_EQ(q.try_receive().status, QueueStatus::closed);
+  }
+}
+
+TEST_F(TbbQueueTest, try_receive_is_empty_while_open_and_closed_once_drained) {
+  TbbQueue<int> q(1);
+  EXPECT_EQ(q.try_receive().status, QueueStatus::empty);
+  ASSERT_TRUE(q.send(7).has_value());
+  q.close();
+  EXPECT_EQ(q.try_receive().value, 7);
+  EXPECT_EQ(q.try_receive().status, QueueStatus::closed);
+  EXPECT_TRUE(q.is_closed());
+}
+
+}  // namespace
+}  // namespace tmpmc::testing
