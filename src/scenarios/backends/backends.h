@@ -19,6 +19,12 @@ inline std::size_t boost_fiber_slots(std::size_t capacity) {
 // boost_fiber_note(): the impl registry's note for boost-fiber, its rounded capacity.
 std::string boost_fiber_note(const ScenarioConfig& config);
 
+// The impl registry's notes for the peers whose close is not tokio-mpmc's
+// (asio.cpp, tbb.cpp say how each is mapped).
+std::string asio_note(const ScenarioConfig& config);
+std::string asio_drained_note(const ScenarioConfig& config);
+std::string tbb_note(const ScenarioConfig& config);
+
 // The impl registry's run functions (impls.cpp). Only tmpmc honours
 // DriverOptions::record = false (BM_DriverOverhead/bare); the others record.
 RunResult run_tmpmc(const ScenarioConfig& config, const DriverOptions& options);
@@ -26,5 +32,8 @@ RunResult run_mutex(const ScenarioConfig& config, const DriverOptions& options);
 RunResult run_seed(const ScenarioConfig& config, const DriverOptions& options);
 RunResult run_boost_fiber(const ScenarioConfig& config, const DriverOptions& options);
 RunResult run_threads(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_asio(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_asio_drained(const ScenarioConfig& config, const DriverOptions& options);
+RunResult run_tbb(const ScenarioConfig& config, const DriverOptions& options);
 
 }  // namespace tmpmc::scenarios::backends
