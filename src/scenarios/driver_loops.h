@@ -125,11 +125,12 @@ void spawn_fibers(Exec& ex, RunState& s, const Rx& rx, const Tx& tx, const Done&
   }
 }
 
-// hang_error(): the error of a run whose `stuck` tasks had not finished by
-// its deadline. The count is taken before the names move into the error.
+// hang_error(): the error of a run whose `stuck` tasks (fibers, OS threads or
+// coroutines, by backend) had not finished by its deadline. The count is
+// taken before the names move into the error.
 inline runtime::HangError hang_error(const ScenarioConfig& c, std::vector<std::string> stuck) {
   const std::string what = "hang: " + std::to_string(stuck.size()) +
-                           " fibers had not finished after " +
+                           " tasks had not finished after " +
                            (c.duration_ms ? "duration_ms + " : "") + "run.timeout_ms (" +
                            std::to_string(c.hang_after().count()) + " ms)";
   return runtime::HangError(what, std::move(stuck));

@@ -276,6 +276,41 @@ class Tasks {
   std::exception_ptr error_;
 };
 
+// IoThreads: the threads that run a run's io_context. A thread that fails to
+// start (std::system_error) or an error thrown before join() stops the
+// io_context and joins those already running as the error leaves run():
+// destroying a joinable std::thread would call std::terminate instead.
+class IoThreads {
+ public:
+  IoThreads(asio::io_context& io, unsigned count) : io_(io) {
+    threads_.reserve(count);
+    try {
+      for (unsigned w = 0; w < count; ++w) threads_.emplace_back([&io] { io.run(); });
+    } catch (...) {
+      // The destructor does not run for an object whose constructor threw.
+      io_.stop();
+      join();
+      throw;
+    }
+  }
+  IoThreads(const IoThreads&) = delete;
+  IoThreads& operator=(const IoThreads&) = delete;
+  ~IoThreads() {
+    if (threads_.empty()) return;
+    io_.stop();
+    join();
+  }
+  // join(): the normal end; every task has finished or io_context was stopped.
+  void join() {
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  asio::io_context& io_;
+  std::vector<std::thread> threads_;
+};
+
 // AsioExecutor: the executor run_with_payload() sets up. The coordinator runs
 // on the calling thread; the run's io_context and its threads live in run().
 class AsioExecutor {
@@ -328,8 +363,7 @@ struct AsioBackend {
                        tasks.finished(consumers + i, std::move(e));
                      });
     }
-    std::vector<std::thread> threads;
-    for (unsigned w = 0; w < c.runtime.workers; ++w) threads.emplace_back([&io] { io.run(); });
+    IoThreads threads(io, c.runtime.workers);
 
     std::vector<std::size_t> stuck;
     auto await = [&](std::size_t first, std::size_t last) {
@@ -353,7 +387,7 @@ struct AsioBackend {
       ex.extend_deadline();
       if (!tasks.not_done(0, all, ex.deadline()).empty()) io.stop();
     }
-    for (auto& t : threads) t.join();
+    threads.join();
     tasks.rethrow();
     if (!stuck.empty()) {
       std::vector<std::string> names;
