@@ -2,13 +2,18 @@
 // that the ratio holds on a noisy machine.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/fiber/all.hpp>
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "backends/boost_pool.h"
 #include "tmpmc/runtime/notify.h"
+#include "tmpmc/runtime/pacing.h"
 #include "tmpmc/runtime/runtime.h"
+#include "tmpmc/scenarios/histogram.h"
 
 namespace tmpmc::bench {
 
@@ -119,7 +124,63 @@ void BM_NotifyPingPong_boost(benchmark::State& state, int workers) {
   run_on_boost(workers, [&] { notify_ping_pong<BoostNotify>(state, boost_spawn); });
 }
 
+// BM_TimerLateness: a fiber sleeping until deadlines 100 us apart (an
+// open-loop producer's pace), each iteration one sleep; counters: how late
+// it resumed, p50 and p99 (ns). `sleep_until` is the runtime's own sleep.
+constexpr auto kTimerPeriod = std::chrono::microseconds(100);
+
+template <class SleepUntil>
+void timer_lateness(benchmark::State& state, SleepUntil sleep_until) {
+  scenarios::Histogram lateness;
+  rt::TimePoint due = rt::Clock::now();
+  for (auto _ : state) {
+    due += kTimerPeriod;
+    sleep_until(due);
+    lateness.record(static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, std::chrono::nanoseconds(rt::Clock::now() - due).count())));
+  }
+  state.counters["p50_ns"] = static_cast<double>(lateness.percentile(50));
+  state.counters["p99_ns"] = static_cast<double>(lateness.percentile(99));
+}
+
+// timer_spin_us: the runtime's spin horizon (0: the kernel wakes the worker).
+void BM_TimerLateness_tmpmc(benchmark::State& state, int timer_spin_us) {
+  rt::Options options;
+  options.workers = 1;
+  options.timer_spin = std::chrono::microseconds(timer_spin_us);
+  rt::Runtime runtime(options);
+  runtime.block_on(
+      [&] { timer_lateness(state, [](rt::TimePoint t) { rt::this_fiber::sleep_until(t); }); });
+}
+
+// Boost.Fiber's own sleep (on a thread with 1 ns of timer slack, as the
+// runtime's workers have), and paced as the tool's boost-fiber backend paces
+// open-loop producers: its sleep to the horizon, then yields.
+void BM_TimerLateness_boost(benchmark::State& state, bool paced) {
+  run_on_boost(1, [&] {
+    timer_lateness(state, [paced](rt::TimePoint t) {
+      if (paced) {
+        rt::pace_until(
+            t, rt::kDefaultTimerSpin,
+            [](rt::TimePoint wake) { boost::this_fiber::sleep_until(wake); },
+            [] { boost::this_fiber::yield(); });
+      } else {
+        boost::this_fiber::sleep_until(t);
+      }
+    });
+  });
+}
+
 [[maybe_unused]] const bool registered = [] {
+  benchmark::RegisterBenchmark("BM_TimerLateness/tmpmc", BM_TimerLateness_tmpmc,
+                               static_cast<int>(rt::kDefaultTimerSpin.count()))
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_TimerLateness/boost_fiber", BM_TimerLateness_boost, false)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_TimerLateness/tmpmc/timer_spin_us:0", BM_TimerLateness_tmpmc, 0)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_TimerLateness/boost_fiber/paced", BM_TimerLateness_boost, true)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("BM_Yield/tmpmc", BM_Yield_tmpmc)->UseRealTime();
   benchmark::RegisterBenchmark("BM_Yield/boost_fiber", BM_Yield_boost)->UseRealTime();
   benchmark::RegisterBenchmark("BM_SpawnJoin/tmpmc", BM_SpawnJoin_tmpmc)->UseRealTime();

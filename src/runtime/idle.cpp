@@ -2,6 +2,7 @@
 // context): find work, else watch for a stalled worker to steal from, else
 // sleep. Also what the other workers ask of this one as a steal victim.
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "switch.h"
@@ -94,18 +95,16 @@ Fiber* Worker::steal_if_stalled(const Progress& since, LocalQueue& into) noexcep
   return nullptr;
 }
 
-// steal_from_stalled() watches the other workers for kStealWindow and takes
+// steal_from_stalled(until) watches the other workers until `until` and takes
 // half of the run queue of one whose queue head did not move at all meanwhile
 // (or its next slot, if it did not switch at all). Fibers that talk through a
 // queue run best together on one worker (no cache line crosses cores per
 // message), so a worker that gets through its queue keeps it; only a real
 // backlog (fibers doing CPU work) is spread.
-Fiber* Worker::steal_from_stalled() {
-  constexpr auto kStealWindow = std::chrono::microseconds(100);
+Fiber* Worker::steal_from_stalled(TimePoint until) {
   const std::size_t n = core_.worker_count();
   std::vector<Progress> seen(n);
   for (std::size_t i = 0; i < n; ++i) seen[i] = core_.worker(i).progress();
-  const auto until = Clock::now() + kStealWindow;
   while (Clock::now() < until) {
     for (int i = 0; i < 32; ++i) cpu_pause();
     if (work_visible()) return nullptr;  // our own work arrived: the loop takes it
@@ -125,13 +124,42 @@ Fiber* Worker::steal_from_stalled() {
 
 // ---------------------------------------------------------------- sleeping
 
+// spin_for_timer(): if this worker's next timer is due within the spin
+// horizon, waits for it awake and returns true (the loop then fires it).
+// Asked to wake the thread at the deadline, the kernel would wake it tens of
+// microseconds late: an open-loop producer's pace would measure that. The
+// spin ends early when work arrives (the loop runs it first) or the runtime
+// stops. Only this worker's fibers arm timers on its heap, and none runs
+// meanwhile, so no earlier timer can appear; one cancelled from another
+// worker only ends the spin late, at the deadline it had.
+bool Worker::spin_for_timer() {
+  if (timer_spin_ == Clock::duration::zero() || timers_.empty()) return false;
+  const std::optional<TimePoint> due = timers_.next_deadline();
+  if (!due || *due - Clock::now() > timer_spin_) return false;
+  while (Clock::now() < *due && !work_visible()) {
+    for (int i = 0; i < 8; ++i) cpu_pause();
+  }
+  return true;
+}
+
 void Worker::idle_wait() {
-  // One worker at a time watches for a backlog to steal; then sleep. While
-  // some queue holds fibers, sleep watchfully (a short timeout, to look again);
-  // otherwise deeply, until a wake.
+  // A timer about to fire is waited for awake (spin_for_timer); otherwise one
+  // worker at a time watches for a backlog to steal, then sleeps: watchfully
+  // while some queue holds fibers (a short timeout, to look again), otherwise
+  // deeply, until a wake or until the spin horizon before its next timer.
+  if (spin_for_timer()) return;
+  const std::optional<TimePoint> timer = timers_.next_deadline();
+  // When the thread must be awake again for its next timer.
+  const std::optional<TimePoint> wake_for_timer =
+      timer ? std::optional<TimePoint>(*timer - timer_spin_) : std::nullopt;
   const bool alone = core_.worker_count() == 1;
-  if (!alone && core_.begin_watch()) {
-    Fiber* stolen = steal_from_stalled();
+  // The watch needs its whole window: a shorter one would take a busy worker
+  // for a stalled one. A worker due for a timer before that does not watch.
+  constexpr auto kStealWindow = std::chrono::microseconds(100);
+  const TimePoint watch_until = Clock::now() + kStealWindow;
+  const bool may_watch = !alone && !(wake_for_timer && *wake_for_timer < watch_until);
+  if (may_watch && core_.begin_watch()) {
+    Fiber* stolen = steal_from_stalled(watch_until);
     core_.end_watch();
     if (stolen != nullptr) {
       make_runnable(stolen, true);
@@ -140,8 +168,8 @@ void Worker::idle_wait() {
       return;
     }
     if (work_visible()) return;
-  } else if (!alone) {
-    core_.end_watch();
+  } else if (may_watch) {
+    core_.end_watch();  // begin_watch() counted us either way
   }
 
   constexpr auto kWatchfulSleep = std::chrono::milliseconds(1);
@@ -152,7 +180,7 @@ void Worker::idle_wait() {
   if (work_visible()) {
     parker_.cancel_sleep();
   } else {
-    std::optional<TimePoint> deadline = timers_.next_deadline();
+    std::optional<TimePoint> deadline = wake_for_timer;
     if (watchful) {
       const TimePoint look_again = Clock::now() + kWatchfulSleep;
       if (!deadline || look_again < *deadline) deadline = look_again;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -208,6 +209,8 @@ void RuntimeCore::run_root(Fiber* root) {
     for (std::size_t i = 1; i < workers_.size(); ++i) {
       Worker* worker = workers_[i].get();
       threads.emplace_back([worker] {
+        // Timers that fire on time (pacing.h): for the thread's life.
+        const TimerSlack slack;
         Worker::set_current(worker);
         worker->loop();
         Worker::set_current(nullptr);
@@ -218,9 +221,16 @@ void RuntimeCore::run_root(Fiber* root) {
     for (auto& thread : threads) thread.join();
     throw;
   }
-  Worker::set_current(workers_[0].get());
-  workers_[0]->loop();
-  Worker::set_current(nullptr);
+  {
+    // The caller's thread is worker 0 until the root finishes; its own timer
+    // slack comes back after that. Virtual time needs none (and a stress run
+    // calls this once per seed).
+    std::optional<TimerSlack> slack;
+    if (!deterministic) slack.emplace();
+    Worker::set_current(workers_[0].get());
+    workers_[0]->loop();
+    Worker::set_current(nullptr);
+  }
   stopping_.store(true, std::memory_order_seq_cst);
   wake_all_workers();
   for (auto& thread : threads) thread.join();

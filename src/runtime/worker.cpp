@@ -20,6 +20,7 @@ Worker::Worker(RuntimeCore& core, unsigned index)
       index_(index),
       deterministic_(core.deterministic),
       shared_queues_(core.options.workers > 1),
+      timer_spin_(core.options.timer_spin),
       stacks_(core.options.stack_size),
       rng_(core.options.seed * 0x9e3779b97f4a7c15ULL + index) {}
 

@@ -183,8 +183,9 @@ class Worker {
   bool fire_timers_or_watchdog();
   void enter_thread();
   Fiber* find_work();
-  Fiber* steal_from_stalled();
+  Fiber* steal_from_stalled(TimePoint until);
   bool work_visible() const noexcept;
+  bool spin_for_timer();
   void idle_wait();
 
   // Written by this worker only (bump), read by stats() from any thread.
@@ -214,6 +215,8 @@ class Worker {
   RunnableSet runnable_;
 
   TimerHeap timers_;
+  // Options::timer_spin: a timer due this soon is waited for awake (idle.cpp).
+  const Clock::duration timer_spin_;
   // Deterministic mode: the wakes its timers made (the rest, fibers made).
   std::uint64_t timer_wakes_ = 0;
   StackPool stacks_;

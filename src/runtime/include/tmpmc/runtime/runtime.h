@@ -32,6 +32,7 @@
 
 #include "tmpmc/runtime/clock.h"
 #include "tmpmc/runtime/join_handle.h"
+#include "tmpmc/runtime/pacing.h"
 
 namespace tmpmc::runtime {
 
@@ -62,6 +63,13 @@ struct Options {
   // watchdog: with real workers, a root fiber that has not finished after this
   // long is reported as a hang (HangError) instead of hanging. 0: no watchdog.
   std::chrono::milliseconds watchdog{0};
+  // timer_spin: the spin horizon (pacing.h). A worker whose next timer is due
+  // within it waits for the timer awake in its idle loop instead of asking the
+  // kernel to wake it (which would be tens of microseconds late), and a worker
+  // that sleeps until a timer wakes this much before it. Runnable fibers still
+  // run first; a worker with no timer that close sleeps as before (an idle
+  // runtime stays near 0% CPU). 0: no spinning. Real workers only.
+  std::chrono::microseconds timer_spin = kDefaultTimerSpin;
   // max_steps: a deterministic run (one block_on) that reaches this many
   // scheduling steps is stopped and reported (StoppedError: a livelock or a
   // runaway) instead of running on. The default is thousands of times the
