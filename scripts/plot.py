@@ -4,7 +4,8 @@
   scripts/plot.py RESULT.json [-o OUT.png]
       throughput per scenario with min-max whiskers; for sweeps, throughput
       against the swept variable (one line per other dimension); and the
-      latency percentile distribution (x: 1/(1-p) on a log scale, 50%..99.99%).
+      latency percentile distribution (x: 1/(1-p) on a log scale, 50%..99.99%);
+      open-loop scenarios add their send lateness, dotted, in the same colour.
   scripts/plot.py --compare BASE.json NEW.json -o OUT.png
       the two results side by side.
   scripts/plot.py --peers-table RESULT.json
@@ -109,8 +110,15 @@ def plot_latency(ax, doc, style="-", prefix="", scenarios=None):
         spectrum = [(p, v) for p, v in s["summary"].get("latency_percentiles", []) if p < 100 and v > 0]
         if not spectrum:
             continue
-        ax.plot([1 / (1 - p / 100) for p, _ in spectrum], [v for _, v in spectrum], style,
-                marker=".", label=prefix + s["name"])
+        line, = ax.plot([1 / (1 - p / 100) for p, _ in spectrum], [v for _, v in spectrum], style,
+                        marker=".", label=prefix + s["name"])
+        # Open loop: the sends' lateness (the tool's pacing error) in the same
+        # colour, dotted; where the two lines meet, pacing sets the latency.
+        late = [(p, v) for p, v in s["summary"].get("send_lateness_percentiles", [])
+                if p < 100 and v > 0]
+        if late:
+            ax.plot([1 / (1 - p / 100) for p, _ in late], [v for _, v in late], ":",
+                    color=line.get_color(), label=prefix + s["name"] + " send lateness")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(FixedLocator([1 / (1 - p / 100) for p in ticks]))

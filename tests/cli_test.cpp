@@ -330,6 +330,37 @@ TEST(Peers, every_impl_passes_the_checks_and_reports_its_ratio) {
   EXPECT_EQ(doc["scenarios"][0]["summary"]["vs_first"]["msgs_per_sec"], 1.0);
 }
 
+// Open loop on every impl: each send's lateness is recorded (one sample per
+// message sent), beside the latency of every message received, and the
+// table has the lateness columns. The rate is high enough for the run to
+// be short; nothing here depends on how late the sends were.
+TEST(OpenLoop, every_impl_records_each_sends_lateness) {
+  std::string impls = R"("tmpmc","mutex","threads")";
+#if !defined(__SANITIZE_THREAD__)
+  impls += R"(,"boost-fiber","asio-drained","tbb")";
+#endif
+  const std::string path =
+      temp_file("open-loop.json", R"({"name":"o","queue":{"impl":[)" + impls +
+                                      R"(],"capacity":64},"messages":600,)"
+                                      R"("producers":{"count":2,"rate_per_sec":20000},)"
+                                      R"("consumers":{"count":2},"run":{"repeat":1,"warmup":0}})");
+  const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_open_loop.json";
+  const auto [code, output] = run_cli("run " + path + " --timeout 1h --json " + out.string());
+  ASSERT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("late p50"), std::string::npos) << output;
+  std::ifstream in(out);
+  const json doc = json::parse(in);
+  ASSERT_GE(doc["scenarios"].size(), 3u);
+  for (const json& s : doc["scenarios"]) {
+    EXPECT_EQ(s["verdict"], "pass") << s["name"];
+    const json& run = s["runs"][0];
+    EXPECT_EQ(run["received"], 600) << s["name"];
+    EXPECT_EQ(run["send_lateness_ns"]["samples"], 600) << s["name"];
+    EXPECT_EQ(run["latency_ns"]["samples"], 600) << s["name"];
+    EXPECT_TRUE(s["summary"].contains("send_lateness_ns")) << s["name"];
+  }
+}
+
 #if !defined(__SANITIZE_THREAD__)
 // Asio's close() makes what is still buffered unreceivable; the checker says
 // so. Deterministic: the one consumer quits after 10 of 42 messages, so 32

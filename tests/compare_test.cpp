@@ -94,6 +94,30 @@ TEST(Compare, few_runs_threshold_alone_decides) {
   EXPECT_EQ(verdict_of(c), rs::Verdict::regressed);
 }
 
+// lateness_*: an open-loop run's send_lateness_ns, lower is better; a
+// scenario without it (closed loop) has no values, and no verdict but ok.
+TEST(Compare, lateness_metrics_read_send_lateness) {
+  auto with_lateness = [](json doc, double p99) {
+    for (json& run : doc["scenarios"][0]["runs"]) run["send_lateness_ns"] = {{"p99", p99}};
+    return doc;
+  };
+  rs::CompareOptions options;
+  options.metrics = {"lateness_p99"};
+  const json base = with_lateness(result({{"a", kBase}, {"closed", kBase}}), 1000);
+  const json worse = with_lateness(result({{"a", kBase}, {"closed", kBase}}), 5000);
+  const auto c = rs::compare(base, worse, options);
+  ASSERT_EQ(c.rows.size(), 2u);
+  EXPECT_EQ(c.rows[0].scenario, "a");
+  EXPECT_EQ(c.rows[0].verdict, rs::Verdict::regressed);
+  EXPECT_EQ(c.rows[0].new_median, 5000);
+  EXPECT_EQ(c.rows[1].new_runs, 0u);
+  EXPECT_EQ(c.rows[1].verdict, rs::Verdict::ok);
+  EXPECT_EQ(rs::compare(worse, base, options).rows[0].verdict, rs::Verdict::improved);
+  EXPECT_EQ(run_compare(write("late_base", base), write("late_new", worse),
+                        "--metrics lateness_p99 --threshold 10%"),
+            1);
+}
+
 TEST(Compare, correctness_failure_with_better_numbers_exits_1) {
   const json base = result({{"a", kBase}});
   const json next = result({{"a", {200, 201, 199, 200.5, 199.5, 200.2, 199.8}}}, /*lost=*/3);

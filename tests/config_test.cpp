@@ -72,6 +72,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "runtime.workers: expected 1 with deterministic"},
         BadConfig{R"({"name":"x","runtime":{"workers":0}})",
                   "runtime.workers: expected an integer from 1"},
+        BadConfig{R"({"name":"x","runtime":{"timer_spin_us":1000001}})",
+                  "runtime.timer_spin_us: expected an integer from 0 to 1000000"},
+        BadConfig{R"({"name":"x","runtime":{"timer_spin_us":-5}})",
+                  "runtime.timer_spin_us: expected an integer from 0"},
         BadConfig{R"({"name":"x","producers":{"rate_per_sec":-1}})",
                   "producers.rate_per_sec: expected a number >= 0"},
         BadConfig{R"({"name":"x","sweep":{"queue.capacity":[1,0]}})",
@@ -98,6 +102,7 @@ TEST(Config, defaults_and_resolution) {
   EXPECT_EQ(c.run.repeat, 5u);
   const json resolved = c.to_json();
   EXPECT_EQ(resolved["runtime"]["stack_kib"], 64);
+  EXPECT_EQ(resolved["runtime"]["timer_spin_us"], 100);
   EXPECT_EQ(resolved["close"]["when"], "after_producers");
   EXPECT_EQ(c.check, sc::CheckSetting::automatic);
   EXPECT_EQ(resolved["check"], "auto");

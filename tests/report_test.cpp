@@ -96,6 +96,38 @@ TEST(Table, one_row_per_scenario_and_the_failures_below) {
   EXPECT_NE(text.find("\nbroken:\n  run 1: 1 duplicated\n"), std::string::npos) << text;
 }
 
+// An open-loop scenario reports its sends' lateness beside the latency, in
+// the table and in result/v1; a closed-loop one has no such column or key.
+TEST(OpenLoopReport, send_lateness_beside_latency_only_for_open_loop) {
+  auto paced = scenario("paced", "tmpmc", {100, 100});
+  paced.config.producers.rate_per_sec = 1000;
+  for (auto& run : paced.runs) {
+    for (std::uint64_t ns = 100; ns <= 10'000; ns += 100) run.send_lateness.record(ns);
+  }
+  const auto results = rs::summarize({paced, scenario("closed", "tmpmc", {100})});
+  std::ostringstream out;
+  rs::print_table(out, results, kContext);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("late p50  late p99"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nlate: "), std::string::npos) << text;
+  const json doc = rs::to_json(results, kContext);
+  const json& open = doc["scenarios"][0];
+  EXPECT_EQ(open["runs"][0]["send_lateness_ns"]["samples"], 100);
+  EXPECT_EQ(open["runs"][1]["send_lateness_ns"]["max"], 10'000);
+  EXPECT_EQ(open["summary"]["send_lateness_ns"]["p50"], results[0].send_lateness.percentile(50));
+  EXPECT_EQ(results[0].send_lateness.count(), 200u);  // both runs merged
+  EXPECT_FALSE(open["summary"]["send_lateness_percentiles"].empty());
+  const json& closed = doc["scenarios"][1];
+  EXPECT_FALSE(closed["runs"][0].contains("send_lateness_ns"));
+  EXPECT_FALSE(closed["summary"].contains("send_lateness_ns"));
+}
+
+TEST(Table, a_closed_loop_table_has_no_lateness_column) {
+  std::ostringstream out;
+  rs::print_table(out, rs::summarize({scenario("closed", "tmpmc", {100})}), kContext);
+  EXPECT_EQ(out.str().find("late p50"), std::string::npos) << out.str();
+}
+
 TEST(ResultJson, schema_v1_with_every_count_of_a_run) {
   auto s = scenario("a", "tmpmc", {100});
   s.runs[0].trace_hash = 0xabc;

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "text_table.h"
 #include "tmpmc/results/schema.h"
@@ -23,8 +24,14 @@ namespace {
 std::vector<double> run_values(const json& scenario, const std::string& metric) {
   std::vector<double> values;
   for (const json& run : scenario.value("runs", json::array())) {
+    constexpr std::string_view kLateness = "lateness_";  // lateness_p99: send_lateness_ns.p99
     if (metric == "msgs_per_sec") {
       values.push_back(run.value("msgs_per_sec", 0.0));
+    } else if (metric.rfind(kLateness, 0) == 0) {
+      const std::string of = metric.substr(kLateness.size());
+      if (run.contains("send_lateness_ns") && run["send_lateness_ns"].contains(of)) {
+        values.push_back(run["send_lateness_ns"][of].get<double>());
+      }
     } else if (run.contains("latency_ns") && run["latency_ns"].contains(metric)) {
       values.push_back(run["latency_ns"][metric].get<double>());
     }
@@ -74,8 +81,11 @@ const char* to_string(Verdict v) noexcept {
 }
 
 const std::vector<std::string>& known_metrics() {
-  static const std::vector<std::string> metrics = {"msgs_per_sec", "p50", "p90", "p99",
-                                                   "p999",         "max", "mean"};
+  // lateness_*: the same percentiles of an open-loop run's send_lateness_ns.
+  static const std::vector<std::string> metrics = {
+      "msgs_per_sec",  "p50",          "p90",          "p99",          "p999",
+      "max",           "mean",         "lateness_p50", "lateness_p90", "lateness_p99",
+      "lateness_p999", "lateness_max", "lateness_mean"};
   return metrics;
 }
 

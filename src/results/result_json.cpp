@@ -58,6 +58,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
     s["config"]["producers"]["payload_bytes_effective"] =
         scenarios::effective_payload_bytes(r.config.producers.payload_bytes);
     s["runs"] = json::array();
+    const bool open_loop = r.config.producers.rate_per_sec > 0;
     for (const auto& run : r.runs) {
       json j = {{"elapsed_s", run.elapsed_s},
                 {"msgs_per_sec", run.msgs_per_sec},
@@ -75,6 +76,9 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                   {"switches_per_msg",
                    run.check.received ? static_cast<double>(run.stats.switches) / run.check.received
                                       : 0.0}}}};
+      // Open loop: the sends' lateness, the part of latency_ns that is the
+      // tool's pacing (every message's; a closed loop has none).
+      if (open_loop) j["send_lateness_ns"] = latency_json(run.send_lateness);
       for (const scenarios::FailureClass counted : scenarios::kCountedFailures) {
         j[std::string(scenarios::count_name(counted))] = scenarios::count_of(run.check, counted);
       }
@@ -99,6 +103,12 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                       {"p999", r.latency.percentile(99.9)}}},
                     {"latency_percentiles", spectrum_json(r.latency)},
                     {"switches_per_msg", r.switches_per_msg}};
+    if (open_loop) {
+      s["summary"]["send_lateness_ns"] = {{"p50", r.send_lateness.percentile(50)},
+                                          {"p99", r.send_lateness.percentile(99)},
+                                          {"p999", r.send_lateness.percentile(99.9)}};
+      s["summary"]["send_lateness_percentiles"] = spectrum_json(r.send_lateness);
+    }
     s["impl"] = r.config.queue.impl;
     if (!r.baseline_impl.empty()) {
       s["summary"]["vs_first"] = {

@@ -17,6 +17,7 @@ void summarize_runs(ScenarioResult& r) {
     const scenarios::RunResult& run = r.runs[i];
     rates.push_back(run.msgs_per_sec);
     r.latency.merge(run.latency);
+    r.send_lateness.merge(run.send_lateness);
     switches += run.stats.switches;
     received += run.check.received;
     r.interrupted |= run.interrupted;

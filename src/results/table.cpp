@@ -18,6 +18,12 @@ void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
   std::vector<std::vector<std::string>> rows = {{"scenario", "shape", "cap", "workers",
                                                  "msgs/s (min-max)", "p50", "p99", "p99.9", "max",
                                                  "sw/msg", "verdict"}};
+  // Open loop: the sends' lateness beside the latency it is part of.
+  const bool open_loop = std::any_of(results.begin(), results.end(), [](const auto& r) {
+    return r.config.producers.rate_per_sec > 0;
+  });
+  constexpr std::size_t kLatenessAt = 9;  // after "max"
+  if (open_loop) rows[0].insert(rows[0].begin() + kLatenessAt, {"late p50", "late p99"});
   if (grouped) rows[0].insert(rows[0].begin() + 5, "vs first");
   for (const auto& r : results) {
     const auto& c = r.config;
@@ -37,6 +43,12 @@ void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
          r.interrupted ? "interrupted"
          : r.passed()  ? "pass"
                        : "FAIL"});
+    if (open_loop) {
+      const bool paced = r.send_lateness.count() != 0;
+      rows.back().insert(rows.back().begin() + kLatenessAt,
+                         {paced ? humane_ns(r.send_lateness.percentile(50)) : "-",
+                          paced ? humane_ns(r.send_lateness.percentile(99)) : "-"});
+    }
     if (grouped) {
       // Throughput against the group's first impl: 2.00x means twice as fast.
       char ratio[32] = "-";
@@ -49,6 +61,10 @@ void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
   detail::print_columns(out, rows);
   out << "latency: " << context.clock << "; closed-loop producers stamp 1 message in "
       << "latency.sample_every, open-loop producers every message (from its intended send time)\n";
+  if (open_loop) {
+    out << "late: how late open-loop sends started against their intended time, the tool's "
+           "pacing error that latency includes; latency close to it says little of the queue\n";
+  }
   if (grouped) {
     out << "vs first: median throughput against the first impl of the same scenario (runs "
            "interleaved)\n";

@@ -28,6 +28,7 @@ constexpr std::uint64_t kMaxMessages = std::uint64_t{1} << 40;
 constexpr std::uint64_t kDayMs = 24ull * 3600 * 1000;
 constexpr std::uint64_t kHourUs = 3'600'000'000ull;
 constexpr std::uint64_t kSecondNs = 1'000'000'000;
+constexpr std::uint64_t kSecondUs = 1'000'000;
 
 // The keys read in a way of their own.
 
@@ -176,6 +177,7 @@ constexpr Key kRuntime[] = {
     boolean<&C::runtime, &Rt::deterministic>("deterministic", sweepable),
     integer<&C::runtime, &Rt::seed>("seed", 0, kUnbounded, sweepable),
     integer<&C::runtime, &Rt::stack_kib>("stack_kib", 16, 64 * 1024, sweepable),
+    integer<&C::runtime, &Rt::timer_spin_us>("timer_spin_us", 0, kSecondUs, sweepable),
 };
 constexpr Key kQueue[] = {
     // A list of impls is split into one scenario per impl by config_expand.cpp.

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "driver_run_state.h"
+#include "open_loop_pacer.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::loops {
@@ -96,13 +97,13 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const ScenarioConfig& c = s.config;
   ProducerLog& log = s.producer_logs[id];
   const bool open_loop = c.producers.rate_per_sec > 0;
-  const double period_ns = open_loop ? 1e9 / c.producers.rate_per_sec : 0;
   const std::uint64_t sample_every = open_loop ? 1 : c.latency_sample_every;
   const bool close_by_me = c.close.when == CloseWhen::by_producer && to_close != nullptr;
   const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
   const std::uint64_t work_ns = c.producers.work_ns;  // a local: log stores may alias the config
   const std::uint64_t quota = producer_quota(c, id);
-  const auto start = Exec::now();
+  std::optional<OpenLoopPacer> pacer;
+  if (open_loop) pacer.emplace(c, Exec::now(), s.lateness[id]);
   const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
   std::uint64_t until_sample = 1;           // the first message is stamped
   for (std::uint64_t seq = 0; seq < quota; ++seq) {
@@ -112,14 +113,11 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
     }
     std::uint64_t intended = 0, sent = 0;
     if (open_loop) {
-      // Open loop: each message has an intended time; a stalled queue delays
-      // the sends behind it, and their latency counts from the intended time
-      // (no coordinated omission).
-      const auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(period_ns * seq));
-      if (Exec::now() < due) Exec::sleep_until(due);
-      const auto late = std::chrono::duration_cast<std::chrono::nanoseconds>(Exec::now() - due);
-      sent = s.clock.now();
-      intended = sent - s.clock.from_ns(static_cast<std::uint64_t>(late.count()));
+      const auto due = pacer->due(seq);
+      Exec::pace_until(due, pacer->horizon());  // parks the fiber (or thread) until due
+      const auto stamps = pacer->stamp(due, Exec::now(), s.clock);
+      intended = stamps.intended;
+      sent = stamps.sent;
     }
     busy_work(s.clock, work_ns);
     if constexpr (R != Recording::off) {

@@ -319,6 +319,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
     result.check.received = result.check.sent;
   }
   for (const auto& h : s.histograms) result.latency.merge(h);
+  for (const auto& h : s.lateness) result.send_lateness.merge(h);
   result.msgs_per_sec =
       result.elapsed_s > 0 ? static_cast<double>(result.check.received) / result.elapsed_s : 0;
   result.interrupted = s.interrupted();

@@ -57,6 +57,7 @@ struct RunState {
   ConsumerLog left_log;
   ConsumerTally left_tally;
   std::vector<Histogram> histograms;             // one per consumer
+  std::vector<Histogram> lateness;               // one per producer, open loop only
   std::vector<ConsumerProgress> progress;        // one per consumer, for intervals
   std::atomic<std::uint64_t> received_total{0};  // only for close.when = after_received
   std::atomic<std::uint64_t> sent_total{0};      // only for close.when = by_producer
@@ -78,6 +79,7 @@ struct RunState {
         producer_logs(c.producers.count),
         left_tally(mode == CheckMode::streaming ? c.producers.count : 0),
         histograms(c.consumers.count),
+        lateness(c.producers.rate_per_sec > 0 ? c.producers.count : 0),
         progress(c.consumers.count),
         producers_left(c.producers.count) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {

@@ -54,6 +54,7 @@ RunResult run_asio_drained(const ScenarioConfig&, const DriverOptions&) {
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -62,12 +63,15 @@ RunResult run_asio_drained(const ScenarioConfig&, const DriverOptions&) {
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "backends/runtime_executor.h"
 #include "driver_loops.h"
+#include "open_loop_pacer.h"
+#include "tmpmc/runtime/pacing.h"
 
 namespace tmpmc::scenarios::backends {
 
@@ -156,13 +160,14 @@ asio::awaitable<void> produce(RunState& s, AsioQueue<Message<PayloadBytes>, Drai
   const ScenarioConfig& c = s.config;
   ProducerLog& log = s.producer_logs[id];
   const bool open_loop = c.producers.rate_per_sec > 0;
-  const double period_ns = open_loop ? 1e9 / c.producers.rate_per_sec : 0;
   const std::uint64_t sample_every = open_loop ? 1 : c.latency_sample_every;
   const bool close_by_me = c.close.when == CloseWhen::by_producer;
   const std::uint64_t work_ns = c.producers.work_ns;
   const std::uint64_t quota = loops::producer_quota(c, id);
-  asio::steady_timer pacer(co_await asio::this_coro::executor);
-  const auto start = std::chrono::steady_clock::now();
+  const auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor);
+  std::optional<loops::OpenLoopPacer> pacer;
+  if (open_loop) pacer.emplace(c, std::chrono::steady_clock::now(), s.lateness[id]);
   const M prototype{};
   std::uint64_t until_sample = 1;
   for (std::uint64_t seq = 0; seq < quota; ++seq) {
@@ -172,15 +177,19 @@ asio::awaitable<void> produce(RunState& s, AsioQueue<Message<PayloadBytes>, Drai
     }
     std::uint64_t intended = 0, sent = 0;
     if (open_loop) {
-      const auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(period_ns * seq));
-      if (std::chrono::steady_clock::now() < due) {
-        pacer.expires_at(due);
-        co_await pacer.async_wait(kAwait);  // parks the coroutine until due
+      // The timer parks the coroutine until the spin horizon before due; then
+      // it waits awake, each post() letting the io_context run other handlers
+      // first (runtime/pacing.h: the runtime's workers wait the same way).
+      const auto due = pacer->due(seq);
+      const auto wake = due - pacer->horizon();
+      if (std::chrono::steady_clock::now() < wake) {
+        timer.expires_at(wake);
+        co_await timer.async_wait(kAwait);
       }
-      const auto late = std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::steady_clock::now() - due);
-      sent = s.clock.now();
-      intended = sent - s.clock.from_ns(static_cast<std::uint64_t>(late.count()));
+      while (std::chrono::steady_clock::now() < due) co_await asio::post(executor, kAwait);
+      const auto stamps = pacer->stamp(due, std::chrono::steady_clock::now(), s.clock);
+      intended = stamps.intended;
+      sent = stamps.sent;
     }
     busy_work(s.clock, work_ns);
     if constexpr (R != Recording::off) {
@@ -285,7 +294,12 @@ class IoThreads {
   IoThreads(asio::io_context& io, unsigned count) : io_(io) {
     threads_.reserve(count);
     try {
-      for (unsigned w = 0; w < count; ++w) threads_.emplace_back([&io] { io.run(); });
+      for (unsigned w = 0; w < count; ++w) {
+        threads_.emplace_back([&io] {
+          const runtime::TimerSlack slack;  // its timers fire on time (pacing.h)
+          io.run();
+        });
+      }
     } catch (...) {
       // The destructor does not run for an object whose constructor threw.
       io_.stop();

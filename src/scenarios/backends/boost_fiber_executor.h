@@ -21,6 +21,10 @@ struct BoostFibers {
     run_on_boost(workers, root);
   }
   static void sleep_until(runtime::TimePoint t) { boost::this_fiber::sleep_until(t); }
+  // Waiting awake, a pacing fiber lets the other fibers of its thread run.
+  static void relax() { boost::this_fiber::yield(); }
+  // The pool's threads have their timer slack set for good (boost_pool.cpp).
+  struct TaskScope {};
 };
 
 using BoostFiberExecutor = DeadlineExecutor<BoostFibers>;

@@ -24,6 +24,8 @@ void run_on_boost(unsigned, const std::function<void()>&) {
 #include <thread>
 #include <vector>
 
+#include "tmpmc/runtime/pacing.h"
+
 namespace tmpmc::scenarios::backends {
 
 namespace {
@@ -35,6 +37,8 @@ class WorkStealingPool {
   explicit WorkStealingPool(unsigned threads) : threads_count_(threads), jobs_(64) {
     for (unsigned i = 0; i < threads; ++i) {
       threads_.emplace_back([this, i] {
+        // Its fibers' timers fire on time (pacing.h), as the runtime's do.
+        const runtime::TimerSlack slack;
         boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(threads_count_,
                                                                                     true);
         if (i == 0) {
@@ -78,6 +82,7 @@ class WorkStealingPool {
 
 void run_on_boost(unsigned workers, const std::function<void()>& body) {
   if (workers <= 1) {
+    const runtime::TimerSlack slack;  // for the run, as the runtime's worker 0 has it
     std::exception_ptr error;
     boost::fibers::fiber([&] {
       try {

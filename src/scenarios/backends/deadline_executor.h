@@ -8,7 +8,10 @@
 //                             block its thread)
 //   Runner                    std::thread or boost::fibers::fiber
 //   run_root(workers, f)      runs the coordinator
-//   sleep_until(t)
+//   sleep_until(t), relax()   a sleep, and a wait awake that gives way
+//                             (the spin of pace_until(), runtime/pacing.h)
+//   TaskScope                 what each task holds while it runs (an OS
+//                             thread's timer slack)
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,7 @@
 #include <utility>
 
 #include "backends/runtime_executor.h"
+#include "tmpmc/runtime/pacing.h"
 
 namespace tmpmc::scenarios::backends {
 
@@ -51,6 +55,7 @@ class DeadlineExecutor {
     auto task = std::make_shared<Task>();
     task->name = std::move(name);
     typename Traits::Runner runner([task, f = std::forward<F>(f)]() mutable {
+      [[maybe_unused]] const typename Traits::TaskScope scope;
       std::exception_ptr error;
       try {
         f();
@@ -77,6 +82,11 @@ class DeadlineExecutor {
   static std::string name(const Handle& h) { return h.task->name; }
   static runtime::TimePoint now() { return std::chrono::steady_clock::now(); }
   static void sleep_until(runtime::TimePoint t) { Traits::sleep_until(t); }
+  // pace_until(): an open-loop producer's wait for its next send, spinning
+  // (relax()) through the last `horizon`, like the runtime's workers.
+  static void pace_until(runtime::TimePoint t, std::chrono::nanoseconds horizon) {
+    runtime::pace_until(t, horizon, Traits::sleep_until, Traits::relax);
+  }
   void finish(RunResult&) const {}
   // A deadline far enough away to let a closed queue release everyone.
   void extend_deadline() { deadline_ = now() + timeout_; }

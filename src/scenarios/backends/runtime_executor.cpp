@@ -17,6 +17,7 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
   ro.seed = c.runtime.seed;
   ro.policy = o.policy;
   ro.stack_size = static_cast<std::size_t>(c.runtime.stack_kib) * 1024;
+  ro.timer_spin = std::chrono::microseconds(c.runtime.timer_spin_us);
   ro.watchdog = c.hang_after();
   ro.max_steps = o.max_steps;
   if (o.interrupt != nullptr || o.stop_at) {

@@ -47,6 +47,11 @@ class RuntimeExecutor {
   }
   static runtime::TimePoint now() { return runtime::now(); }
   static void sleep_until(runtime::TimePoint t) { runtime::this_fiber::sleep_until(t); }
+  // pace_until(): the runtime's workers spin for a timer due within the
+  // horizon themselves (runtime::Options::timer_spin, from the same config key).
+  static void pace_until(runtime::TimePoint t, std::chrono::nanoseconds /*in Options*/) {
+    runtime::this_fiber::sleep_until(t);
+  }
   void finish(RunResult& r) const {
     r.stats = runtime_.stats();
     r.stopped = stopped_;

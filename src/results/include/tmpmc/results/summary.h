@@ -12,7 +12,8 @@
 namespace tmpmc::results {
 
 struct ScenarioResult : scenarios::ScenarioRuns {
-  scenarios::Histogram latency;  // all measured runs merged
+  scenarios::Histogram latency;        // all measured runs merged
+  scenarios::Histogram send_lateness;  // open loop: the same, of the sends' lateness
   double median_msgs_per_sec = 0, min_msgs_per_sec = 0, max_msgs_per_sec = 0;
   double switches_per_msg = 0;
   // In an impl group: the first impl of the group, and this one's median

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tmpmc/runtime/pacing.h"
 #include "tmpmc/scenarios/impls.h"
 
 namespace tmpmc::scenarios {
@@ -38,6 +39,10 @@ struct RuntimeConfig {
   bool deterministic = false;
   std::uint64_t seed = 1;
   unsigned stack_kib = 64;
+  // The spin horizon (runtime/pacing.h): a pacer whose deadline is this close
+  // waits for it awake; 0: it sleeps until the deadline. Every backend paces
+  // its open-loop producers with it.
+  std::uint64_t timer_spin_us = runtime::kDefaultTimerSpin.count();
 };
 
 // kImpls: the names of the queue implementations a scenario can run on, in

@@ -34,6 +34,9 @@ struct RunResult {
   double msgs_per_sec = 0;
   CheckResult check;
   Histogram latency;
+  // Open loop: how late each send started against its intended time (ns):
+  // the tool's pacing error, which latency includes.
+  Histogram send_lateness;
   std::optional<std::uint64_t> trace_hash;  // deterministic mode only
   std::vector<runtime::TraceEvent> trace;   // deterministic mode with DriverOptions::trace
   runtime::RuntimeStats stats;
