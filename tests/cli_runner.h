@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "test_paths.h"
+
 namespace tmpmc::testing {
 
 struct CliRun {
@@ -20,7 +22,7 @@ struct CliRun {
 
 // run_cli(args): tmpmc-bench with `args` (shell words), waited for.
 inline CliRun run_cli(const std::string& args) {
-  const std::string command = std::string(TMPMC_BENCH_BIN) + " " + args + " 2>&1";
+  const std::string command = std::string(bench_bin()) + " " + args + " 2>&1";
   CliRun run;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
   if (pipe == nullptr) return run;

@@ -36,8 +36,8 @@ TEST(Cli, bad_input_exits_2_and_runs_nothing) {
   EXPECT_EQ(
       exit_code("validate " + temp_file("zero.json", R"({"name":"x","queue":{"capacity":0}})")), 2);
   EXPECT_EQ(exit_code("run --bogus-flag"), 2);
-  EXPECT_EQ(exit_code("run " + std::string(TMPMC_CONFIG_DIR) + "/spsc.json --scale 0"), 2);
-  EXPECT_EQ(exit_code("run " + std::string(TMPMC_CONFIG_DIR) +
+  EXPECT_EQ(exit_code("run " + std::string(config_dir()) + "/spsc.json --scale 0"), 2);
+  EXPECT_EQ(exit_code("run " + std::string(config_dir()) +
                       "/spsc.json --json /nonexistent/dir/out.json"),
             2);
 }
@@ -188,7 +188,7 @@ TEST(ConfigInput, odd_bytes_and_numbers_are_config_errors) {
 }
 
 TEST(Cli, validate_accepts_every_shipped_config) {
-  for (const auto& entry : std::filesystem::directory_iterator(TMPMC_CONFIG_DIR)) {
+  for (const auto& entry : std::filesystem::directory_iterator(config_dir())) {
     if (entry.path().extension() != ".json") continue;
     EXPECT_EQ(exit_code("validate " + entry.path().string()), 0) << entry.path();
   }
@@ -215,7 +215,7 @@ bool known_to_fail(const json& scenario) {
 }
 
 TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/" + GetParam();
+  const std::string config = std::string(config_dir()) + "/" + GetParam();
   const auto out = std::filesystem::temp_directory_path() / ("tmpmc_result_" + GetParam());
   std::filesystem::remove(out);
   std::string impls;
@@ -284,7 +284,7 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
 
 std::vector<std::string> shipped_configs() {
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(TMPMC_CONFIG_DIR)) {
+  for (const auto& entry : std::filesystem::directory_iterator(config_dir())) {
     if (entry.path().extension() == ".json") names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
@@ -366,7 +366,7 @@ TEST(OpenLoop, every_impl_records_each_sends_lateness) {
 // so. Deterministic: the one consumer quits after 10 of 42 messages, so 32
 // are buffered (capacity 64) when the queue closes after the producer.
 TEST(Peers, asio_close_fails_in_the_open) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/asio-close.json";
+  const std::string config = std::string(config_dir()) + "/asio-close.json";
   const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_asio_close.json";
   const auto [code, output] =
       run_cli("run " + config + " --filter buffered --timeout 1h --quiet --json " + out.string());
@@ -465,7 +465,7 @@ TEST(Soak, interval_0_records_none) {
 }
 
 TEST(Soak, bad_durations_exit_2_and_name_the_flag) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/spsc.json";
+  const std::string config = std::string(config_dir()) + "/spsc.json";
   for (const char* args : {"--duration 0", "--duration 10x", "--duration -5s", "--duration 8d",
                            "--timeout abc", "--interval 1y"}) {
     const auto [code, output] = run_cli("run " + config + " " + args);

@@ -114,7 +114,7 @@ TEST(ResultFile, read_only_directory_fails) {
 }
 
 TEST(ResultFileCli, json_to_stdout) {
-  const CliRun run = run_cli("run " + std::string(TMPMC_CONFIG_DIR) +
+  const CliRun run = run_cli("run " + std::string(config_dir()) +
                              "/quickstart.json --filter '^spsc$' --scale 0.001 --repeat 1 "
                              "--quiet --json -");
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -124,7 +124,7 @@ TEST(ResultFileCli, json_to_stdout) {
 
 TEST(ResultFileCli, dev_full_exits_2_naming_the_path) {
   if (!fs::is_character_file(fs::symlink_status("/dev/full"))) GTEST_SKIP() << "no /dev/full";
-  const CliRun run = run_cli("run " + std::string(TMPMC_CONFIG_DIR) +
+  const CliRun run = run_cli("run " + std::string(config_dir()) +
                              "/quickstart.json --filter '^spsc$' --scale 0.001 --repeat 1 "
                              "--quiet --json /dev/full");
   EXPECT_EQ(run.exit_code, 2) << run.output;
@@ -167,7 +167,7 @@ TEST(ResultFileCli, sigterm_writes_what_finished_and_exits_143) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    ::execl(TMPMC_BENCH_BIN, TMPMC_BENCH_BIN, "run", config.c_str(), "--quiet", "--json",
+    ::execl(bench_bin(), bench_bin(), "run", config.c_str(), "--quiet", "--json",
             out.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }

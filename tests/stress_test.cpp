@@ -15,6 +15,7 @@
 
 #include "mutants.h"
 #include "runtime_fixture.h"
+#include "test_paths.h"
 
 namespace {
 
@@ -29,7 +30,7 @@ const sc::TimestampClock& test_clock() {
 std::vector<sc::ScenarioConfig> stress_configs() {
   std::vector<sc::ScenarioConfig> all;
   for (const char* file : {"close-race.json", "wake-edge.json", "faults.json"}) {
-    auto more = sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/" + file);
+    auto more = sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/" + file);
     all.insert(all.end(), more.begin(), more.end());
   }
   return all;
@@ -82,13 +83,13 @@ TEST(Stress, real_threads_close_race) {
   auto options = stress_options(kSanitized ? 40 : 300);
   options.workers = 2;
   const auto results = sc::run_stress(
-      sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json"), options);
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"), options);
   const auto* failed = first_failure(results);
   ASSERT_EQ(failed, nullptr) << failed->scenario << ": " << failed->failure->kind;
 }
 
 TEST(Stress, real_threads_vary_the_close_point) {
-  auto config = sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json")[1];
+  auto config = sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json")[1];
   std::set<std::uint64_t> points;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const auto c = sc::stress_config(config, seed, 2);
@@ -191,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(
 // Each of the seed's known bugs, found by the scenario built for it.
 TEST(SeedDesign, stress_finds_its_three_bugs) {
   const auto configs = sc::with_impls(
-      sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json"), {"seed"});
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"), {"seed"});
   struct Expectation {
     const char* scenario;
     const char* policy;
@@ -225,7 +226,7 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
 // ---------------------------------------------------------------- the command line
 
 std::string run_cli(const std::string& args, int& exit_code) {
-  const std::string command = std::string(TMPMC_BENCH_BIN) + " " + args + " 2>&1";
+  const std::string command = std::string(tmpmc::testing::bench_bin()) + " " + args + " 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
   std::string out;
   std::array<char, 4096> buffer;
@@ -236,7 +237,7 @@ std::string run_cli(const std::string& args, int& exit_code) {
 }
 
 TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
   const std::string out =
       run_cli("stress " + config + " --impl seed --seeds 500 --time-budget 10m", code);
@@ -255,7 +256,7 @@ TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
 }
 
 TEST(StressCli, passes_and_reports_the_rate) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
   const std::string out = run_cli("stress " + config + " --seeds 50 --policy pct:3", code);
   EXPECT_EQ(code, 0) << out;
@@ -263,7 +264,7 @@ TEST(StressCli, passes_and_reports_the_rate) {
 }
 
 TEST(StressCli, bad_input_is_exit_code_2) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
   for (const std::string args :
        {"--policy pct:0", "--policy fair", "--time-budget 10x", "--seeds 0", "--impl nope",
@@ -367,7 +368,7 @@ TEST(StressBounded, pct_passes_the_polling_faults_scenarios) {
   auto options = stress_options(kSanitized ? 200 : 2000);
   options.policy = sc::parse_policy("pct:3");
   const auto results = sc::run_stress(
-      sc::load_scenarios(std::string(TMPMC_CONFIG_DIR) + "/stress/faults.json"), options);
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/faults.json"), options);
   const auto* failed = first_failure(results);
   ASSERT_EQ(failed, nullptr) << failed->scenario << " seed " << failed->failure->seed << ": "
                              << failed->failure->kind << "\n"
@@ -387,7 +388,7 @@ TEST(StressBounded, step_cap_classes_have_names) {
 }
 
 TEST(StressBounded, max_steps_is_validated) {
-  const std::string config = std::string(TMPMC_CONFIG_DIR) + "/stress/close-race.json";
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
   for (const std::string command : {"stress", "run"}) {
     for (const std::string value : {"0", "-5", "many"}) {
