@@ -42,6 +42,29 @@ TEST(Cli, bad_input_exits_2_and_runs_nothing) {
             2);
 }
 
+// Results, --filter and compare tell scenarios apart by name: one name
+// twice in one invocation's files, after sweeps expand, is refused before
+// anything runs, naming both files (or the one).
+TEST(Cli, a_scenario_name_twice_in_one_invocation_exits_2) {
+  const std::string quickstart = std::string(config_dir()) + "/quickstart.json";
+  const std::string spsc = std::string(config_dir()) + "/spsc.json";
+  for (const char* command : {"validate", "run", "stress"}) {
+    const CliRun run = run_cli(std::string(command) + " " + quickstart + " " + spsc);
+    EXPECT_EQ(run.exit_code, 2) << command << ": " << run.output;
+    EXPECT_NE(run.output.find(spsc + ": scenario \"spsc\" is also in " + quickstart),
+              std::string::npos)
+        << command << ": " << run.output;
+  }
+  const std::string swept = temp_file(
+      "swept_twice.json",
+      R"([{"name":"s[queue.capacity=2]","messages":10},)"
+      R"({"name":"s","messages":10,"sweep":{"queue.capacity":[1,2]}}])");
+  const CliRun run = run_cli("validate " + swept);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("is also in this file"), std::string::npos) << run.output;
+  EXPECT_EQ(exit_code("validate " + spsc + " " + spsc), 2);
+}
+
 // ---------------------------------------------------------------- config input
 
 // expect_refused(file, message): every command that reads configs refuses

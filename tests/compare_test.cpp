@@ -94,8 +94,7 @@ TEST(Compare, few_runs_threshold_alone_decides) {
   EXPECT_EQ(verdict_of(c), rs::Verdict::regressed);
 }
 
-// lateness_*: an open-loop run's send_lateness_ns, lower is better; a
-// scenario without it (closed loop) has no values, and no verdict but ok.
+// lateness_*: an open-loop run's send_lateness_ns, lower is better.
 TEST(Compare, lateness_metrics_read_send_lateness) {
   auto with_lateness = [](json doc, double p99) {
     for (json& run : doc["scenarios"][0]["runs"]) run["send_lateness_ns"] = {{"p99", p99}};
@@ -103,19 +102,44 @@ TEST(Compare, lateness_metrics_read_send_lateness) {
   };
   rs::CompareOptions options;
   options.metrics = {"lateness_p99"};
-  const json base = with_lateness(result({{"a", kBase}, {"closed", kBase}}), 1000);
-  const json worse = with_lateness(result({{"a", kBase}, {"closed", kBase}}), 5000);
+  const json base = with_lateness(result({{"a", kBase}}), 1000);
+  const json worse = with_lateness(result({{"a", kBase}}), 5000);
   const auto c = rs::compare(base, worse, options);
-  ASSERT_EQ(c.rows.size(), 2u);
+  ASSERT_EQ(c.rows.size(), 1u);
   EXPECT_EQ(c.rows[0].scenario, "a");
   EXPECT_EQ(c.rows[0].verdict, rs::Verdict::regressed);
   EXPECT_EQ(c.rows[0].new_median, 5000);
-  EXPECT_EQ(c.rows[1].new_runs, 0u);
-  EXPECT_EQ(c.rows[1].verdict, rs::Verdict::ok);
   EXPECT_EQ(rs::compare(worse, base, options).rows[0].verdict, rs::Verdict::improved);
   EXPECT_EQ(run_compare(write("late_base", base), write("late_new", worse),
                         "--metrics lateness_p99 --threshold 10%"),
             1);
+}
+
+// A metric one side lacks (a closed-loop run has no send lateness; the file
+// below has no latency at all) is an error naming the scenario, the metric
+// and the file, never a pass on two medians of 0.
+TEST(Compare, a_requested_metric_missing_from_a_side_exits_2) {
+  const json with = result({{"a", kBase}});
+  json without = result({{"a", kBase}});
+  for (json& run : without["scenarios"][0]["runs"]) run.erase("latency_ns");
+  const std::string with_file = write("metric_with", with);
+  const std::string without_file = write("metric_without", without);
+  rs::CompareOptions options;
+  options.new_file = without_file;
+  try {
+    rs::compare(with, without, options);
+    ADD_FAILURE() << "no error for a missing p99";
+  } catch (const rs::CompareError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(without_file), std::string::npos) << what;
+    EXPECT_NE(what.find("\"a\""), std::string::npos) << what;
+    EXPECT_NE(what.find("p99"), std::string::npos) << what;
+  }
+  EXPECT_EQ(run_compare(with_file, without_file), 2);
+  EXPECT_EQ(run_compare(without_file, with_file), 2);
+  EXPECT_EQ(run_compare(with_file, with_file, "--metrics lateness_p99"), 2);
+  // msgs_per_sec alone is in both: that comparison is fine.
+  EXPECT_EQ(run_compare(with_file, without_file, "--metrics msgs_per_sec"), 0);
 }
 
 TEST(Compare, correctness_failure_with_better_numbers_exits_1) {
@@ -146,12 +170,119 @@ TEST(Compare, a_value_of_the_wrong_type_is_a_compare_error) {
   EXPECT_EQ(run_compare(write("type_base", result({{"a", kBase}})), write("type_new", next)), 2);
 }
 
-TEST(Compare, missing_scenarios_are_listed) {
-  const auto c = rs::compare(result({{"a", kBase}, {"gone", kBase}}),
-                             result({{"a", kBase}, {"added", kBase}}), {});
+// A scenario BASE has and NEW lacks (a config edit dropped it, a run was cut
+// short) fails the gate unless --allow-missing; one only in NEW is listed.
+TEST(Compare, a_scenario_missing_from_new_fails_unless_allowed) {
+  const json base = result({{"a", kBase}, {"gone", kBase}});
+  const json next = result({{"a", kBase}, {"added", kBase}});
+  const auto c = rs::compare(base, next, {});
   EXPECT_EQ(c.only_in_base, std::vector<std::string>{"gone"});
   EXPECT_EQ(c.only_in_new, std::vector<std::string>{"added"});
-  EXPECT_FALSE(c.regressed());
+  EXPECT_TRUE(c.regressed());
+  rs::CompareOptions allow;
+  allow.allow_missing = true;
+  EXPECT_FALSE(rs::compare(base, next, allow).regressed());
+  EXPECT_FALSE(rs::compare(result({{"a", kBase}}), next, {}).regressed()) << "only in NEW";
+
+  const std::string base_file = write("missing_base", base), next_file = write("missing_new", next);
+  const CliRun failed = run_cli("compare " + base_file + " " + next_file);
+  EXPECT_EQ(failed.exit_code, 1) << failed.output;
+  EXPECT_NE(failed.output.find("REGRESSION (missing) only in BASE: gone"), std::string::npos)
+      << failed.output;
+  EXPECT_EQ(run_compare(base_file, next_file, "--allow-missing"), 0);
+}
+
+// Scenarios of one name that did different work (quickstart's spsc is 2M
+// messages, configs/spsc.json's 10M) are not one scenario: an error naming
+// each differing key, unless --allow-config-change. How often a scenario ran
+// and its absolute gates are not its work.
+TEST(Compare, a_scenario_whose_work_changed_exits_2_unless_allowed) {
+  json base = result({{"a", kBase}});
+  json next = result({{"a", kBase}});
+  base["scenarios"][0]["config"] = {{"name", "a"},
+                                    {"messages", 2000000},
+                                    {"queue", {{"impl", "tmpmc"}, {"capacity", 1024}}},
+                                    {"run", {{"repeat", 3}}},
+                                    {"expect", {{"min_msgs_per_sec", 0}}}};
+  next["scenarios"][0]["config"] = base["scenarios"][0]["config"];
+  next["scenarios"][0]["config"]["run"]["repeat"] = 7;
+  next["scenarios"][0]["config"]["expect"]["min_msgs_per_sec"] = 5;
+  next["scenarios"][0]["config"]["description"] = "other words";
+  EXPECT_NO_THROW(rs::compare(base, next, {})) << "repeats, gates and words are not work";
+
+  next["scenarios"][0]["config"]["messages"] = 10000000;
+  next["scenarios"][0]["config"]["queue"]["impl"] = "mutex";
+  try {
+    rs::compare(base, next, {});
+    ADD_FAILURE() << "no error for a changed config";
+  } catch (const rs::CompareError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("messages (BASE 2000000, NEW 10000000)"), std::string::npos) << what;
+    EXPECT_NE(what.find("queue.impl (BASE \"tmpmc\", NEW \"mutex\")"), std::string::npos) << what;
+    EXPECT_EQ(what.find("capacity"), std::string::npos) << what;
+  }
+  rs::CompareOptions allow;
+  allow.allow_config_change = true;
+  EXPECT_NO_THROW(rs::compare(base, next, allow));
+  const std::string base_file = write("work_base", base), next_file = write("work_new", next);
+  EXPECT_EQ(run_compare(base_file, next_file), 2);
+  EXPECT_EQ(run_compare(base_file, next_file, "--allow-config-change"), 0);
+}
+
+// compare matches scenarios by name: a name twice in one file is an error
+// naming both entries, not the last one silently kept.
+TEST(Compare, a_scenario_name_twice_in_one_file_exits_2) {
+  const json twice = result({{"a", kBase}, {"b", kBase}, {"a", {50, 50, 50, 50, 50}}});
+  const std::string file = write("twice", twice), once = write("once", result({{"a", kBase}}));
+  const CliRun run = run_cli("compare " + once + " " + file);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find(file + ": scenarios[2]: the name \"a\" is also scenarios[0]'s"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(run_compare(file, once), 2);
+}
+
+// --threshold 10% for every metric, or per metric, or both.
+TEST(Compare, thresholds_per_metric) {
+  json base = result({{"a", kBase}});
+  json next = result({{"a", {90, 91, 89, 90.5, 89.5, 90.2, 89.8}}});  // -10%
+  for (auto& run : next["scenarios"][0]["runs"]) run["latency_ns"]["p99"] = 1200;  // +20%
+  rs::CompareOptions options;
+  options.threshold = 0.25;
+  EXPECT_FALSE(rs::compare(base, next, options).regressed());
+  options.metric_thresholds["msgs_per_sec"] = 0.05;
+  const auto c = rs::compare(base, next, options);
+  EXPECT_EQ(verdict_of(c, "msgs_per_sec"), rs::Verdict::regressed);
+  EXPECT_EQ(verdict_of(c, "p99"), rs::Verdict::ok);
+
+  const std::string base_file = write("thr_base", base), next_file = write("thr_new", next);
+  EXPECT_EQ(run_compare(base_file, next_file, "--threshold 25%"), 0);
+  EXPECT_EQ(run_compare(base_file, next_file, "--threshold msgs_per_sec=15%,p99=25%"), 0);
+  EXPECT_EQ(run_compare(base_file, next_file, "--threshold msgs_per_sec=15%,p99=15%"), 1);
+  EXPECT_EQ(run_compare(base_file, next_file, "--threshold 25%,msgs_per_sec=5%"), 1);
+  EXPECT_EQ(run_compare(base_file, next_file, "--threshold msgs_per_sec=5"), 1);
+  for (const char* bad : {"p99=abc", "bogus=5%", "p999=5%", "msgs_per_sec=", "=5%"}) {
+    const CliRun run = run_cli("compare " + base_file + " " + next_file + " --threshold " + bad);
+    EXPECT_EQ(run.exit_code, 2) << bad << ": " << run.output;
+    EXPECT_NE(run.output.find("--threshold"), std::string::npos) << bad << ": " << run.output;
+  }
+}
+
+// Host and build facts that differ are a warning each: the gate still runs.
+TEST(Compare, differing_host_facts_warn) {
+  json base = result({{"a", kBase}});
+  json next = result({{"a", kBase}});
+  base["host"] = {{"cpu_model", "AMD EPYC"}, {"cpus", 2}};
+  next["host"] = {{"cpu_model", "Intel Xeon"}, {"cpus", 8}};
+  base["tool"] = {{"build", "Release"}};
+  next["tool"] = {{"build", "Release"}};
+  const auto c = rs::compare(base, next, {});
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_NE(c.warnings[0].find("host.cpu_model differs"), std::string::npos) << c.warnings[0];
+  EXPECT_NE(c.warnings[1].find("host.cpus differs"), std::string::npos) << c.warnings[1];
+  const CliRun run = run_cli("compare " + write("host_base", base) + " " + write("host_new", next));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("warning: host.cpus differs"), std::string::npos) << run.output;
 }
 
 TEST(Compare, wrong_schema_or_unreadable_exits_2) {

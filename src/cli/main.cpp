@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <regex>
 
 #include "commands.h"
@@ -27,6 +28,17 @@ std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& 
     auto more = scenarios::load_scenarios(file);
     all.insert(all.end(), std::make_move_iterator(more.begin()),
                std::make_move_iterator(more.end()));
+  }
+  // A result file, --filter and compare tell scenarios apart by name alone:
+  // two of one name would be merged or confused downstream.
+  std::map<std::string, const std::string*> source_of;
+  for (const auto& c : all) {
+    const auto [first, fresh] = source_of.emplace(c.name, &c.source);
+    if (fresh) continue;
+    throw scenarios::ConfigError(
+        c.source + ": scenario \"" + c.name + "\" is also in " +
+        (*first->second == c.source ? "this file" : *first->second) +
+        "; the scenarios of one invocation need distinct names (results and compare match by name)");
   }
   return all;
 }

@@ -21,12 +21,13 @@ using nlohmann::json;
 
 namespace {
 
+// run_values(): the metric of each run that has it.
 std::vector<double> run_values(const json& scenario, const std::string& metric) {
   std::vector<double> values;
   for (const json& run : scenario.value("runs", json::array())) {
     constexpr std::string_view kLateness = "lateness_";  // lateness_p99: send_lateness_ns.p99
     if (metric == "msgs_per_sec") {
-      values.push_back(run.value("msgs_per_sec", 0.0));
+      if (run.contains("msgs_per_sec")) values.push_back(run["msgs_per_sec"].get<double>());
     } else if (metric.rfind(kLateness, 0) == 0) {
       const std::string of = metric.substr(kLateness.size());
       if (run.contains("send_lateness_ns") && run["send_lateness_ns"].contains(of)) {
@@ -89,8 +90,13 @@ const std::vector<std::string>& known_metrics() {
   return metrics;
 }
 
+double CompareOptions::threshold_for(const std::string& metric) const {
+  const auto it = metric_thresholds.find(metric);
+  return it != metric_thresholds.end() ? it->second : threshold;
+}
+
 bool Comparison::regressed() const noexcept {
-  return !correctness_failures.empty() ||
+  return !correctness_failures.empty() || (!missing_allowed && !only_in_base.empty()) ||
          std::any_of(rows.begin(), rows.end(),
                      [](const MetricRow& r) { return r.verdict == Verdict::regressed; });
 }
@@ -117,11 +123,94 @@ json checked_result(const std::string& path) {
   return doc;
 }
 
+// scenarios_by_name(doc, file): each scenario of `doc` by its name. compare
+// matches scenarios by name, so a name given twice is an error, not the last
+// one silently kept.
+std::map<std::string, const json*> scenarios_by_name(const json& doc, const std::string& file) {
+  std::map<std::string, const json*> by_name;
+  std::map<std::string, std::size_t> index_of;
+  std::size_t index = 0;
+  for (const json& s : doc["scenarios"]) {
+    const std::string name = s.value("name", "");
+    if (!by_name.emplace(name, &s).second) {
+      throw CompareError(file + ": scenarios[" + std::to_string(index) + "]: the name \"" + name +
+                         "\" is also scenarios[" + std::to_string(index_of[name]) +
+                         "]'s; compare matches scenarios by name");
+    }
+    index_of[name] = index++;
+  }
+  return by_name;
+}
+
+// flatten(): a config's leaves as "section.key" -> value.
+void flatten(const json& value, const std::string& path, std::map<std::string, json>& out) {
+  if (value.is_object()) {
+    for (const auto& [key, child] : value.items()) {
+      flatten(child, path.empty() ? key : path + "." + key, out);
+    }
+  } else {
+    out[path] = value;
+  }
+}
+
+// changes_work(key): whether a config key changes the work a run does, so
+// that runs with different values cannot be compared: everything but the
+// scenario's name and description, how often it runs (run.repeat,
+// run.warmup, run.timeout_ms) and its absolute gates (expect.*).
+bool changes_work(const std::string& key) {
+  return key != "name" && key != "description" && key.rfind("run.", 0) != 0 &&
+         key.rfind("expect.", 0) != 0;
+}
+
+// work_difference(): the keys whose values differ, "messages (BASE 2000000,
+// NEW 10000000)", comma-separated; "" when the work is the same.
+std::string work_difference(const json& base, const json& next, const CompareOptions& options) {
+  std::map<std::string, json> b, n;
+  flatten(base.value("config", json::object()), "", b);
+  flatten(next.value("config", json::object()), "", n);
+  std::set<std::string> keys;
+  for (const auto& [key, v] : b) keys.insert(key);
+  for (const auto& [key, v] : n) keys.insert(key);
+  std::string text;
+  for (const std::string& key : keys) {
+    if (!changes_work(key)) continue;
+    const auto bi = b.find(key), ni = n.find(key);
+    const std::string bv = bi == b.end() ? "unset" : bi->second.dump();
+    const std::string nv = ni == n.end() ? "unset" : ni->second.dump();
+    if (bv == nv) continue;
+    text += (text.empty() ? "" : ", ") + key + " (" + options.base_file + " " + bv + ", " +
+            options.new_file + " " + nv + ")";
+  }
+  return text;
+}
+
+// host_warnings(): one line per host or build fact the two files disagree on.
+std::vector<std::string> host_warnings(const json& base, const json& next,
+                                       const CompareOptions& options) {
+  std::vector<std::string> warnings;
+  const std::pair<const char*, const char*> facts[] = {
+      {"host", "cpu_model"}, {"host", "cpus"}, {"tool", "build"}};
+  for (const auto& [section, key] : facts) {
+    const json* b = base.contains(section) && base[section].is_object() && base[section].contains(key)
+                        ? &base[section][key]
+                        : nullptr;
+    const json* n = next.contains(section) && next[section].is_object() && next[section].contains(key)
+                        ? &next[section][key]
+                        : nullptr;
+    if (b == nullptr || n == nullptr || *b == *n) continue;
+    warnings.push_back(std::string("warning: ") + section + "." + key + " differs: " +
+                       options.base_file + " " + b->dump() + ", " + options.new_file + " " +
+                       n->dump() + "; the numbers may measure the machines, not the code");
+  }
+  return warnings;
+}
+
 Comparison compare_documents(const json& base, const json& next, const CompareOptions& options) {
   Comparison c;
-  std::map<std::string, const json*> base_by_name, next_by_name;
-  for (const json& s : base["scenarios"]) base_by_name[s.value("name", "")] = &s;
-  for (const json& s : next["scenarios"]) next_by_name[s.value("name", "")] = &s;
+  c.missing_allowed = options.allow_missing;
+  c.warnings = host_warnings(base, next, options);
+  const auto base_by_name = scenarios_by_name(base, options.base_file);
+  const auto next_by_name = scenarios_by_name(next, options.new_file);
   for (const auto& [name, s] : base_by_name) {
     if (next_by_name.count(name) == 0) c.only_in_base.push_back(name);
   }
@@ -136,12 +225,25 @@ Comparison compare_documents(const json& base, const json& next, const CompareOp
   for (const auto& [name, b] : base_by_name) {
     auto it = next_by_name.find(name);
     if (it == next_by_name.end()) continue;
+    if (const std::string diff = work_difference(*b, *it->second, options);
+        !diff.empty() && !options.allow_config_change) {
+      throw CompareError("scenario \"" + name + "\": the configs differ in " + diff +
+                         "; the runs did different work (--allow-config-change compares anyway)");
+    }
     for (const std::string& metric : options.metrics) {
       const bool higher_is_better = metric == "msgs_per_sec";
       MetricRow row;
       row.scenario = name;
       row.metric = metric;
       const std::vector<double> bv = run_values(*b, metric), nv = run_values(*it->second, metric);
+      // A metric a side lacks would compare as a median of 0 and pass.
+      for (const auto& [values, file] : {std::pair(&bv, &options.base_file),
+                                         std::pair(&nv, &options.new_file)}) {
+        if (values->empty()) {
+          throw CompareError(*file + ": scenario \"" + name + "\" has no " + metric +
+                             " in any run; compare only metrics both files have (--metrics)");
+        }
+      }
       row.base_runs = bv.size();
       row.new_runs = nv.size();
       row.base_median = median_of(bv);
@@ -151,7 +253,7 @@ Comparison compare_documents(const json& base, const json& next, const CompareOp
       const bool tested = bv.size() >= 5 && nv.size() >= 5;
       if (tested) row.p_value = mann_whitney_p(bv, nv);
       const bool significant = !tested || row.p_value < options.alpha;
-      if (std::fabs(row.change) <= options.threshold) {
+      if (std::fabs(row.change) <= options.threshold_for(metric)) {
         row.verdict = Verdict::ok;
       } else if (!significant) {
         row.verdict = Verdict::noise;
@@ -202,13 +304,24 @@ void print_comparison(std::ostream& out, const Comparison& c, const CompareOptio
     rows.push_back({r.scenario, r.metric, base, next, change, p, to_string(r.verdict)});
   }
   detail::print_columns(out, rows);
-  char threshold[32];
-  std::snprintf(threshold, sizeof threshold, "%.3g%%", options.threshold * 100);
-  out << "threshold " << threshold << ", alpha " << options.alpha
+  auto percent = [](double fraction) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g%%", fraction * 100);
+    return std::string(text);
+  };
+  out << "threshold " << percent(options.threshold);
+  for (const auto& [metric, threshold] : options.metric_thresholds) {
+    out << ", " << metric << " " << percent(threshold);
+  }
+  out << "; alpha " << options.alpha
       << " (two-sided Mann-Whitney U where both sides have >= 5 runs)\n";
   if (untested) out << "* fewer than 5 runs on a side: the threshold alone decides\n";
+  for (const auto& w : c.warnings) out << w << "\n";
   for (const auto& f : c.correctness_failures) out << "REGRESSION (correctness) " << f << "\n";
-  for (const auto& n : c.only_in_base) out << "only in BASE: " << n << "\n";
+  for (const auto& n : c.only_in_base) {
+    out << (c.missing_allowed ? "only in BASE (allowed): " : "REGRESSION (missing) only in BASE: ")
+        << n << "\n";
+  }
   for (const auto& n : c.only_in_new) out << "only in NEW: " << n << "\n";
 }
 
@@ -216,12 +329,15 @@ json to_json(const Comparison& c, const CompareOptions& options) {
   json doc = {{"schema", kCompareSchema},       {"threshold", options.threshold},
               {"alpha", options.alpha},         {"regressed", c.regressed()},
               {"rows", json::array()},          {"correctness_failures", c.correctness_failures},
-              {"only_in_base", c.only_in_base}, {"only_in_new", c.only_in_new}};
+              {"only_in_base", c.only_in_base}, {"only_in_new", c.only_in_new},
+              {"missing_allowed", c.missing_allowed}, {"warnings", c.warnings},
+              {"metric_thresholds", options.metric_thresholds}};
   for (const MetricRow& r : c.rows) {
     json row = {{"scenario", r.scenario},       {"metric", r.metric},
                 {"base_median", r.base_median}, {"new_median", r.new_median},
                 {"change", r.change},           {"base_runs", r.base_runs},
                 {"new_runs", r.new_runs},       {"verdict", to_string(r.verdict)}};
+    row["threshold"] = options.threshold_for(r.metric);
     row["p_value"] = r.p_value >= 0 ? json(r.p_value) : json(nullptr);
     doc["rows"].push_back(std::move(row));
   }

@@ -107,13 +107,22 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
   std::uint64_t until_sample = 1;           // the first message is stamped
   for (std::uint64_t seq = 0; seq < quota; ++seq) {
-    if ((seq & 63) == 0) {
+    // A closed-loop producer looks at the clock once per 64 sends (a clock
+    // read costs as much as a send); an open-loop one before each, since at a
+    // slow rate 64 sends are seconds.
+    if (open_loop || (seq & 63) == 0) {
       if (s.interrupted()) break;
       if (c.duration_ms && Exec::now() >= s.end_time) break;
     }
     std::uint64_t intended = 0, sent = 0;
     if (open_loop) {
       const auto due = pacer->due(seq);
+      if (c.duration_ms && due >= s.end_time) {
+        // Due after the run's end: the run lasts its duration, and not one
+        // send interval more (nor less, whatever the rate).
+        Exec::pace_until(s.end_time, pacer->horizon());
+        break;
+      }
       Exec::pace_until(due, pacer->horizon());  // parks the fiber (or thread) until due
       const auto stamps = pacer->stamp(due, Exec::now(), s.clock);
       intended = stamps.intended;

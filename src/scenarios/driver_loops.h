@@ -280,8 +280,9 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
                                   [&s] { return s.queue_state ? s.queue_state() : std::string(); });
     try {
       ex.block_on([&] {
+        const runtime::TimePoint clock_start = Backend::Executor::now();
         if (c.duration_ms) {
-          s.end_time = Backend::Executor::now() + std::chrono::milliseconds(*c.duration_ms);
+          s.end_time = clock_start + std::chrono::milliseconds(*c.duration_ms);
         }
         if constexpr (!Record) {
           run_recording<Backend, PayloadBytes, Recording::off>(ex, s);
@@ -290,6 +291,8 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
         } else {
           run_recording<Backend, PayloadBytes, Recording::exact>(ex, s);
         }
+        result.clock_elapsed_s =
+            std::chrono::duration<double>(Backend::Executor::now() - clock_start).count();
       });
     } catch (const runtime::StuckError& e) {
       hung = e.parked().size();

@@ -171,7 +171,9 @@ asio::awaitable<void> produce(RunState& s, AsioQueue<Message<PayloadBytes>, Drai
   const M prototype{};
   std::uint64_t until_sample = 1;
   for (std::uint64_t seq = 0; seq < quota; ++seq) {
-    if ((seq & 63) == 0) {
+    // As in driver_fiber_loops.h: the clock once per 64 closed-loop sends,
+    // before each open-loop one.
+    if (open_loop || (seq & 63) == 0) {
       if (s.interrupted()) break;
       if (c.duration_ms && std::chrono::steady_clock::now() >= s.end_time) break;
     }
@@ -180,13 +182,17 @@ asio::awaitable<void> produce(RunState& s, AsioQueue<Message<PayloadBytes>, Drai
       // The timer parks the coroutine until the spin horizon before due; then
       // it waits awake, each post() letting the io_context run other handlers
       // first (runtime/pacing.h: the runtime's workers wait the same way).
+      // A send due after the run's end is not made: the run waits for its end.
       const auto due = pacer->due(seq);
-      const auto wake = due - pacer->horizon();
+      const bool past_end = c.duration_ms && due >= s.end_time;
+      const auto until = past_end ? s.end_time : due;
+      const auto wake = until - pacer->horizon();
       if (std::chrono::steady_clock::now() < wake) {
         timer.expires_at(wake);
         co_await timer.async_wait(kAwait);
       }
-      while (std::chrono::steady_clock::now() < due) co_await asio::post(executor, kAwait);
+      while (std::chrono::steady_clock::now() < until) co_await asio::post(executor, kAwait);
+      if (past_end) break;
       const auto stamps = pacer->stamp(due, std::chrono::steady_clock::now(), s.clock);
       intended = stamps.intended;
       sent = stamps.sent;

@@ -30,7 +30,12 @@ struct Interval {
 };
 
 struct RunResult {
-  double elapsed_s = 0;
+  double elapsed_s = 0;  // wall time, from setting up the run to checking it
+  // The run on its executor's clock, from the start of its first task to the
+  // end of its last: virtual time in deterministic mode (what a timed run's
+  // length is checked against there), else about elapsed_s less the set-up.
+  // 0 if the run hung.
+  double clock_elapsed_s = 0;
   double msgs_per_sec = 0;
   CheckResult check;
   Histogram latency;
