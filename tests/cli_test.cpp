@@ -44,7 +44,7 @@ TEST(Cli, bad_input_exits_2_and_runs_nothing) {
 
 // Results, --filter and compare tell scenarios apart by name: one name
 // twice in one invocation's files, after sweeps expand, is refused before
-// anything runs, naming both files (or the one).
+// anything runs, naming both files (within one file the reader refuses it).
 TEST(Cli, a_scenario_name_twice_in_one_invocation_exits_2) {
   const std::string quickstart = std::string(config_dir()) + "/quickstart.json";
   const std::string spsc = std::string(config_dir()) + "/spsc.json";
@@ -57,11 +57,12 @@ TEST(Cli, a_scenario_name_twice_in_one_invocation_exits_2) {
   }
   const std::string swept = temp_file(
       "swept_twice.json",
-      R"([{"name":"s[queue.capacity=2]","messages":10},)"
-      R"({"name":"s","messages":10,"sweep":{"queue.capacity":[1,2]}}])");
+      R"({"scenarios":[{"name":"s[queue.capacity=2]","messages":10},)"
+      R"({"name":"s","messages":10,"sweep":{"queue.capacity":[1,2]}}]})");
   const CliRun run = run_cli("validate " + swept);
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  EXPECT_NE(run.output.find("is also in this file"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("two scenarios are named \"s[queue.capacity=2]\""), std::string::npos)
+      << run.output;
   EXPECT_EQ(exit_code("validate " + spsc + " " + spsc), 2);
 }
 

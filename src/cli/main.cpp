@@ -30,14 +30,15 @@ std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& 
                std::make_move_iterator(more.end()));
   }
   // A result file, --filter and compare tell scenarios apart by name alone:
-  // two of one name would be merged or confused downstream.
+  // two of one name would be merged or confused downstream. Within one file
+  // the reader refuses them already; across files, here.
   std::map<std::string, const std::string*> source_of;
   for (const auto& c : all) {
     const auto [first, fresh] = source_of.emplace(c.name, &c.source);
     if (fresh) continue;
     throw scenarios::ConfigError(
         c.source + ": scenario \"" + c.name + "\" is also in " +
-        (*first->second == c.source ? "this file" : *first->second) +
+        (*first->second == c.source ? "this file (given twice)" : *first->second) +
         "; the scenarios of one invocation need distinct names (results and compare match by name)");
   }
   return all;
