@@ -37,9 +37,9 @@ TEST(Cli, bad_input_exits_2_and_runs_nothing) {
       exit_code("validate " + temp_file("zero.json", R"({"name":"x","queue":{"capacity":0}})")), 2);
   EXPECT_EQ(exit_code("run --bogus-flag"), 2);
   EXPECT_EQ(exit_code("run " + std::string(config_dir()) + "/spsc.json --scale 0"), 2);
-  EXPECT_EQ(exit_code("run " + std::string(config_dir()) +
-                      "/spsc.json --json /nonexistent/dir/out.json"),
-            2);
+  EXPECT_EQ(
+      exit_code("run " + std::string(config_dir()) + "/spsc.json --json /nonexistent/dir/out.json"),
+      2);
 }
 
 // Results, --filter and compare tell scenarios apart by name: one name
@@ -56,9 +56,8 @@ TEST(Cli, a_scenario_name_twice_in_one_invocation_exits_2) {
         << command << ": " << run.output;
   }
   const std::string swept = temp_file(
-      "swept_twice.json",
-      R"({"scenarios":[{"name":"s[queue.capacity=2]","messages":10},)"
-      R"({"name":"s","messages":10,"sweep":{"queue.capacity":[1,2]}}]})");
+      "swept_twice.json", R"({"scenarios":[{"name":"s[queue.capacity=2]","messages":10},)"
+                          R"({"name":"s","messages":10,"sweep":{"queue.capacity":[1,2]}}]})");
   const CliRun run = run_cli("validate " + swept);
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("two scenarios are named \"s[queue.capacity=2]\""), std::string::npos)

@@ -245,7 +245,7 @@ TEST(Compare, a_scenario_name_twice_in_one_file_exits_2) {
 // --threshold 10% for every metric, or per metric, or both.
 TEST(Compare, thresholds_per_metric) {
   json base = result({{"a", kBase}});
-  json next = result({{"a", {90, 91, 89, 90.5, 89.5, 90.2, 89.8}}});  // -10%
+  json next = result({{"a", {90, 91, 89, 90.5, 89.5, 90.2, 89.8}}});               // -10%
   for (auto& run : next["scenarios"][0]["runs"]) run["latency_ns"]["p99"] = 1200;  // +20%
   rs::CompareOptions options;
   options.threshold = 0.25;

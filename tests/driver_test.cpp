@@ -3,12 +3,13 @@
 // interval less (the last send comes early), nor chunks of sends more (the
 // clock read only now and then). Checked on the deterministic runtime's
 // virtual clock, so that no figure here depends on the machine's speed.
+#include "tmpmc/scenarios/driver.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "tmpmc/scenarios/config.h"
-#include "tmpmc/scenarios/driver.h"
 #include "tmpmc/scenarios/stress.h"
 #include "tmpmc/scenarios/timestamp.h"
 

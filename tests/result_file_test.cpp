@@ -167,8 +167,8 @@ TEST(ResultFileCli, sigterm_writes_what_finished_and_exits_143) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    ::execl(bench_bin(), bench_bin(), "run", config.c_str(), "--quiet", "--json",
-            out.c_str(), static_cast<char*>(nullptr));
+    ::execl(bench_bin(), bench_bin(), "run", config.c_str(), "--quiet", "--json", out.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   // Signal only once the child has its handler (SigCgt in /proc): before

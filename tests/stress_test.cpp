@@ -83,13 +83,15 @@ TEST(Stress, real_threads_close_race) {
   auto options = stress_options(kSanitized ? 40 : 300);
   options.workers = 2;
   const auto results = sc::run_stress(
-      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"), options);
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"),
+      options);
   const auto* failed = first_failure(results);
   ASSERT_EQ(failed, nullptr) << failed->scenario << ": " << failed->failure->kind;
 }
 
 TEST(Stress, real_threads_vary_the_close_point) {
-  auto config = sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json")[1];
+  auto config =
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json")[1];
   std::set<std::uint64_t> points;
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const auto c = sc::stress_config(config, seed, 2);
@@ -192,7 +194,8 @@ INSTANTIATE_TEST_SUITE_P(
 // Each of the seed's known bugs, found by the scenario built for it.
 TEST(SeedDesign, stress_finds_its_three_bugs) {
   const auto configs = sc::with_impls(
-      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"), {"seed"});
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"),
+      {"seed"});
   struct Expectation {
     const char* scenario;
     const char* policy;
@@ -368,7 +371,8 @@ TEST(StressBounded, pct_passes_the_polling_faults_scenarios) {
   auto options = stress_options(kSanitized ? 200 : 2000);
   options.policy = sc::parse_policy("pct:3");
   const auto results = sc::run_stress(
-      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/faults.json"), options);
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/faults.json"),
+      options);
   const auto* failed = first_failure(results);
   ASSERT_EQ(failed, nullptr) << failed->scenario << " seed " << failed->failure->seed << ": "
                              << failed->failure->kind << "\n"

@@ -48,7 +48,8 @@ void parse_thresholds(const std::string& text, rs::CompareOptions& options) {
     if (!known_metric(metric)) {
       throw scenarios::ConfigError("--threshold: unknown metric \"" + metric + "\"");
     }
-    if (std::find(options.metrics.begin(), options.metrics.end(), metric) == options.metrics.end()) {
+    if (std::find(options.metrics.begin(), options.metrics.end(), metric) ==
+        options.metrics.end()) {
       throw scenarios::ConfigError("--threshold: " + metric +
                                    " is not among the compared metrics (--metrics)");
     }
@@ -64,8 +65,8 @@ std::vector<std::string> parse_metrics(const std::string& text) {
     if (!known_metric(metric)) {
       std::string known;
       for (const auto& name : rs::known_metrics()) known += (known.empty() ? "" : ", ") + name;
-      throw scenarios::ConfigError("--metrics: unknown metric \"" + metric + "\"; expected one of " +
-                                   known);
+      throw scenarios::ConfigError("--metrics: unknown metric \"" + metric +
+                                   "\"; expected one of " + known);
     }
     metrics.push_back(metric);
   }

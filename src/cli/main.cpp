@@ -39,7 +39,8 @@ std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& 
     throw scenarios::ConfigError(
         c.source + ": scenario \"" + c.name + "\" is also in " +
         (*first->second == c.source ? "this file (given twice)" : *first->second) +
-        "; the scenarios of one invocation need distinct names (results and compare match by name)");
+        "; the scenarios of one invocation need distinct names (results and compare match by "
+        "name)");
   }
   return all;
 }

@@ -191,12 +191,12 @@ std::vector<std::string> host_warnings(const json& base, const json& next,
   const std::pair<const char*, const char*> facts[] = {
       {"host", "cpu_model"}, {"host", "cpus"}, {"tool", "build"}};
   for (const auto& [section, key] : facts) {
-    const json* b = base.contains(section) && base[section].is_object() && base[section].contains(key)
-                        ? &base[section][key]
-                        : nullptr;
-    const json* n = next.contains(section) && next[section].is_object() && next[section].contains(key)
-                        ? &next[section][key]
-                        : nullptr;
+    auto fact = [section = section, key = key](const json& doc) -> const json* {
+      if (!doc.contains(section) || !doc[section].is_object()) return nullptr;
+      return doc[section].contains(key) ? &doc[section][key] : nullptr;
+    };
+    const json* b = fact(base);
+    const json* n = fact(next);
     if (b == nullptr || n == nullptr || *b == *n) continue;
     warnings.push_back(std::string("warning: ") + section + "." + key + " differs: " +
                        options.base_file + " " + b->dump() + ", " + options.new_file + " " +
@@ -237,8 +237,8 @@ Comparison compare_documents(const json& base, const json& next, const CompareOp
       row.metric = metric;
       const std::vector<double> bv = run_values(*b, metric), nv = run_values(*it->second, metric);
       // A metric a side lacks would compare as a median of 0 and pass.
-      for (const auto& [values, file] : {std::pair(&bv, &options.base_file),
-                                         std::pair(&nv, &options.new_file)}) {
+      for (const auto& [values, file] :
+           {std::pair(&bv, &options.base_file), std::pair(&nv, &options.new_file)}) {
         if (values->empty()) {
           throw CompareError(*file + ": scenario \"" + name + "\" has no " + metric +
                              " in any run; compare only metrics both files have (--metrics)");
@@ -326,11 +326,16 @@ void print_comparison(std::ostream& out, const Comparison& c, const CompareOptio
 }
 
 json to_json(const Comparison& c, const CompareOptions& options) {
-  json doc = {{"schema", kCompareSchema},       {"threshold", options.threshold},
-              {"alpha", options.alpha},         {"regressed", c.regressed()},
-              {"rows", json::array()},          {"correctness_failures", c.correctness_failures},
-              {"only_in_base", c.only_in_base}, {"only_in_new", c.only_in_new},
-              {"missing_allowed", c.missing_allowed}, {"warnings", c.warnings},
+  json doc = {{"schema", kCompareSchema},
+              {"threshold", options.threshold},
+              {"alpha", options.alpha},
+              {"regressed", c.regressed()},
+              {"rows", json::array()},
+              {"correctness_failures", c.correctness_failures},
+              {"only_in_base", c.only_in_base},
+              {"only_in_new", c.only_in_new},
+              {"missing_allowed", c.missing_allowed},
+              {"warnings", c.warnings},
               {"metric_thresholds", options.metric_thresholds}};
   for (const MetricRow& r : c.rows) {
     json row = {{"scenario", r.scenario},       {"metric", r.metric},
