@@ -133,6 +133,17 @@ def keep_artifact(source, dest):
         shutil.copy(source, dest)
 
 
+def expect_regression_caught(ok, log, kept_dir):
+    """The pipeline run with --impl mutex: failed, said why, kept its files."""
+    if ok:
+        fail("the gate passed an injected regression (--impl mutex):\n" + log)
+    if "queue.impl" not in log:
+        fail("the failed gate does not name the changed impl:\n" + log)
+    for name in ("new.json", "junit.xml"):
+        if not os.path.isfile(os.path.join(kept_dir, name)):
+            fail(f"the failed job's artifacts lack {name}:\n" + log)
+
+
 # ---------------------------------------------------------------- GitHub Actions
 
 GITHUB_SETUP_STEPS = ("Install the checkout's tools", "Build")
@@ -234,13 +245,7 @@ def check_github():
 
     shutil.rmtree(os.path.join(artifacts, "tmpmc-gate"))
     ok, repo, artifacts, log, _ = run_github(workflow, "pull_request", inject=True)
-    if ok:
-        fail("the gate passed an injected regression (--impl mutex):\n" + log)
-    if "queue.impl" not in log:
-        fail("the failed gate does not name the changed impl:\n" + log)
-    for kept in ("new.json", "junit.xml"):
-        if not os.path.isfile(os.path.join(artifacts, "tmpmc-gate", kept)):
-            fail(f"the failed job's artifacts lack {kept}:\n" + log)
+    expect_regression_caught(ok, log, os.path.join(artifacts, "tmpmc-gate"))
 
 
 # ---------------------------------------------------------------- GitLab CI
@@ -318,13 +323,7 @@ def check_gitlab():
 
     shutil.rmtree(kept)
     ok, kept, log = run_gitlab(config, "merge_request_event", inject=True)
-    if ok:
-        fail("the gate passed an injected regression (--impl mutex):\n" + log)
-    if "queue.impl" not in log:
-        fail("the failed gate does not name the changed impl:\n" + log)
-    for name in ("new.json", "junit.xml"):
-        if not os.path.isfile(os.path.join(kept, "gate", name)):
-            fail(f"the failed job's artifacts lack {name}:\n" + log)
+    expect_regression_caught(ok, log, os.path.join(kept, "gate"))
 
 
 if EXAMPLE == "github-actions.yml":
