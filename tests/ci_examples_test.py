@@ -13,9 +13,11 @@ the CI system's variables and its network tools (gh, curl) stubbed:
 Set-up steps are skipped, each named below: the apt-get line and the build
 (the scratch checkout's build/release/src/cli/tmpmc-bench runs BENCH), and
 GitHub's checkout action (the scratch folder is the checkout). The gate runs
-at --scale 0.05 with wide thresholds: this checks the workflow, not this
-machine's speed (a regression is injected as a changed impl, which compare
-refuses whatever the numbers).
+at --scale 0.05, on throughput alone, with a 90% threshold: this checks the
+workflow, not this machine's speed (a tail latency of millisecond-long runs
+moves by more than any threshold when another process takes the CPU, so it
+is not gated here; CTest runs this test alone, RUN_SERIAL). A regression is
+injected as a changed impl, which compare refuses whatever the numbers.
 
 Exit 0 on success, 1 with a message on the first check that fails.
 """
@@ -30,11 +32,13 @@ import yaml
 BENCH, SOURCE, WORK, EXAMPLE = sys.argv[1:5]
 EXAMPLE_PATH = os.path.join(SOURCE, "examples", "ci", EXAMPLE)
 
-# What the test sets in place of the example's own values: a short gate, and
-# thresholds wide enough that no load on this machine fails identical code.
+# What the test sets in place of the example's own values: a short gate on
+# throughput, with a threshold wide enough that identical code passes on a
+# busy machine (NEW would need a tenth of BASE's throughput in every run).
 TEST_VARIABLES = {
     "GATE_ARGS": "--repeat 5 --scale 0.05",
-    "GATE_THRESHOLDS": "msgs_per_sec=90%,p99=1000%",
+    "GATE_METRICS": "msgs_per_sec",
+    "GATE_THRESHOLDS": "msgs_per_sec=90%",
 }
 
 
