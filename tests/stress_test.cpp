@@ -4,15 +4,13 @@
 #include "tmpmc/scenarios/stress.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
-#include <memory>
 #include <string>
 #include <tuple>
 
+#include "cli_runner.h"
 #include "mutants.h"
 #include "runtime_fixture.h"
 #include "test_paths.h"
@@ -228,15 +226,11 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
 
 // ---------------------------------------------------------------- the command line
 
+// run_cli(args, exit_code): cli_runner.h's run_cli, in the shape these tests read.
 std::string run_cli(const std::string& args, int& exit_code) {
-  const std::string command = std::string(tmpmc::testing::bench_bin()) + " " + args + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-  std::string out;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr) out += buffer.data();
-  const int status = ::pclose(pipe.release());
-  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  const tmpmc::testing::CliRun run = tmpmc::testing::run_cli(args);
+  exit_code = run.exit_code;
+  return run.output;
 }
 
 TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
