@@ -247,14 +247,21 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
     // its second scenario would hang asio-drained until --timeout.
     impls = " --impl tmpmc";
   }
+  if (GetParam() == "peers.json") {
+    // Not the seed design: its lost-wake bug can park a consumer for good in
+    // real mode, and with --timeout 1h that run would end only at CTest's
+    // timeout (stress_test catches each of its bugs deterministically).
+    impls = " --impl tmpmc,boost-fiber,mutex,threads,asio,asio-drained,tbb";
+  }
 #if defined(__SANITIZE_THREAD__)
   // Boost.Fiber, Asio and oneTBB are left out of TSan builds (backends/).
   std::ifstream text(config);
   const std::string body(std::istreambuf_iterator<char>(text), {});
-  if (impls.empty() &&
-      (body.find("boost-fiber") != std::string::npos || body.find("\"asio") != std::string::npos ||
-       body.find("\"tbb\"") != std::string::npos)) {
-    impls = " --impl tmpmc,mutex,threads,seed";
+  if (GetParam() == "peers.json" ||
+      (impls.empty() &&
+       (body.find("boost-fiber") != std::string::npos || body.find("\"asio") != std::string::npos ||
+        body.find("\"tbb\"") != std::string::npos))) {
+    impls = " --impl tmpmc,mutex,threads";
   }
 #endif
   const auto [code, output] =
