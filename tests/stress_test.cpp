@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 
@@ -144,19 +146,22 @@ TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
       names_a_wait |= line.find("on queue \"q0\"") != std::string::npos;
     EXPECT_TRUE(names_a_wait) << ::testing::PrintToString(f.lines);
   }
-  EXPECT_NE(f.replay.find("--deterministic --seed " + std::to_string(f.seed) + " --policy random"),
-            std::string::npos)
-      << f.replay;
+  // The failure's schedule, and the command that replays it by that alone.
+  ASSERT_FALSE(f.schedule.empty()) << f.schedule_note;
+  EXPECT_NE(f.replay.find("--schedule " + f.schedule), std::string::npos) << f.replay;
+  EXPECT_EQ(f.replay.find("--seed"), std::string::npos) << f.replay;
   EXPECT_NE(f.replay.find(failed->scenario), std::string::npos) << f.replay;
 
-  // The replay: the same scenario and seed, twice, give the same failure and
-  // the same trace hash.
+  // The replay: the schedule under the replay policy, with other seeds (which
+  // it must not depend on), twice: the same failure and the same trace hash.
   const auto& config = *std::find_if(configs.begin(), configs.end(),
                                      [&](const auto& c) { return c.name == failed->scenario; });
   sc::DriverOptions driver = options.driver;
-  for (int i = 0; i < 2; ++i) {
-    const sc::RunResult again = sc::run_scenario(sc::stress_config(config, f.seed, 1), driver);
-    EXPECT_EQ(sc::failure_kind(again), f.kind);
+  driver.policy.kind = tmpmc::runtime::PolicyKind::replay;
+  driver.policy.replay = tmpmc::runtime::Schedule::parse(f.schedule);
+  for (std::uint64_t other_seed : {f.seed + 1, std::uint64_t{987654321}}) {
+    const sc::RunResult again = sc::run_scenario(sc::stress_config(config, other_seed, 1), driver);
+    EXPECT_EQ(sc::failure_kind(again), f.kind) << again.stuck_summary;
     EXPECT_EQ(again.check.mode, mode);
     ASSERT_TRUE(again.trace_hash.has_value());
     EXPECT_EQ(*again.trace_hash, f.trace_hash);
@@ -203,7 +208,7 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
   for (const Expectation& e :
        {Expectation{"close-race-idle-consumers", "random", "hang", "seed receive"},
         Expectation{"close-race-blocked-producers", "pct:3", "lost", "lost"},
-        Expectation{"close-race-draining-consumers", "random", "spurious_closed",
+        Expectation{"close-race-draining-consumers", "pct:3", "spurious_closed",
                     "spurious closed"}}) {
     std::vector<sc::ScenarioConfig> one;
     for (const auto& c : configs) {
@@ -221,6 +226,22 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
     for (const auto& line : f.lines) shown |= line.find(e.line) != std::string::npos;
     EXPECT_TRUE(shown) << e.scenario << ": " << ::testing::PrintToString(f.lines);
     EXPECT_NE(f.replay.find("--impl seed"), std::string::npos);
+    EXPECT_NE(f.replay.find("--schedule " + f.schedule), std::string::npos) << f.replay;
+    // The printed command, through the real CLI: the same class (its count
+    // in result/v1) and the same trace hash, whatever policy found it.
+    const auto out = std::filesystem::temp_directory_path() / "tmpmc_seed_replay.json";
+    const tmpmc::testing::CliRun replay = tmpmc::testing::run_cli(
+        f.replay.substr(std::string("tmpmc-bench ").size()) + " --quiet --json " + out.string());
+    EXPECT_EQ(replay.exit_code, 1) << replay.output;
+    std::ifstream in(out);
+    const auto doc = nlohmann::json::parse(in);
+    const auto& run = doc["scenarios"].at(0)["runs"].at(0);
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(f.trace_hash));
+    EXPECT_EQ(run["trace_hash"], hash) << run.dump();
+    EXPECT_EQ(run["schedule"], f.schedule);
+    const std::string count = e.kind == std::string("hang") ? "hung" : e.kind;
+    EXPECT_GT(run[count].get<std::uint64_t>(), 0u) << e.scenario << ": " << run.dump();
   }
 }
 
@@ -250,6 +271,37 @@ TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
     EXPECT_NE(again.find("trace_hash " + hash), std::string::npos) << again;
     EXPECT_NE(again.find("at seed receive"), std::string::npos) << again;
   }
+}
+
+// A schedule that does not fit the run is a failure of its own class,
+// diverged, at the step it stopped fitting; one that is not a schedule is a
+// one-line usage error. Neither ever passes by falling back.
+TEST(StressCli, schedules_that_do_not_fit_diverge_or_are_refused) {
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
+  const std::string one = config + " --filter '^close-race-idle-consumers$' --impl tmpmc";
+  // Another program's schedule: valid, foreign.
+  tmpmc::runtime::Schedule foreign;
+  for (int i = 0; i < 5; ++i) foreign.record(1, 1);
+  foreign.record(7, 3);
+  int code = 0;
+  std::string out = run_cli("run " + one + " --schedule " + foreign.text(), code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("diverged at step "), std::string::npos) << out;
+  // Corrupted, cut short, not a schedule, or given with a policy: exit 2, one line.
+  const std::string text = foreign.text();
+  std::string corrupted = text;
+  corrupted[4] = corrupted[4] == '5' ? '6' : '5';
+  for (const std::string& bad : {corrupted, text.substr(0, text.size() - 3),
+                                 std::string("v1.3.2"), std::string("random")}) {
+    out = run_cli("run " + one + " --schedule " + bad, code);
+    EXPECT_EQ(code, 2) << bad << ": " << out;
+    EXPECT_NE(out.find("--schedule: not a schedule string"), std::string::npos) << out;
+  }
+  out = run_cli("run " + one + " --schedule " + text + " --policy pct:3", code);
+  EXPECT_EQ(code, 2) << out;
+  out = run_cli("run " + config + " --schedule " + text, code);  // every scenario of the file
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("replays one run of one scenario"), std::string::npos) << out;
 }
 
 TEST(StressCli, passes_and_reports_the_rate) {

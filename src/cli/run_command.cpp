@@ -90,9 +90,14 @@ class Run : public Command {
                          sc::join_names(sc::impl_names()));
     app_->add_flag("--deterministic", deterministic_,
                    "Deterministic mode: 1 worker, seeded schedule, virtual time");
-    app_->add_option("--policy", policy_,
-                     "Deterministic mode's scheduling policy: random, pct:D or round_robin")
-        ->capture_default_str();
+    auto* policy = app_->add_option(
+        "--policy", policy_, "Deterministic mode's scheduling policy: random, pct:D or round_robin");
+    policy->capture_default_str();
+    app_->add_option("--schedule", schedule_,
+                     "Replay this schedule (the string a failure prints) on the one scenario "
+                     "selected: deterministic mode, one run, whatever policy or seed found it; "
+                     "a run that cannot follow it fails as diverged")
+        ->excludes(policy);
     app_->add_flag("--trace", trace_,
                    "Deterministic mode: print every scheduling event (fiber, where the previous "
                    "one stopped, queue state)");
@@ -123,12 +128,30 @@ class Run : public Command {
     if (*seed_) overrides_.seed = seed_value_;
     if (*workers_) overrides_.workers = workers_value_;
     if (deterministic_) overrides_.deterministic = true;
+    if (!schedule_.empty()) {
+      options.policy.kind = tmpmc::runtime::PolicyKind::replay;
+      try {
+        options.policy.replay = tmpmc::runtime::Schedule::parse(schedule_);
+      } catch (const tmpmc::runtime::ScheduleSyntaxError& e) {
+        throw sc::ConfigError(std::string("--schedule: ") + e.what());
+      }
+      // A schedule is one run of one scenario on a fresh runtime.
+      overrides_.deterministic = true;
+      overrides_.repeat = 1;
+      overrides_.warmup = 0;
+    }
     if (!impls_.empty()) overrides_.impls = sc::parse_impl_list(impls_);
     if (!duration_.empty())
       overrides_.duration_ms = parse_duration("--duration", duration_).count();
     if (!timeout_.empty()) overrides_.timeout_ms = parse_duration("--timeout", timeout_).count();
     sc::apply_overrides(configs, overrides_);
-    options.policy = sc::parse_policy(policy_);
+    if (schedule_.empty()) {
+      options.policy = sc::parse_policy(policy_);
+    } else if (configs.size() != 1) {
+      throw sc::ConfigError("--schedule replays one run of one scenario, but " +
+                            std::to_string(configs.size()) +
+                            " are selected (narrow them with --filter and --impl)");
+    }
     if (trace_) {
       for (const auto& c : configs) {
         if (!c.runtime.deterministic) {
@@ -143,6 +166,8 @@ class Run : public Command {
     options.clock = &clock;
     options.interrupt = &g_interrupted;
     options.trace = trace_;
+    // A failed deterministic run reports the schedule that replays it.
+    options.record_schedule = true;
     options.max_steps = max_steps_;
     const rs::ReportContext context{rs::utc_now_iso8601(), clock.describe()};
     LiveProgress live;
@@ -163,7 +188,7 @@ class Run : public Command {
  private:
   CLI::App* app_;
   std::vector<std::string> files_;
-  std::string json_out_, filter_, impls_, policy_ = "random", duration_, timeout_;
+  std::string json_out_, filter_, impls_, policy_ = "random", duration_, timeout_, schedule_;
   std::string interval_ = "1s";
   bool quiet_ = false, deterministic_ = false, trace_ = false;
   CLI::Option *repeat_, *seed_, *workers_;

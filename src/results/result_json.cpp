@@ -4,6 +4,7 @@
 #include "tmpmc/results/schema.h"
 #include "tmpmc/results/units.h"
 #include "tmpmc/scenarios/failure_class.h"
+#include "tmpmc/scenarios/stress.h"
 
 namespace tmpmc::results {
 
@@ -83,6 +84,9 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
         j[std::string(scenarios::count_name(counted))] = scenarios::count_of(run.check, counted);
       }
       if (run.trace_hash) j["trace_hash"] = detail::hex16(*run.trace_hash);
+      // A failed deterministic run's schedule, which `run --schedule` replays.
+      if (const std::string schedule = scenarios::failure_schedule(run); !schedule.empty())
+        j["schedule"] = schedule;
       if (!run.stuck_fibers.empty()) j["stuck_fibers"] = run.stuck_fibers;
       if (run.stopped) j["stopped"] = std::string(scenarios::stop_name(*run.stopped));
       if (!run.error.empty()) j["error"] = run.error;

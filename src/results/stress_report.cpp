@@ -42,6 +42,8 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
         << r.seeds_run << " seeds): " << f.kind << "\n";
     for (const auto& line : f.lines) out << "  " << line << "\n";
     if (f.trace_hash != 0) out << "  trace_hash " << detail::hex16(f.trace_hash) << "\n";
+    if (!f.schedule.empty()) out << "schedule: " << f.schedule << "\n";
+    if (!f.schedule_note.empty()) out << "schedule: " << f.schedule_note << "\n";
     out << "replay: " << f.replay << "\n";
   }
   std::uint64_t seeds = 0;
@@ -77,6 +79,7 @@ json to_json(const std::vector<scenarios::StressResult>& results,
                       {"kind", r.failure->kind},
                       {"lines", r.failure->lines},
                       {"replay", r.failure->replay},
+                      {"schedule", r.failure->schedule},
                       {"trace_hash", detail::hex16(r.failure->trace_hash)}};
     }
     doc["scenarios"].push_back(std::move(s));

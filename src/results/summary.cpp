@@ -4,6 +4,7 @@
 
 #include "tmpmc/results/statistics.h"
 #include "tmpmc/results/units.h"
+#include "tmpmc/scenarios/stress.h"
 
 namespace tmpmc::results {
 
@@ -28,6 +29,10 @@ void summarize_runs(ScenarioResult& r) {
     if (!run.stuck_summary.empty()) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.stuck_summary);
       for (const std::string& fiber : run.stuck_fibers) r.failures.push_back("  " + fiber);
+    }
+    // A failed deterministic run's schedule: `run --schedule` replays it.
+    if (const std::string schedule = scenarios::failure_schedule(run); !schedule.empty()) {
+      r.failures.push_back("run " + std::to_string(i + 1) + ": schedule " + schedule);
     }
   }
   if (!rates.empty()) {

@@ -1,47 +1,67 @@
-// deterministic_picker.h: how a deterministic runtime picks the next fiber,
-// and the record of its picks (trace hash, and with record_trace the choices
-// and the trace), and when it stops a run (the step cap, a stop request).
+// deterministic_picker.h: the deterministic mode's scheduler: the runnable
+// set, the policy that chooses from it (policies/), the record of each choice
+// (trace hash, schedule, trace), and when a run must stop (the step cap, a
+// stop request, a replay that diverged).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
-#include "policy.h"
+#include "policies/policy.h"
 #include "tmpmc/runtime/runtime.h"
+#include "tmpmc/runtime/schedule.h"
 
 namespace tmpmc::runtime::detail {
 
 class Fiber;
 
-// DeterministicPicker: the policy (policy.h) plus what each of its choices
-// leaves behind. Touched only by the runtime's one worker thread, and read
-// once that has stopped. Its memory does not grow with a run's length unless
-// Options::record_trace asks for the trace.
+// DeterministicPicker: touched only by the runtime's one worker thread, and
+// read once that has stopped. Its memory does not grow with a run's length
+// unless Options::record_trace or record_schedule asks for the record.
 class DeterministicPicker {
  public:
   explicit DeterministicPicker(const Options& options);
 
-  // begin_run(): a block_on starts; the step cap counts from here.
-  void begin_run() noexcept;
+  // begin_run(): a block_on starts; the step cap and the record count from here.
+  void begin_run();
 
-  // choose() asks the policy, records the choice and removes the fiber from
-  // `runnable` (which must not be empty). `previous` gave up the worker at `at`.
-  // `fiber_wakes` counts the wakes so far that fibers made (not timers): when
-  // it moves, the run made progress. Returns nullptr, touching nothing, when
-  // the run must stop instead (stop() says why).
-  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at, std::uint64_t fiber_wakes);
+  // add(): `fiber` became runnable (the worker hands over what its queues
+  // gathered since the last step, in the order it came).
+  void add(Fiber* fiber) { runnable_.push_back(fiber); }
+  // withdraw(): takes `fiber` out of the set again (a yielding fiber that
+  // was a candidate but was not chosen: its worker re-queues it).
+  void withdraw(Fiber* fiber) noexcept;
+  bool empty() const noexcept { return runnable_.empty(); }
+  // take_all(): empties the set (teardown).
+  std::vector<Fiber*> take_all();
+
+  // choose(): one scheduling step. Asks the policy, records the choice and
+  // removes the chosen fiber from the set (which must not be empty).
+  // `previous` gave up the worker at `at`. `fiber_wakes` counts the wakes so
+  // far that fibers made (not timers): when it moves, the run made progress.
+  // Returns nullptr, touching nothing, when the run must stop instead (stop()
+  // says why).
+  Fiber* choose(Fiber* previous, const char* at, std::uint64_t fiber_wakes);
   // note_progress(): a fiber finished.
   void note_progress() noexcept { last_progress_step_ = step_; }
-  // stop(): why choose() stopped the run, once it has.
+  // end_of_run(): the run ended by itself (its root finished, or a
+  // deadlock). False if the policy expected more steps (a replay): stop()
+  // is then diverged.
+  bool end_of_run();
+  // stop(): why choose() or end_of_run() stopped the run, once one has;
+  // divergence(): for a diverged run, at which step and why.
   const std::optional<StopKind>& stop() const noexcept { return stop_; }
+  const std::string& divergence() const noexcept { return divergence_; }
   // steps(): the steps of the current run; steps_without_progress(): since the last progress.
   std::uint64_t steps() const noexcept { return step_ - run_start_step_; }
   std::uint64_t steps_without_progress() const noexcept { return step_ - last_progress_step_; }
 
   std::uint64_t trace_hash() const noexcept { return trace_hash_; }
-  const std::vector<std::uint32_t>& choices() const noexcept { return choices_; }
+  // The current (or last) run's schedule and trace, when recorded.
+  const Schedule& schedule() const noexcept { return schedule_; }
   const std::vector<TraceEvent>& trace() const noexcept { return trace_; }
 
  private:
@@ -49,15 +69,18 @@ class DeterministicPicker {
   bool must_stop();
 
   const Options& options_;
+  const bool record_schedule_;
   std::unique_ptr<Policy> policy_;
+  RunnableSet runnable_;
   std::uint64_t trace_hash_ = 0;
   std::uint64_t step_ = 0;            // over every run of this runtime (the policies' clock)
   std::uint64_t run_start_step_ = 0;  // step_ when the current block_on began
   std::uint64_t last_progress_step_ = 0;
   std::uint64_t fiber_wakes_seen_ = 0;
   std::optional<StopKind> stop_;
-  std::vector<std::uint32_t> choices_;  // record_trace only
-  std::vector<TraceEvent> trace_;       // record_trace only
+  std::string divergence_;
+  Schedule schedule_;             // record_schedule or record_trace only
+  std::vector<TraceEvent> trace_;  // record_trace only
 };
 
 }  // namespace tmpmc::runtime::detail

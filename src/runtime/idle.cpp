@@ -21,6 +21,7 @@ void Worker::enter_thread() {
 
 void Worker::loop() {
   enter_thread();
+  if (picker_ != nullptr) return explore_loop();  // deterministic mode: its own loop
   while (!core_.stopping(std::memory_order_acquire)) {
     if (Fiber* fiber = find_work()) {
       hand_over_.after.emplace<after::Save>();
@@ -28,16 +29,6 @@ void Worker::loop() {
       continue;
     }
     if (core_.stopping(std::memory_order_acquire)) break;
-    if (deterministic_) {
-      // Nothing can run: jump virtual time to the next timer, or it is a deadlock.
-      if (auto deadline = timers_.next_deadline()) {
-        core_.advance_virtual_time(*deadline);
-        fire_due_timers();
-        continue;
-      }
-      core_.declare_stuck(RuntimeCore::Stuck::deadlock);
-      break;
-    }
     idle_wait();
   }
 }
@@ -51,10 +42,6 @@ void Worker::run_to_cancel(Fiber* fiber) {
 }
 
 Fiber* Worker::find_work() {
-  if (deterministic_) {
-    Fiber* fiber = pick_next_deterministic(&idle_, "idle");
-    return fiber == &idle_ ? nullptr : fiber;
-  }
   for (;;) {
     Fiber* fiber = nullptr;
     if (fire_timers_or_watchdog()) return nullptr;

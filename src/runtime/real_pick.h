@@ -2,7 +2,8 @@
 // next slot, the local ring, and the periodic look at timers and the
 // injection queue. Internal, included through switch.h: all of it is forced
 // inline into the switch (see switch.h). Stealing is the idle loop's
-// (idle.cpp); the deterministic mode picks in deterministic_picker.cpp.
+// (idle.cpp). In deterministic mode the pick is the picker's
+// (deterministic_picker.cpp), and push only gathers for it.
 #pragma once
 
 #include "runtime_core.h"
@@ -26,10 +27,6 @@ namespace tmpmc::runtime::detail {
 }
 
 [[gnu::always_inline]] inline void Worker::push_back(Fiber* fiber) {
-  if (deterministic_) {
-    runnable_.push_back(fiber);
-    return;
-  }
   if (!queue_.push(fiber)) {
     core_.inject(fiber);  // ring full: overflow to the shared queue (wakes a worker)
     return;
@@ -64,8 +61,11 @@ inline Fiber* Worker::periodic_check() {
 // pick_next() chooses the fiber to run after `previous` (which gave up the
 // worker at `at`), starting it if it never ran; &idle_ when there is none
 // (or the runtime stops): the idle loop looks further, then sleeps.
-[[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at) {
-  if (deterministic_) return pick_next_deterministic(previous, at);
+[[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at,
+                                                      bool previous_runnable) {
+  // The deterministic mode's one call: a policy chooses (policies/).
+  if (picker_ != nullptr) [[unlikely]]
+    return explore_step(previous, at, previous_runnable);
   for (;;) {
     if (core_.stopping(std::memory_order_relaxed)) [[unlikely]]
       return &idle_;

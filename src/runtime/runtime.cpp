@@ -32,7 +32,7 @@ unsigned Runtime::workers() const noexcept { return core_->options.workers; }
 bool Runtime::deterministic() const noexcept { return core_->deterministic; }
 std::uint64_t Runtime::trace_hash() const noexcept { return core_->trace_hash(); }
 std::vector<TraceEvent> Runtime::trace() const { return core_->trace(); }
-std::vector<std::uint32_t> Runtime::choices() const { return core_->choices(); }
+Schedule Runtime::schedule() const { return core_->schedule(); }
 
 std::string StuckError::report() const {
   std::string text = what();

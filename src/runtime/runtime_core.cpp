@@ -31,15 +31,19 @@ Options normalized(Options options) {
 
 RuntimeCore::RuntimeCore(Options options_in)
     : options(normalized(std::move(options_in))), deterministic(options.deterministic) {
+  // Before the workers: each keeps a pointer to it.
+  if (deterministic) picker_ = std::make_unique<DeterministicPicker>(options);
   for (unsigned i = 0; i < options.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*this, i));
   }
-  for (unsigned i = 0; i <= options.workers; ++i) {
-    // Shard `workers` takes spawns from outside, from any thread.
-    registry_.push_back(
-        std::make_unique<RegistryShard>(options.workers > 1 || i == options.workers));
+  // Shard `workers` takes spawns from outside, from any thread. A
+  // deterministic runtime has one shard for all, locked: its ids are then
+  // the spawn order (1, 2, 3, ...), the identity a schedule names fibers by.
+  const unsigned shards = deterministic ? 1 : options.workers + 1;
+  for (unsigned i = 0; i < shards; ++i) {
+    registry_.push_back(std::make_unique<RegistryShard>(options.workers > 1 || i == options.workers ||
+                                                        deterministic));
   }
-  if (deterministic) picker_ = std::make_unique<DeterministicPicker>(options);
 }
 
 RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
@@ -50,7 +54,7 @@ void RuntimeCore::submit(Fiber* fiber, Worker* worker, std::string* name) {
   fiber->runtime_ = this;
   if (name != nullptr) fiber->name_ = std::move(*name);
   const bool ours = worker != nullptr && &worker->core() == this;
-  register_fiber(fiber, ours ? worker->index() : options.workers);
+  register_fiber(fiber, deterministic ? 0 : ours ? worker->index() : options.workers);
   if (ours) {
     worker->note_spawn();
     worker->make_runnable(fiber, true);
@@ -148,7 +152,7 @@ void RuntimeCore::inject(Fiber* fiber) {
     // seq_cst: pairs with a sleeping worker's announce-then-recheck.
     injected_count_.fetch_add(1, std::memory_order_seq_cst);
   }
-  if (!deterministic) wake_idle_worker(true);
+  wake_idle_worker(true);
 }
 
 Fiber* RuntimeCore::take_injected() {
@@ -235,6 +239,11 @@ void RuntimeCore::run_root(Fiber* root) {
   wake_all_workers();
   for (auto& thread : threads) thread.join();
 
+  // A run that ended by itself ended where its policy expected (a replay
+  // that has steps left diverged from its recording).
+  if (picker_ && stuck_.load() != Stuck::stopped && !picker_->end_of_run()) {
+    stuck_.store(Stuck::stopped);
+  }
   const Stuck outcome = stuck_.load();
   if (outcome != Stuck::no) {
     std::vector<std::string> parked = describe_stuck_fibers();
@@ -279,6 +288,8 @@ StoppedError RuntimeCore::stopped_error(std::vector<std::string> fibers) const {
                               std::to_string(picker_->steps_without_progress()) +
                               " steps ago); raise max_steps if it is meant to run this long" + left,
                           std::move(fibers));
+    case StopKind::diverged:
+      return StoppedError(kind, picker_->divergence() + left, std::move(fibers));
     case StopKind::interrupted:
       break;
   }
@@ -319,6 +330,10 @@ std::vector<Fiber*> RuntimeCore::drain_run_queues() {
     drained.insert(drained.end(), more.begin(), more.end());
   }
   while (Fiber* fiber = take_injected()) drained.push_back(fiber);
+  if (picker_) {
+    auto more = picker_->take_all();
+    drained.insert(drained.end(), more.begin(), more.end());
+  }
   return drained;
 }
 

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "deterministic_picker.h"
-#include "policy.h"
 #include "tmpmc/runtime/runtime.h"
 
 namespace tmpmc::runtime::detail {
@@ -94,19 +93,19 @@ class RuntimeCore {
     if (to > virtual_now_) virtual_now_ = to;
   }
   void tick_virtual_time() noexcept { virtual_now_ += kVirtualStep; }
+  // The deterministic mode's scheduler (nullptr in real mode).
+  DeterministicPicker* picker() const noexcept { return picker_.get(); }
   // choose(): DeterministicPicker::choose; when that stops the run, the
   // runtime stops (nullptr: the caller hands the worker to its idle context).
-  Fiber* choose(RunnableSet& runnable, Fiber* previous, const char* at, std::uint64_t fiber_wakes) {
-    Fiber* chosen = picker_->choose(runnable, previous, at, fiber_wakes);
+  Fiber* choose(Fiber* previous, const char* at, std::uint64_t fiber_wakes) {
+    Fiber* chosen = picker_->choose(previous, at, fiber_wakes);
     if (chosen == nullptr) [[unlikely]]
       declare_stuck(Stuck::stopped);
     return chosen;
   }
   // The record of a deterministic runtime's picks (empty on a real one).
   std::uint64_t trace_hash() const noexcept { return picker_ ? picker_->trace_hash() : 0; }
-  std::vector<std::uint32_t> choices() const {
-    return picker_ ? picker_->choices() : std::vector<std::uint32_t>{};
-  }
+  Schedule schedule() const { return picker_ ? picker_->schedule() : Schedule{}; }
   std::vector<TraceEvent> trace() const {
     return picker_ ? picker_->trace() : std::vector<TraceEvent>{};
   }
@@ -170,7 +169,7 @@ class RuntimeCore {
   template <class Visit>
   void for_each_live_fiber(Visit&& visit);
   std::atomic<std::uint64_t> external_spawns_{0};
-  std::unique_ptr<DeterministicPicker> picker_;   // deterministic mode only
+  std::unique_ptr<DeterministicPicker> picker_;   // deterministic mode only (set first)
   TimePoint virtual_now_{std::chrono::hours(1)};  // the same start on every run
 };
 

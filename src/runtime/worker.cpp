@@ -18,7 +18,7 @@ thread_local Worker* t_worker = nullptr;
 Worker::Worker(RuntimeCore& core, unsigned index)
     : core_(core),
       index_(index),
-      deterministic_(core.deterministic),
+      picker_(core.picker()),
       shared_queues_(core.options.workers > 1),
       timer_spin_(core.options.timer_spin),
       stacks_(core.options.stack_size),
@@ -55,25 +55,13 @@ void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
 
 void Worker::yield_current(const char* at) {
   Fiber* self = current_;
-  if (deterministic_) {
-    runnable_.push_back(self);
-    Fiber* next = pick_next_deterministic(self, at);
-    if (next == self) return;
-    hand_over_.after.emplace<after::Save>();  // it is in runnable_ already (or we are stopping)
-    switch_to(next);
-    return;
-  }
-  Fiber* next = pick_next(self, at);
+  Fiber* next = pick_next(self, at, /*previous_runnable=*/true);
+  if (next == self) return;  // the deterministic picker chose to go on with it
   if (next == &idle_ && !core_.stopping(std::memory_order_relaxed) && !core_.has_injected()) {
     return;  // nothing else to run here: keep going
   }
   hand_over_.after.emplace<after::Requeue>();
   switch_to(next);
-}
-
-void Worker::yield_point(const char* at) {
-  if (!deterministic_ || current_ == &idle_) return;
-  yield_current(at);
 }
 
 void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const char* why,
@@ -82,13 +70,9 @@ void Worker::park_current(std::uint64_t epoch, WaitList* unlock_after, const cha
   bump(counters_.parks);
   self->waiting_for_ = why;
   self->waiting_on_ = unlock_after;  // for hang reports: the list names the wait
-  // Where it parked names the scheduling point; only a deterministic trace
-  // reads it, so the label is not looked up on the real-mode hot path.
-  const char* at = !deterministic_           ? nullptr
-                   : why != nullptr          ? why
-                   : unlock_after != nullptr ? unlock_after->label().c_str()
-                                             : "park";
-  Fiber* next = pick_next(self, at);
+  // The choice point is named by the wait just recorded (a deterministic
+  // trace reads it; the real-mode pick never looks).
+  Fiber* next = pick_next(self, nullptr);
   hand_over_.after.emplace<after::Park>(
       after::Park{.epoch = epoch,
                   .racing = racing_wakers || unlock_after == nullptr,
@@ -121,7 +105,7 @@ void Worker::park_for_join(Fiber* target) {
   bump(counters_.parks);
   self->waiting_for_ = "join";
   self->waiting_on_ = nullptr;
-  Fiber* next = pick_next(self, deterministic_ ? "join" : nullptr);
+  Fiber* next = pick_next(self, nullptr);  // named by waiting_for_, as a park
   hand_over_.after.emplace<after::ParkJoin>(
       after::ParkJoin{.epoch = self->park_token().epoch, .target = target});
   try {
@@ -157,8 +141,6 @@ std::vector<Fiber*> Worker::drain() noexcept {
     drained.push_back(fiber);
   }
   while (Fiber* fiber = queue_.pop()) drained.push_back(fiber);
-  drained.insert(drained.end(), runnable_.begin(), runnable_.end());
-  runnable_.clear();
   return drained;
 }
 

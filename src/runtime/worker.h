@@ -6,7 +6,8 @@
 //   worker.cpp          the fiber-side operations: yield, park, join, timed park
 //   carriers.cpp        a stack's life: first start, the carrier loop, retire, teardown
 //   idle.cpp            the worker loop, the idle search, stealing, sleeping
-//   deterministic_picker.cpp   the deterministic mode's pick and its record
+//   deterministic_picker.cpp   the deterministic mode: its step and its idle loop,
+//                       the worker's only two calls into it (policies/: who runs next)
 #pragma once
 
 #include <atomic>
@@ -17,7 +18,6 @@
 #include "block_cache.h"
 #include "hand_over.h"
 #include "local_queue.h"
-#include "policy.h"
 #include "stack_pool.h"
 #include "thread_parker.h"
 #include "timers.h"
@@ -31,6 +31,7 @@ struct RuntimeStats;
 namespace tmpmc::runtime::detail {
 
 class RuntimeCore;
+class DeterministicPicker;
 
 // IdleContext: a worker's own thread stack, seen as a fiber so that the
 // switch code has one shape. The worker loop (find work, steal, sleep) runs on it.
@@ -85,13 +86,16 @@ class Worker {
   // park_for_join() suspends the running fiber until `target` finishes (see
   // Fiber::join_state_).
   void park_for_join(Fiber* target);
-  // yield_point() is a seeded scheduling decision in deterministic mode.
-  void yield_point(const char* at);
+  // yield_point() is a choice point in deterministic mode (a yield the
+  // policy may take or not); elsewhere nothing.
+  void yield_point(const char* at) {
+    if (picker_ != nullptr && current_ != &idle_) yield_current(at);
+  }
 
   // make_runnable() puts a fiber on this worker's queue (see RuntimeCore::schedule).
   // run_next: the LIFO slot (inline here: every hand-off and wake takes it).
   void make_runnable(Fiber* fiber, bool run_next) {
-    if (run_next && !deterministic_) {
+    if (run_next) {
       // A fiber woken by the running one runs next, here, while the data they
       // share is still in this core's cache; the one it displaces queues
       // behind the others. acq_rel: thieves take the slot by CAS.
@@ -110,7 +114,8 @@ class Worker {
 
   Fiber* current_fiber() const noexcept { return current_; }
   RuntimeCore& core() noexcept { return core_; }
-  bool deterministic() const noexcept { return deterministic_; }
+  // deterministic(): this worker's picks are the deterministic picker's.
+  bool deterministic() const noexcept { return picker_ != nullptr; }
   unsigned index() const noexcept { return index_; }
   BlockCache& blocks() noexcept { return blocks_; }
 
@@ -161,14 +166,17 @@ class Worker {
   static void resumed(void* fake_stack, boost::context::fiber&& from, Worker* worker);
   void learn_stack(const void* base, std::size_t size) noexcept;
   // real_pick.h: the real-mode pick and the run queue it reads.
-  Fiber* pick_next(Fiber* previous, const char* at);
+  // previous_runnable: `previous` leaves at a yield (it may be picked again).
+  Fiber* pick_next(Fiber* previous, const char* at, bool previous_runnable = false);
   Fiber* take_next_slot() noexcept;
   Fiber* pop_local() noexcept;
   void push_back(Fiber* fiber);
   void queue_back(Fiber* fiber);
   // deterministic_picker.cpp
-  Fiber* pick_next_deterministic(Fiber* previous, const char* at);
+  Fiber* explore_step(Fiber* previous, const char* at, bool previous_runnable);
+  void explore_loop();
   void fire_due_timers();
+  static const char* park_label(const Fiber* fiber) noexcept;
   // carriers.cpp (start: switch.h)
   bool start(Fiber* fiber) noexcept;
   bool try_start(Fiber* fiber) noexcept;
@@ -195,7 +203,8 @@ class Worker {
 
   RuntimeCore& core_;
   const unsigned index_;
-  const bool deterministic_;
+  // The deterministic mode's scheduler (the core's), or nullptr in real mode.
+  DeterministicPicker* const picker_;
   // With one worker nobody steals: the run queue needs no read-modify-writes.
   const bool shared_queues_;
   IdleContext idle_;
@@ -209,10 +218,10 @@ class Worker {
   Carrier* idle_carriers_ = nullptr;
   unsigned idle_carrier_count_ = 0;
 
-  // Real mode: local ring + LIFO next slot. Deterministic mode: runnable_.
+  // The run queue: LIFO next slot + local ring. In deterministic mode they
+  // only gather what became runnable until the picker's next step takes it.
   std::atomic<Fiber*> next_slot_{nullptr};
   LocalQueue queue_;
-  RunnableSet runnable_;
 
   TimerHeap timers_;
   // Options::timer_spin: a timer due this soon is waited for awake (idle.cpp).

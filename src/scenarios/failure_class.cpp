@@ -7,8 +7,9 @@ struct Names {
   FailureClass failure;
   std::string_view name, count;
 };
-constexpr std::array<Names, 9> kNames = {
-    {{FailureClass::livelock, "livelock", ""},
+constexpr std::array<Names, 10> kNames = {
+    {{FailureClass::diverged, "diverged", ""},
+     {FailureClass::livelock, "livelock", ""},
      {FailureClass::runaway, "runaway", ""},
      {FailureClass::hang, "hang", "hung"},
      {FailureClass::error, "error", ""},
@@ -37,6 +38,7 @@ std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept 
   switch (failure) {
     case FailureClass::hang:
       return check.hung;
+    case FailureClass::diverged:
     case FailureClass::livelock:
     case FailureClass::runaway:
     case FailureClass::error:
@@ -61,6 +63,8 @@ std::optional<FailureClass> stop_class(runtime::StopKind stop) noexcept {
       return FailureClass::livelock;
     case runtime::StopKind::runaway:
       return FailureClass::runaway;
+    case runtime::StopKind::diverged:
+      return FailureClass::diverged;
     case runtime::StopKind::interrupted:
       break;
   }

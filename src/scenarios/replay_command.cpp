@@ -38,23 +38,29 @@ std::string exactly(const std::string& name) {
 }  // namespace
 
 std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
-                           const StressOptions& options, bool trace) {
-  std::string command =
-      "tmpmc-bench run " + shell_quote(options.config_path) + " --filter " + exactly(config.name);
-  if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
+                           const std::string& schedule, const StressOptions& options, bool trace) {
+  // The file the scenario came from (several files may have been stressed).
+  const std::string& path = config.source.empty() ? options.config_path : config.source;
+  std::string command = "tmpmc-bench run " + shell_quote(path) + " --filter " + exactly(config.name);
   if (options.workers <= 1) {
-    command += " --deterministic --seed " + std::to_string(seed) + " --policy " +
-               policy_text(options.policy);
+    // The one impl the failure ran on: a config may list several.
+    command += " --impl " + shell_quote(config.queue.impl);
+    // --schedule implies deterministic mode and a single run (run_command.cpp).
+    if (!schedule.empty()) {
+      command += " --schedule " + shell_quote(schedule);
+    } else {
+      command += " --deterministic --seed " + std::to_string(seed) + " --policy " +
+                 policy_text(options.policy) + " --repeat 1";
+    }
     if (trace) command += " --trace";
     if (options.max_steps != runtime::Options::kDefaultMaxSteps) {
       command += " --max-steps " + std::to_string(options.max_steps);
     }
-    return command + " --repeat 1";
+    return command;
   }
   // Real threads: the seed fixes the close point, not the interleaving; the
   // same iteration again is the best replay there is.
-  command = "tmpmc-bench stress " + shell_quote(options.config_path) + " --filter " +
-            exactly(config.name);
+  command = "tmpmc-bench stress " + shell_quote(path) + " --filter " + exactly(config.name);
   if (!options.impl.empty()) command += " --impl " + shell_quote(options.impl);
   return command + " --workers " + std::to_string(options.workers) + " --seed-start " +
          std::to_string(seed) + " --seeds 1";

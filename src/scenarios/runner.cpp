@@ -37,6 +37,7 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
   if (!o.impls.empty()) configs = with_impls(configs, o.impls);
   for (ScenarioConfig& c : configs) {
     if (o.repeat) c.run.repeat = *o.repeat;
+    if (o.warmup) c.run.warmup = *o.warmup;
     if (o.seed) c.runtime.seed = *o.seed;
     if (o.deterministic) c.runtime.deterministic = *o.deterministic;
     if (o.workers) c.runtime.workers = *o.workers;

@@ -61,6 +61,12 @@ std::string failure_kind(const RunResult& run) {
   return failure ? std::string(to_string(*failure)) : std::string();
 }
 
+std::string failure_schedule(const RunResult& run) {
+  if (!run.schedule || !classify(run)) return {};
+  std::string text = run.schedule->text();
+  return text.size() <= kMaxScheduleText ? text : std::string();
+}
+
 ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers) {
   ScenarioConfig c = config;
   c.run.repeat = 1;
@@ -91,6 +97,9 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
   DriverOptions driver = options.driver;
   driver.policy = options.policy;
   driver.max_steps = options.max_steps;
+  // Every deterministic seed keeps its schedule while it runs (8 bytes per
+  // choice, dropped with the run): a failure then replays by schedule.
+  driver.record_schedule = options.workers <= 1;
   // A seed that runs past the budget is stopped inside its run (every few
   // steps), not only between seeds: a run that never ends cannot hold the
   // command past its budget.
@@ -132,7 +141,15 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
       if (!run.error.empty()) failure.lines.push_back(run.error);
       if (!run.stuck_summary.empty()) failure.lines.push_back(run.stuck_summary);
       for (const std::string& fiber : run.stuck_fibers) failure.lines.push_back("  " + fiber);
-      failure.replay = replay_command(config, seed, options, !run.stopped);
+      if (run.schedule) {
+        failure.schedule = failure_schedule(run);
+        if (failure.schedule.empty()) {
+          failure.schedule_note = "not printed: " + std::to_string(run.schedule->choices()) +
+                                  " choices in " + std::to_string(run.schedule->steps()) +
+                                  " steps; the replay command replays it by seed";
+        }
+      }
+      failure.replay = replay_command(config, seed, failure.schedule, options, !run.stopped);
       failure.trace_hash = run.trace_hash.value_or(0);
       result.failure = std::move(failure);
       break;

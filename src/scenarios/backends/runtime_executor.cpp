@@ -27,6 +27,7 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
     };
   }
   ro.record_trace = o.trace && c.runtime.deterministic;
+  ro.record_schedule = o.record_schedule && c.runtime.deterministic;
   if (ro.record_trace) ro.trace_state = std::move(trace_state);
   return ro;
 }

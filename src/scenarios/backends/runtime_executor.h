@@ -24,7 +24,8 @@ class RuntimeExecutor {
  public:
   using Handle = runtime::JoinHandle<void>;
   RuntimeExecutor(const ScenarioConfig& c, const DriverOptions& o, TraceState trace_state)
-      : runtime_(runtime_options(c, o, std::move(trace_state))) {}
+      : runtime_(runtime_options(c, o, std::move(trace_state))),
+        recorded_schedule_(o.record_schedule || o.trace) {}
   // block_on(): a StoppedError (the step cap, a stop request) goes on to
   // the driver as any stuck run does; finish() says why it stopped.
   template <class F>
@@ -58,11 +59,13 @@ class RuntimeExecutor {
     if (runtime_.deterministic()) {
       r.trace_hash = runtime_.trace_hash();
       r.trace = runtime_.trace();
+      if (recorded_schedule_) r.schedule = runtime_.schedule();
     }
   }
 
  private:
   runtime::Runtime runtime_;
+  const bool recorded_schedule_;
   std::optional<runtime::StopKind> stopped_;
 };
 

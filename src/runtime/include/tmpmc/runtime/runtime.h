@@ -9,9 +9,10 @@
 // futex. An idle runtime uses no CPU.
 //
 // In deterministic mode the runtime has one worker, time is virtual, and every
-// scheduling choice (including at yield points) is made by a seeded policy, so
-// a seed replays the same interleaving on any machine; the choices are hashed
-// into trace_hash().
+// scheduling choice (including at yield points) is made by a policy: seeded
+// (random, PCT), fixed (round robin), or a recorded schedule (replay,
+// schedule.h). A seed, or a schedule, replays the same interleaving on any
+// machine; the choices are hashed into trace_hash().
 //
 // Fibers run only inside block_on(): it runs the root fiber on the calling
 // thread (worker 0) plus workers-1 more threads, and returns when the root
@@ -33,6 +34,7 @@
 #include "tmpmc/runtime/clock.h"
 #include "tmpmc/runtime/join_handle.h"
 #include "tmpmc/runtime/pacing.h"
+#include "tmpmc/runtime/schedule.h"
 
 namespace tmpmc::runtime {
 
@@ -41,7 +43,7 @@ enum class PolicyKind {
   random,       // uniformly among the runnable fibers, seeded
   pct,          // probabilistic concurrency testing (priorities + depth-1 change points)
   round_robin,  // FIFO order, no randomness
-  replay,       // the choices recorded in a previous run's trace
+  replay,       // a recorded schedule, step by step (schedule.h); never falls back
 };
 
 struct SchedulePolicy {
@@ -51,7 +53,7 @@ struct SchedulePolicy {
   // PCT's fairness: after this many steps of one run, PCT picks uniformly at
   // random (policy.cpp says why), so a polling fiber cannot starve the others.
   std::uint64_t pct_fair_after = 10'000;
-  std::vector<std::uint32_t> replay;  // for replay: the recorded choices
+  Schedule replay;  // for replay: the schedule of one run (block_on) to repeat
 };
 
 struct Options {
@@ -86,6 +88,9 @@ struct Options {
   // trace(), and its choices for choices(). Without it a run keeps only the
   // running trace_hash(): its memory does not grow with its length.
   bool record_trace = false;
+  // record_schedule keeps the schedule of each deterministic run (one item of
+  // 8 bytes per choice; record_trace implies it) for schedule().
+  bool record_schedule = false;
   // trace_state, if set, describes the program's state (say, a queue's length
   // and whether it is closed) for each recorded event. Called on the worker
   // between fibers: it must not park.
@@ -103,13 +108,13 @@ struct RuntimeStats {
 
 // One scheduling event of a deterministic run.
 struct TraceEvent {
-  std::uint64_t step;
+  std::uint64_t step;  // 1 is the run's first step (as a divergence names them)
   std::uint64_t fiber_id;
   std::string fiber;     // name of the fiber chosen to run
   std::string previous;  // name of the fiber that gave up the worker ("" at the start)
   std::string at;        // where the previous fiber gave up the worker
   std::string state;     // Options::trace_state() at this step
-  std::uint32_t choice;  // index into the runnable set (what replay feeds back)
+  std::uint32_t choice;  // index into the runnable set (as the policy saw it)
   std::uint32_t runnable;
 };
 
@@ -139,6 +144,7 @@ enum class StopKind {
   livelock,     // at max_steps, and no fiber made progress in the last half of them
   runaway,      // at max_steps, still making progress
   interrupted,  // Options::stop_requested said so
+  diverged,     // a replay met a step its schedule cannot answer (policies/replay.cpp)
 };
 // Progress, for that verdict: a fiber was woken by another fiber (not by its
 // own timer), or a fiber finished. Fibers that only yield, poll with timed
@@ -207,10 +213,11 @@ class Runtime {
   // trace_hash(): 64-bit hash of every scheduling choice of the deterministic
   // runs so far (0 on a real runtime).
   std::uint64_t trace_hash() const noexcept;
-  // trace() and choices(): the events and picks of the deterministic runs so
-  // far, kept only with Options::record_trace.
+  // trace(): the events of the deterministic runs so far, kept only with
+  // Options::record_trace. schedule(): the last (or current) run's schedule,
+  // with record_schedule or record_trace (empty otherwise).
   std::vector<TraceEvent> trace() const;
-  std::vector<std::uint32_t> choices() const;
+  Schedule schedule() const;
 
  private:
   void run_root(detail::Fiber* root);

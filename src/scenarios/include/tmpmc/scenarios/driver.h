@@ -43,6 +43,9 @@ struct RunResult {
   // the tool's pacing error, which latency includes.
   Histogram send_lateness;
   std::optional<std::uint64_t> trace_hash;  // deterministic mode only
+  // Deterministic mode with DriverOptions::record_schedule (or trace): the
+  // run's schedule (runtime/schedule.h), which `run --schedule` replays.
+  std::optional<runtime::Schedule> schedule;
   std::vector<runtime::TraceEvent> trace;   // deterministic mode with DriverOptions::trace
   runtime::RuntimeStats stats;
   std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
@@ -50,8 +53,9 @@ struct RunResult {
   std::string error;  // the run could not complete (e.g. out of memory)
   bool interrupted = false;
   std::vector<Interval> intervals;  // real-time runs with DriverOptions::interval
-  // Deterministic mode: the runtime stopped the run (its step cap, or a stop
-  // request); stuck_fibers and stuck_summary then say where each fiber was.
+  // Deterministic mode: the runtime stopped the run (its step cap, a stop
+  // request, a replay that diverged); stuck_fibers and stuck_summary then
+  // say where each fiber was (and for a divergence, at which step and why).
   std::optional<runtime::StopKind> stopped;
 };
 
@@ -77,10 +81,13 @@ struct DriverOptions {
   // Recording compiled out: no logs, stamps or histogram in the message loops
   // (BM_DriverOverhead/bare, tmpmc only; the checks then report nothing).
   bool record = true;
-  // Deterministic mode: how the runtime picks the next fiber, and whether to
-  // keep every scheduling event (RunResult::trace).
+  // Deterministic mode: how the runtime picks the next fiber (a replay's
+  // schedule in policy.replay), whether to keep every scheduling event
+  // (RunResult::trace), and whether to keep the run's schedule
+  // (RunResult::schedule: 8 bytes per choice while it runs).
   runtime::SchedulePolicy policy;
   bool trace = false;
+  bool record_schedule = false;
   // Deterministic mode: the runtime's step cap per run (runtime::Options::max_steps).
   std::uint64_t max_steps = runtime::Options::kDefaultMaxSteps;
   // Deterministic mode: a run still going at this time is stopped (with

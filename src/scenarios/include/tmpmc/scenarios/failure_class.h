@@ -13,13 +13,16 @@
 namespace tmpmc::scenarios {
 
 // FailureClass: what broke. A run that broke several rules at once is filed
-// under the first of them in this order: a run the step cap stopped first
+// under the first of them in this order: a replay that diverged from its
+// schedule first (what it says about the queue is void: the run was not the
+// recorded one), then a run the step cap stopped
 // (livelock: no fiber made progress for half the cap; runaway: still making
 // progress at the cap), then a hang (it is what the user sees), then an
 // error, then duplicates (a slot read twice also loses the slot it skipped),
 // then the rest. livelock and runaway, like error, are not counts: a run
 // stops once.
 enum class FailureClass {
+  diverged,
   livelock,
   runaway,
   hang,
@@ -44,16 +47,17 @@ inline constexpr std::array<FailureClass, 6> kCountedFailures = {
     FailureClass::reordered, FailureClass::hang,       FailureClass::spurious_closed};
 
 // count_name(): the key of the class's count in a result/v1 run ("hung" for
-// hang: the count is of fibers); empty for error, livelock and runaway.
+// hang: the count is of fibers); empty for error, diverged, livelock and runaway.
 std::string_view count_name(FailureClass failure) noexcept;
 // count_of(): how many times a run broke the class's rule (0 for error,
 // livelock and runaway).
 std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept;
 
-// stop_class(): the class of a run the runtime stopped at its step cap
-// (livelock or runaway); nothing for one stopped on request (unfinished).
+// stop_class(): the class of a run the runtime stopped: at its step cap
+// (livelock or runaway), or a replay that diverged; nothing for one stopped
+// on request (unfinished).
 std::optional<FailureClass> stop_class(runtime::StopKind stop) noexcept;
-// stop_name(): "livelock", "runaway" or "interrupted": a stopped run's
+// stop_name(): "diverged", "livelock", "runaway" or "interrupted": a stopped run's
 // "stopped" in result/v1.
 std::string_view stop_name(runtime::StopKind stop) noexcept;
 

@@ -15,6 +15,7 @@ namespace tmpmc::scenarios {
 // Overrides from the command line, applied on top of every config.
 struct Overrides {
   std::optional<unsigned> repeat;
+  std::optional<unsigned> warmup;
   std::optional<std::uint64_t> seed;
   std::optional<unsigned> workers;
   std::optional<bool> deterministic;

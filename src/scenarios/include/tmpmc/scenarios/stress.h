@@ -1,7 +1,8 @@
 // stress.h: seeded schedule exploration. Each scenario runs once per seed in
 // deterministic mode (one worker, virtual time, the queue's yield points
 // active), until a run fails its checks or the seeds or the time run out. A
-// failure comes with its seed and the command that replays it exactly.
+// failure comes with its seed, its schedule (runtime/schedule.h) and the
+// command that replays that schedule exactly, whatever policy found it.
 //
 // With workers > 1 the runs are real-thread instead (memory-ordering bugs,
 // under TSan): each iteration draws its close point from the seed.
@@ -46,9 +47,16 @@ struct StressFailure {
   std::uint64_t seed = 0;
   std::string kind;                // to_string() of its FailureClass
   std::vector<std::string> lines;  // the checks that failed, the parked fibers
-  std::string replay;              // a ready-to-run command line
+  // The failing run's schedule as text (deterministic runs; "" with real
+  // threads, or when longer than kMaxScheduleText: schedule_note says so).
+  std::string schedule;
+  std::string schedule_note;
+  std::string replay;  // a ready-to-run command line: `run ... --schedule S` when there is one
   std::uint64_t trace_hash = 0;
 };
+// A schedule longer than this as text (a run the step cap stopped can have
+// millions of choices) is not printed; its failure replays by seed instead.
+inline constexpr std::size_t kMaxScheduleText = 1u << 20;
 
 struct StressResult {
   std::string scenario;
@@ -67,6 +75,10 @@ struct StressResult {
 std::optional<FailureClass> classify(const RunResult& run);
 // failure_kind(): the name of classify()'s class ("" when the run passed).
 std::string failure_kind(const RunResult& run);
+// failure_schedule(): the schedule of a failed run as text, for a result to
+// carry; "" when it passed, kept no schedule, or its text is longer than
+// kMaxScheduleText.
+std::string failure_schedule(const RunResult& run);
 
 // stress_config(): the config as one stress iteration runs it.
 ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers);

@@ -1,45 +1,17 @@
-#include "policy.h"
-
+// pct.cpp: the PCT policy (probabilistic concurrency testing), with a fair
+// tail.
 #include <algorithm>
+#include <climits>
 #include <unordered_map>
 #include <vector>
 
+#include "policies/policy.h"
 #include "tmpmc/runtime/detail/fiber.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::runtime::detail {
 
 namespace {
-
-class RandomPolicy final : public Policy {
- public:
-  explicit RandomPolicy(std::uint64_t seed) : rng_(seed) {}
-  std::uint32_t pick(const RunnableSet& runnable, std::uint64_t, std::uint64_t) override {
-    return static_cast<std::uint32_t>(rng_.below(runnable.size()));
-  }
-
- private:
-  Xoshiro256 rng_;
-};
-
-class RoundRobinPolicy final : public Policy {
- public:
-  std::uint32_t pick(const RunnableSet&, std::uint64_t, std::uint64_t) override {
-    return 0;  // the runnable set is FIFO: the longest-waiting fiber
-  }
-};
-
-class ReplayPolicy final : public Policy {
- public:
-  explicit ReplayPolicy(std::vector<std::uint32_t> choices) : choices_(std::move(choices)) {}
-  std::uint32_t pick(const RunnableSet& runnable, std::uint64_t, std::uint64_t step) override {
-    if (step < choices_.size() && choices_[step] < runnable.size()) return choices_[step];
-    return 0;  // past the recording (or a different program): fall back to FIFO
-  }
-
- private:
-  std::vector<std::uint32_t> choices_;
-};
 
 // PCT (Burckhardt et al., ASPLOS 2010): every fiber gets a random priority
 // above `depth`; at depth-1 random steps the fiber that just ran drops to a
@@ -70,18 +42,19 @@ class PctPolicy final : public Policy {
     std::sort(change_points_.begin(), change_points_.end());
   }
 
-  std::uint32_t pick(const RunnableSet& runnable, std::uint64_t previous,
-                     std::uint64_t step) override {
-    if (step >= fair_after_) return static_cast<std::uint32_t>(rng_.below(runnable.size()));
+  std::size_t pick(const Step& s) override {
+    const RunnableSet& runnable = s.runnable;
+    const std::uint64_t step = s.number;
+    if (step >= fair_after_) return rng_.below(runnable.size());
     while (next_change_ < change_points_.size() && change_points_[next_change_] <= step) {
       // Change point i lowers the running fiber to priority depth - 1 - i.
-      priority_[previous] =
+      priority_[s.previous] =
           static_cast<std::int64_t>(depth_) - 1 - static_cast<std::int64_t>(next_change_);
       ++next_change_;
     }
-    std::uint32_t best = 0;
+    std::size_t best = 0;
     std::int64_t best_priority = INT64_MIN;
-    for (std::uint32_t i = 0; i < runnable.size(); ++i) {
+    for (std::size_t i = 0; i < runnable.size(); ++i) {
       const std::int64_t p = priority_of(runnable[i]->id());
       if (p > best_priority) {
         best_priority = p;
@@ -108,19 +81,9 @@ class PctPolicy final : public Policy {
 
 }  // namespace
 
-std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t seed) {
-  switch (config.kind) {
-    case PolicyKind::random:
-      return std::make_unique<RandomPolicy>(seed);
-    case PolicyKind::pct:
-      return std::make_unique<PctPolicy>(seed, config.pct_depth, config.pct_expected_steps,
-                                         config.pct_fair_after);
-    case PolicyKind::round_robin:
-      return std::make_unique<RoundRobinPolicy>();
-    case PolicyKind::replay:
-      return std::make_unique<ReplayPolicy>(config.replay);
-  }
-  return std::make_unique<RandomPolicy>(seed);
+std::unique_ptr<Policy> make_pct_policy(std::uint64_t seed, const SchedulePolicy& config) {
+  return std::make_unique<PctPolicy>(seed, config.pct_depth, config.pct_expected_steps,
+                                     config.pct_fair_after);
 }
 
 }  // namespace tmpmc::runtime::detail
