@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -100,7 +101,8 @@ TEST(Stress, real_threads_vary_the_close_point) {
     EXPECT_LE(c.close.messages, *c.messages);
     points.insert(c.close.messages);
   }
-  EXPECT_GT(points.size(), 5u);
+  // Seeds 1-20 reach every close point of a short run (this one has 4).
+  EXPECT_EQ(points.size(), std::min<std::uint64_t>(*config.messages, 20)) << *config.messages;
 }
 
 // ---------------------------------------------------------------- mutants
@@ -173,24 +175,161 @@ TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
 }
 
 using namespace tmpmc::mutants;
-INSTANTIATE_TEST_SUITE_P(
-    EveryClass, Mutants,
-    ::testing::Combine(
-        ::testing::Values(
-            MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang"},
-            MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang"},
-            MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>,
-                       "hang"},
-            MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
-            MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
-            MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
-            MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>,
-                       "hang"}),
-        ::testing::Values(sc::CheckSetting::exact, sc::CheckSetting::streaming)),
-    [](const auto& info) {
-      return std::string(std::get<0>(info.param).name) + "_" +
-             sc::to_string(std::get<1>(info.param));
-    });
+// mutant_cases(): every mutant of mutants.h and the class it must be caught as.
+std::vector<MutantCase> mutant_cases() {
+  return {
+      MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang"},
+      MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang"},
+      MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang"},
+      MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
+      MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
+      MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
+      MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang"}};
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryClass, Mutants,
+                         ::testing::Combine(::testing::ValuesIn(mutant_cases()),
+                                            ::testing::Values(sc::CheckSetting::exact,
+                                                              sc::CheckSetting::streaming)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).name) + "_" +
+                                  sc::to_string(std::get<1>(info.param));
+                         });
+
+// ---------------------------------------------------------------- the bounded search
+
+sc::StressOptions bounded_options(unsigned bound) {
+  auto options = stress_options(1);
+  options.explore = sc::Explore::bounded;
+  options.bound = bound;
+  return options;
+}
+
+// Seen: every schedule a search runs, as text, through the driver's hook.
+struct Seen {
+  std::vector<std::string> schedules;
+  void watch(sc::StressOptions& options) {
+    options.driver.run_instead = [this, inner = options.driver.run_instead](
+                                     const sc::ScenarioConfig& c, const sc::DriverOptions& o) {
+      sc::DriverOptions plain = o;
+      plain.run_instead = nullptr;
+      sc::RunResult run = inner ? inner(c, plain) : sc::run_scenario(c, plain);
+      if (run.schedule) schedules.push_back(run.schedule->text());
+      return run;
+    };
+  }
+};
+
+std::uint64_t total(const sc::StressResult& r) {
+  std::uint64_t sum = 0;
+  for (const auto& b : r.bounds) sum += b.schedules;
+  return sum;
+}
+
+// Every schedule up to the bound runs once: no schedule twice, the counts
+// the same on a second search, and bound by bound.
+TEST(Bounded, runs_every_schedule_once_and_counts_the_same_every_time) {
+  auto configs = stress_configs();
+  const unsigned bound = kSanitized ? 1 : 2;
+  for (const auto& config : configs) {
+    if (kSanitized && config.name != "close-race-blocked-producers") continue;
+    auto options = bounded_options(bound);
+    Seen seen;
+    seen.watch(options);
+    const auto first = sc::run_stress({config}, options);
+    ASSERT_EQ(first.size(), 1u);
+    const auto& r = first[0];
+    ASSERT_FALSE(r.failure.has_value()) << config.name << ": " << r.failure->kind;
+    ASSERT_EQ(r.bounds.size(), bound + 1) << config.name;
+    for (unsigned b = 0; b <= bound; ++b) {
+      EXPECT_EQ(r.bounds[b].bound, b);
+      EXPECT_TRUE(r.bounds[b].exhausted) << config.name << " bound " << b;
+      EXPECT_GT(r.bounds[b].schedules, 0u) << config.name << " bound " << b;
+    }
+    EXPECT_EQ(total(r), r.seeds_run);
+    EXPECT_EQ(seen.schedules.size(), r.seeds_run) << config.name;
+    const std::set<std::string> distinct(seen.schedules.begin(), seen.schedules.end());
+    EXPECT_EQ(distinct.size(), seen.schedules.size()) << config.name << ": a schedule ran twice";
+    const auto again = sc::run_stress({config}, bounded_options(bound));
+    for (unsigned b = 0; b <= bound; ++b) {
+      EXPECT_EQ(again[0].bounds[b].schedules, r.bounds[b].schedules) << config.name;
+    }
+  }
+}
+
+// --shard K/3: three disjoint parts that add up to the whole search, on
+// every shipped stress scenario.
+TEST(Bounded, shards_add_up_to_the_whole_search) {
+  const unsigned bound = kSanitized ? 1 : 2;
+  for (const auto& config : stress_configs()) {
+    if (kSanitized && config.name.find("close-race") == std::string::npos) continue;
+    auto whole_options = bounded_options(bound);
+    Seen whole;
+    whole.watch(whole_options);
+    const auto all = sc::run_stress({config}, whole_options);
+    std::vector<std::uint64_t> per_bound(bound + 1, 0);
+    std::set<std::string> union_of_shards;
+    std::size_t shard_runs = 0;
+    for (unsigned k = 1; k <= 3; ++k) {
+      auto options = bounded_options(bound);
+      options.shard = sc::Shard{k, 3};
+      Seen seen;
+      seen.watch(options);
+      const auto part = sc::run_stress({config}, options);
+      ASSERT_FALSE(part[0].failure.has_value());
+      for (unsigned b = 0; b <= bound; ++b) per_bound[b] += part[0].bounds[b].schedules;
+      // Shard 1 alone counts the first run, which every shard runs.
+      for (std::size_t i = k == 1 ? 0 : 1; i < seen.schedules.size(); ++i) {
+        union_of_shards.insert(seen.schedules[i]);
+        ++shard_runs;
+      }
+    }
+    for (unsigned b = 0; b <= bound; ++b) {
+      EXPECT_EQ(per_bound[b], all[0].bounds[b].schedules) << config.name << " bound " << b;
+    }
+    EXPECT_EQ(shard_runs, whole.schedules.size()) << config.name;
+    EXPECT_EQ(union_of_shards,
+              std::set<std::string>(whole.schedules.begin(), whole.schedules.end()))
+        << config.name;
+  }
+}
+
+// Each mutant is caught by the bounded search, at the smallest bound that
+// fails, and its schedule replays to the same class and trace hash.
+class BoundedMutants : public ::testing::TestWithParam<MutantCase> {};
+
+TEST_P(BoundedMutants, caught_at_the_smallest_bound_and_replayed) {
+  const MutantCase& m = GetParam();
+  if (tmpmc::testing::kThreadSanitized)
+    GTEST_SKIP() << "one deterministic worker: see Release/ASan";
+  auto options = bounded_options(2);
+  options.driver.run_instead = m.run;
+  const auto configs = stress_configs();
+  const auto results = sc::run_stress(configs, options);
+  const auto* failed = first_failure(results);
+  ASSERT_NE(failed, nullptr) << m.name << " was not caught at bound 2";
+  const sc::StressFailure& f = *failed->failure;
+  EXPECT_EQ(f.kind, m.kind) << m.name << " on " << failed->scenario;
+  ASSERT_TRUE(f.bound.has_value());
+  // Smallest: every bound below it ran out without a failure.
+  ASSERT_EQ(failed->bounds.size(), *f.bound + 1);
+  for (unsigned b = 0; b < *f.bound; ++b) EXPECT_TRUE(failed->bounds[b].exhausted);
+  ASSERT_FALSE(f.schedule.empty());
+  const auto& config = *std::find_if(configs.begin(), configs.end(),
+                                     [&](const auto& c) { return c.name == failed->scenario; });
+  sc::DriverOptions driver = options.driver;
+  driver.policy.kind = tmpmc::runtime::PolicyKind::replay;
+  driver.policy.replay = tmpmc::runtime::Schedule::parse(f.schedule);
+  const sc::RunResult again = sc::run_scenario(sc::stress_config(config, 1, 1), driver);
+  EXPECT_EQ(sc::failure_kind(again), f.kind);
+  EXPECT_EQ(again.trace_hash.value_or(0), f.trace_hash);
+  std::printf("%s: caught by the bounded search on %s at bound %u after %llu schedules: %s\n",
+              m.name, failed->scenario.c_str(), *f.bound,
+              static_cast<unsigned long long>(failed->seeds_run), f.kind.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryClass, BoundedMutants, ::testing::ValuesIn(mutant_cases()),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // ---------------------------------------------------------------- the seed design
 
@@ -206,9 +345,9 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
     const char* line;  // a failure line it must show
   };
   for (const Expectation& e :
-       {Expectation{"close-race-idle-consumers", "random", "hang", "seed receive"},
+       {Expectation{"close-race-idle-consumers", "pct:2", "hang", "seed receive"},
         Expectation{"close-race-blocked-producers", "pct:3", "lost", "lost"},
-        Expectation{"close-race-draining-consumers", "pct:3", "spurious_closed",
+        Expectation{"close-race-draining-consumers", "random", "spurious_closed",
                     "spurious closed"}}) {
     std::vector<sc::ScenarioConfig> one;
     for (const auto& c : configs) {
@@ -242,6 +381,24 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
     EXPECT_EQ(run["schedule"], f.schedule);
     const std::string count = e.kind == std::string("hang") ? "hung" : e.kind;
     EXPECT_GT(run[count].get<std::uint64_t>(), 0u) << e.scenario << ": " << run.dump();
+  }
+}
+
+// The bounded search finds the seed's bugs too, each at its smallest bound.
+TEST(SeedDesign, bounded_search_finds_its_bugs) {
+  const auto configs = sc::with_impls(
+      sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json"),
+      {"seed"});
+  for (const auto& config : configs) {
+    auto options = bounded_options(2);
+    options.impl = "seed";
+    const auto results = sc::run_stress({config}, options);
+    ASSERT_TRUE(results.at(0).failure.has_value()) << config.name;
+    const auto& f = *results[0].failure;
+    EXPECT_FALSE(f.schedule.empty());
+    std::printf("seed on %s: %s at bound %u after %llu schedules\n", config.name.c_str(),
+                f.kind.c_str(), f.bound.value_or(99),
+                static_cast<unsigned long long>(results[0].seeds_run));
   }
 }
 
@@ -291,8 +448,8 @@ TEST(StressCli, schedules_that_do_not_fit_diverge_or_are_refused) {
   const std::string text = foreign.text();
   std::string corrupted = text;
   corrupted[4] = corrupted[4] == '5' ? '6' : '5';
-  for (const std::string& bad : {corrupted, text.substr(0, text.size() - 3),
-                                 std::string("v1.3.2"), std::string("random")}) {
+  for (const std::string& bad :
+       {corrupted, text.substr(0, text.size() - 3), std::string("v1.3.2"), std::string("random")}) {
     out = run_cli("run " + one + " --schedule " + bad, code);
     EXPECT_EQ(code, 2) << bad << ": " << out;
     EXPECT_NE(out.find("--schedule: not a schedule string"), std::string::npos) << out;
@@ -312,12 +469,53 @@ TEST(StressCli, passes_and_reports_the_rate) {
   EXPECT_NE(out.find("seeds/s"), std::string::npos) << out;
 }
 
+TEST(StressCli, bounded_search_prints_a_line_per_scenario_and_bound) {
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
+  int code = 0;
+  const std::string out =
+      run_cli("stress " + config + " --filter blocked-producers --explore bounded --bound 1", code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("close-race-blocked-producers bound 0: "), std::string::npos) << out;
+  EXPECT_NE(out.find(" schedules, exhausted\nclose-race-blocked-producers bound 1: "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("bounded search to 1 preemptions"), std::string::npos) << out;
+  // The seed design fails; its schedule replays through `run --schedule`.
+  const std::string failed = run_cli(
+      "stress " + config + " --impl seed --filter blocked-producers --explore bounded", code);
+  EXPECT_EQ(code, 1) << failed;
+  EXPECT_NE(failed.find(", bound 0 (after "), std::string::npos) << failed;
+  const auto at = failed.find("replay: tmpmc-bench ");
+  ASSERT_NE(at, std::string::npos) << failed;
+  const std::string replay = failed.substr(at + 20, failed.find('\n', at) - at - 20);
+  EXPECT_NE(replay.find("--schedule v1."), std::string::npos) << replay;
+  const std::string again = run_cli(replay, code);
+  EXPECT_EQ(code, 1) << again;
+}
+
 TEST(StressCli, bad_input_is_exit_code_2) {
   const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
-  for (const std::string args :
-       {"--policy pct:0", "--policy fair", "--time-budget 10x", "--seeds 0", "--impl nope",
-        "--impl boost-fiber", "--impl tmpmc,seed"}) {
+  for (const std::string args : {"--policy pct:0",
+                                 "--policy fair",
+                                 "--time-budget 10x",
+                                 "--seeds 0",
+                                 "--impl nope",
+                                 "--impl boost-fiber",
+                                 "--impl tmpmc,seed",
+                                 "--explore all",
+                                 "--bound 2",
+                                 "--shard 1/2",
+                                 "--explore bounded --bound 11",
+                                 "--explore bounded --bound -1",
+                                 "--explore bounded --shard 0/3",
+                                 "--explore bounded --shard 4/3",
+                                 "--explore bounded --shard 1/0",
+                                 "--explore bounded --shard 3",
+                                 "--explore bounded --shard x/y",
+                                 "--explore bounded --seeds 5",
+                                 "--explore bounded --policy pct:3",
+                                 "--explore bounded --workers 2"}) {
     const std::string out = run_cli("stress " + config + " " + args, code);
     EXPECT_EQ(code, 2) << args << ": " << out;
   }

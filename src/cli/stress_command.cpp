@@ -1,6 +1,7 @@
 // stress_command.cpp: `tmpmc-bench stress CONFIG`: seed after seed in
-// deterministic mode (or real threads with --workers N) until a check fails;
-// prints the failure, its seed, and the command that replays it.
+// deterministic mode (or real threads with --workers N), or with --explore
+// bounded every schedule up to --bound preemptions, until a check fails;
+// prints the failure, its schedule, and the command that replays it.
 #include <unistd.h>
 
 #include <chrono>
@@ -29,12 +30,24 @@ class Stress : public Command {
             "that replays it")) {
     app_->add_option("files", files_, "Scenario files (JSON); small ones: see configs/stress/")
         ->required();
-    app_->add_option("--seeds", options_.seeds, "Seeds per scenario")
-        ->capture_default_str()
-        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
-    app_->add_option("--seed-start", options_.seed_start, "First seed")->capture_default_str();
-    app_->add_option("--policy", policy_, "Scheduling policy: random, pct:D or round_robin")
+    seeds_ = app_->add_option("--seeds", options_.seeds, "Seeds per scenario")
+                 ->capture_default_str()
+                 ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+    seed_start_ =
+        app_->add_option("--seed-start", options_.seed_start, "First seed")->capture_default_str();
+    policy_option_ =
+        app_->add_option("--policy", policy_, "Scheduling policy: random, pct:D or round_robin")
+            ->capture_default_str();
+    app_->add_option("--explore", explore_,
+                     "seeds: one schedule per seed, from --policy; bounded: every schedule with "
+                     "at most --bound preemptions, each once, bound by bound")
         ->capture_default_str();
+    bound_ = app_->add_option("--bound", options_.bound,
+                              "Bounded search: the most preemptions a schedule may have (0-10)")
+                 ->capture_default_str();
+    shard_ = app_->add_option("--shard", shard_text_,
+                              "Bounded search: run part K of N (K/N); N shards together run every "
+                              "schedule once");
     app_->add_option(
         "--impl", impl_,
         "Queue implementation instead of the configs' (" + sc::join_names(sc::impl_names(true)) +
@@ -58,6 +71,7 @@ class Stress : public Command {
     keep_matching(configs, filter_);
     options_.policy = sc::parse_policy(policy_);
     options_.time_budget = parse_duration("--time-budget", budget_);
+    parse_explore();
     if (!impl_.empty()) {
       const auto impls = sc::parse_impl_list(impl_);
       if (impls.size() != 1) throw sc::ConfigError("--impl: stress takes one implementation");
@@ -83,9 +97,62 @@ class Stress : public Command {
   }
 
  private:
+  // parse_explore(): --explore, --bound and --shard, and what they exclude.
+  void parse_explore() {
+    if (explore_ == "seeds") {
+      for (const CLI::Option* option : {bound_, shard_}) {
+        if (option->count() > 0) {
+          throw sc::ConfigError(option->get_name() + ": only with --explore bounded");
+        }
+      }
+      return;
+    }
+    if (explore_ != "bounded") {
+      throw sc::ConfigError("--explore: expected seeds or bounded, got " + explore_);
+    }
+    options_.explore = sc::Explore::bounded;
+    for (const CLI::Option* option : {seeds_, seed_start_, policy_option_}) {
+      if (option->count() > 0) {
+        throw sc::ConfigError(option->get_name() +
+                              ": not with --explore bounded (it runs every schedule)");
+      }
+    }
+    if (options_.workers != 1) {
+      throw sc::ConfigError("--explore bounded runs on one deterministic worker, not --workers " +
+                            std::to_string(options_.workers));
+    }
+    if (options_.bound > 10) {
+      throw sc::ConfigError("--bound: expected 0 to 10 preemptions, got " +
+                            std::to_string(options_.bound));
+    }
+    if (shard_->count() > 0) options_.shard = parse_shard(shard_text_);
+  }
+
+  // parse_shard("K/N"): 1 <= K <= N <= 1000.
+  static sc::Shard parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    auto number = [&](const std::string& digits) -> unsigned {
+      if (digits.empty() || digits.size() > 4 ||
+          digits.find_first_not_of("0123456789") != std::string::npos) {
+        throw sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
+      }
+      return static_cast<unsigned>(std::stoul(digits));
+    };
+    if (slash == std::string::npos) {
+      throw sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
+    }
+    const sc::Shard shard{number(text.substr(0, slash)), number(text.substr(slash + 1))};
+    if (shard.index < 1 || shard.count < 1 || shard.index > shard.count || shard.count > 1000) {
+      throw sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
+    }
+    return shard;
+  }
+
   CLI::App* app_;
   std::vector<std::string> files_;
   std::string policy_ = "random", impl_, budget_ = "60s", filter_, json_out_;
+  std::string explore_ = "seeds", shard_text_;
+  CLI::Option *seeds_, *seed_start_, *policy_option_, *bound_, *shard_;
   sc::StressOptions options_;
 };
 

@@ -26,36 +26,64 @@ std::string fixed(double value, int decimals) {
 void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>& results,
                   const scenarios::StressOptions& options) {
   using detail::Align;
+  const bool bounded = options.explore == scenarios::Explore::bounded;
+  const char* unit = bounded ? " schedules" : " seeds";
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : results) {
-    rows.push_back({r.scenario, r.impl, std::to_string(r.seeds_run) + " seeds",
-                    fixed(r.seeds_per_sec, 0) + " seeds/s",
+    rows.push_back({r.scenario, r.impl, std::to_string(r.seeds_run) + unit,
+                    fixed(r.seeds_per_sec, 0) + unit + "/s",
                     r.failure       ? "FAIL"
                     : r.out_of_time ? "pass (time budget reached)"
                                     : "pass"});
   }
   detail::print_columns(out, rows, {Align::left, Align::left, Align::right, Align::right});
+  if (bounded) {
+    // One line per scenario and bound: how many schedules, and whether that was all.
+    out << "\n";
+    for (const auto& r : results) {
+      for (const auto& b : r.bounds) {
+        out << r.scenario << " bound " << b.bound << ": " << b.schedules << " schedules, "
+            << (b.exhausted ? "exhausted"
+                : r.failure ? "stopped at the failure"
+                            : "stopped at the budget")
+            << "\n";
+      }
+    }
+  }
   for (const auto& r : results) {
     if (!r.failure) continue;
     const scenarios::StressFailure& f = *r.failure;
-    out << "\nFAIL: " << r.scenario << " on " << r.impl << ", seed " << f.seed << " (after "
-        << r.seeds_run << " seeds): " << f.kind << "\n";
+    out << "\nFAIL: " << r.scenario << " on " << r.impl;
+    if (f.bound) {
+      out << ", bound " << *f.bound << " (after " << r.seeds_run << " schedules): " << f.kind
+          << "\n";
+    } else {
+      out << ", seed " << f.seed << " (after " << r.seeds_run << " seeds): " << f.kind << "\n";
+    }
     for (const auto& line : f.lines) out << "  " << line << "\n";
     if (f.trace_hash != 0) out << "  trace_hash " << detail::hex16(f.trace_hash) << "\n";
     if (!f.schedule.empty()) out << "schedule: " << f.schedule << "\n";
     if (!f.schedule_note.empty()) out << "schedule: " << f.schedule_note << "\n";
     out << "replay: " << f.replay << "\n";
   }
-  std::uint64_t seeds = 0;
+  std::uint64_t runs = 0;
   double seconds = 0;
   for (const auto& r : results) {
-    seeds += r.seeds_run;
+    runs += r.seeds_run;
     seconds += r.elapsed_s;
   }
   out << "\n"
-      << seeds << " seeds in " << fixed(seconds, 2) << " s ("
-      << fixed(seconds > 0 ? static_cast<double>(seeds) / seconds : 0, 0) << " seeds/s), policy "
-      << scenarios::policy_text(options.policy) << ", "
+      << runs << unit << " in " << fixed(seconds, 2) << " s ("
+      << fixed(seconds > 0 ? static_cast<double>(runs) / seconds : 0, 0) << unit << "/s), ";
+  if (bounded) {
+    out << "bounded search to " << options.bound << " preemptions";
+    if (options.shard.count > 1) {
+      out << ", shard " << options.shard.index << "/" << options.shard.count;
+    }
+    out << ", deterministic\n";
+    return;
+  }
+  out << "policy " << scenarios::policy_text(options.policy) << ", "
       << (options.workers <= 1 ? "deterministic" : "real threads") << "\n";
 }
 
@@ -65,7 +93,14 @@ json to_json(const std::vector<scenarios::StressResult>& results,
   doc["schema"] = kStressSchema;
   doc["tool"] = tool_info();
   doc["host"] = host_info();
-  doc["policy"] = scenarios::policy_text(options.policy);
+  const bool bounded = options.explore == scenarios::Explore::bounded;
+  doc["explore"] = bounded ? "bounded" : "seeds";
+  if (bounded) {
+    doc["bound"] = options.bound;
+    doc["shard"] = std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count);
+  } else {
+    doc["policy"] = scenarios::policy_text(options.policy);
+  }
   doc["workers"] = options.workers;
   doc["seed_start"] = options.seed_start;
   doc["scenarios"] = json::array();
@@ -74,13 +109,20 @@ json to_json(const std::vector<scenarios::StressResult>& results,
               {"seeds_run", r.seeds_run},     {"seeds_per_sec", r.seeds_per_sec},
               {"elapsed_s", r.elapsed_s},     {"messages_received", r.messages},
               {"out_of_time", r.out_of_time}, {"verdict", r.failure ? "fail" : "pass"}};
+    if (bounded) {
+      s["schedules"] = r.seeds_run;
+      s["bounds"] = json::array();
+      for (const auto& b : r.bounds) {
+        s["bounds"].push_back(
+            {{"bound", b.bound}, {"schedules", b.schedules}, {"exhausted", b.exhausted}});
+      }
+    }
     if (r.failure) {
-      s["failure"] = {{"seed", r.failure->seed},
-                      {"kind", r.failure->kind},
-                      {"lines", r.failure->lines},
-                      {"replay", r.failure->replay},
-                      {"schedule", r.failure->schedule},
-                      {"trace_hash", detail::hex16(r.failure->trace_hash)}};
+      s["failure"] = {
+          {"seed", r.failure->seed},         {"kind", r.failure->kind},
+          {"lines", r.failure->lines},       {"replay", r.failure->replay},
+          {"schedule", r.failure->schedule}, {"trace_hash", detail::hex16(r.failure->trace_hash)}};
+      if (r.failure->bound) s["failure"]["bound"] = *r.failure->bound;
     }
     doc["scenarios"].push_back(std::move(s));
   }

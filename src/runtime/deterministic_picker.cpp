@@ -84,12 +84,11 @@ Fiber* DeterministicPicker::choose(Fiber* previous, const char* at, std::uint64_
   trace_hash_ = mix64(trace_hash_, runnable_.size());
   if (record_schedule_) schedule_.record(chosen->id(), runnable_.size());
   if (options_.record_trace) {
-    trace_.push_back(TraceEvent{steps() + 1, chosen->id(), chosen->display_name(),
-                                previous != nullptr ? previous->display_name() : "",
-                                at != nullptr ? at : "",
-                                options_.trace_state ? options_.trace_state() : std::string(),
-                                static_cast<std::uint32_t>(choice),
-                                static_cast<std::uint32_t>(runnable_.size())});
+    trace_.push_back(TraceEvent{
+        steps() + 1, chosen->id(), chosen->display_name(),
+        previous != nullptr ? previous->display_name() : "", at != nullptr ? at : "",
+        options_.trace_state ? options_.trace_state() : std::string(),
+        static_cast<std::uint32_t>(choice), static_cast<std::uint32_t>(runnable_.size())});
   }
   ++step_;
   // O(1) removal that keeps FIFO order at the front (round robin picks index 0).

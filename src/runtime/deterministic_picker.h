@@ -79,7 +79,7 @@ class DeterministicPicker {
   std::uint64_t fiber_wakes_seen_ = 0;
   std::optional<StopKind> stop_;
   std::string divergence_;
-  Schedule schedule_;             // record_schedule or record_trace only
+  Schedule schedule_;              // record_schedule or record_trace only
   std::vector<TraceEvent> trace_;  // record_trace only
 };
 

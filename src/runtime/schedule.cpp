@@ -66,7 +66,8 @@ std::string Schedule::text() const {
   std::string text(kVersion);
   for (const Item& item : items_) {
     text += '.';
-    if (item.fiber == 0) text += 'f' + std::to_string(item.count);
+    if (item.fiber == 0)
+      text += 'f' + std::to_string(item.count);
     else
       text += std::to_string(item.fiber);
   }
@@ -80,8 +81,7 @@ Schedule Schedule::parse(std::string_view text) {
     refuse("expected it to start with \"" + std::string(kVersion) + ".\"");
   }
   const std::size_t tail = text.rfind(".h");
-  if (tail == std::string_view::npos || tail < kVersion.size() ||
-      text.size() - tail != 2 + 8) {
+  if (tail == std::string_view::npos || tail < kVersion.size() || text.size() - tail != 2 + 8) {
     refuse("it does not end in .h and 8 hex digits (cut short?)");
   }
   const std::string_view body = text.substr(0, tail);

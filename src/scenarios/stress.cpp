@@ -1,5 +1,6 @@
 #include "tmpmc/scenarios/stress.h"
 
+#include "explore.h"
 #include "replay_command.h"
 #include "tmpmc/runtime/rng.h"
 
@@ -89,76 +90,94 @@ ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, u
   return c;
 }
 
+StressFailure failure_of(const ScenarioConfig& config, const RunResult& run, FailureClass kind,
+                         std::uint64_t seed, const StressOptions& options) {
+  StressFailure failure;
+  failure.seed = seed;
+  failure.kind = to_string(kind);
+  // The checks of a run the step cap cut short count what was in flight:
+  // its report is where each fiber was.
+  if (!run.stopped) failure.lines = run.check.failures();
+  if (!run.error.empty()) failure.lines.push_back(run.error);
+  if (!run.stuck_summary.empty()) failure.lines.push_back(run.stuck_summary);
+  for (const std::string& fiber : run.stuck_fibers) failure.lines.push_back("  " + fiber);
+  if (run.schedule) {
+    failure.schedule = failure_schedule(run);
+    if (failure.schedule.empty()) {
+      failure.schedule_note = "not printed: " + std::to_string(run.schedule->choices()) +
+                              " choices in " + std::to_string(run.schedule->steps()) +
+                              " steps; the replay command replays it by seed";
+    }
+  }
+  failure.replay = replay_command(config, seed, failure.schedule, options, !run.stopped);
+  failure.trace_hash = run.trace_hash.value_or(0);
+  return failure;
+}
+
+namespace {
+
+// sample_seeds(): one scenario, seed after seed, until a failure, the seeds
+// or the budget run out.
+void sample_seeds(const ScenarioConfig& config, const StressOptions& options,
+                  const DriverOptions& driver, const StressClock& clock, StressResult& result) {
+  for (std::uint64_t i = 0; i < options.seeds; ++i) {
+    // The clock is read every 64 seeds: a seed takes tens of microseconds.
+    if ((i & 63) == 0 && clock.out_of_time()) {
+      result.out_of_time = true;
+      break;
+    }
+    const std::uint64_t seed = options.seed_start + i;
+    const ScenarioConfig c = stress_config(config, seed, options.workers);
+    RunResult run = run_scenario(c, driver);
+    if (run.stopped == runtime::StopKind::interrupted) {
+      // Out of time (or interrupted) in the middle of the seed: it did not
+      // run to its end, so it neither passed nor failed.
+      result.out_of_time = true;
+      break;
+    }
+    ++result.seeds_run;
+    result.messages += run.check.received;
+    const std::optional<FailureClass> failure_class = classify(run);
+    if (!failure_class) continue;
+    result.failure = failure_of(config, run, *failure_class, seed, options);
+    break;
+  }
+}
+
+}  // namespace
+
 std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
                                      const StressOptions& options) {
   std::vector<StressResult> results;
-  const auto deadline = std::chrono::steady_clock::now() + options.time_budget;
+  const StressClock clock{std::chrono::steady_clock::now() + options.time_budget,
+                          options.driver.interrupt};
   LogArena arena;
   DriverOptions driver = options.driver;
   driver.policy = options.policy;
   driver.max_steps = options.max_steps;
-  // Every deterministic seed keeps its schedule while it runs (8 bytes per
+  // Every deterministic run keeps its schedule while it runs (8 bytes per
   // choice, dropped with the run): a failure then replays by schedule.
   driver.record_schedule = options.workers <= 1;
-  // A seed that runs past the budget is stopped inside its run (every few
-  // steps), not only between seeds: a run that never ends cannot hold the
+  // A run that goes past the budget is stopped inside its run (every few
+  // steps), not only between runs: a run that never ends cannot hold the
   // command past its budget.
-  driver.stop_at = deadline;
+  driver.stop_at = clock.deadline;
   if (driver.log_arena == nullptr) driver.log_arena = &arena;
-  auto interrupted = [&] {
-    return driver.interrupt != nullptr && driver.interrupt->load(std::memory_order_relaxed);
-  };
   for (const ScenarioConfig& config : configs) {
     StressResult result;
     result.scenario = config.name;
     result.impl = config.queue.impl;
     const auto start = std::chrono::steady_clock::now();
-    for (std::uint64_t i = 0; i < options.seeds; ++i) {
-      // The clock is read every 64 seeds: a seed takes tens of microseconds.
-      if ((i & 63) == 0 && (std::chrono::steady_clock::now() >= deadline || interrupted())) {
-        result.out_of_time = true;
-        break;
-      }
-      const std::uint64_t seed = options.seed_start + i;
-      const ScenarioConfig c = stress_config(config, seed, options.workers);
-      RunResult run = run_scenario(c, driver);
-      if (run.stopped == runtime::StopKind::interrupted) {
-        // Out of time (or interrupted) in the middle of the seed: it did not
-        // run to its end, so it neither passed nor failed.
-        result.out_of_time = true;
-        break;
-      }
-      ++result.seeds_run;
-      result.messages += run.check.received;
-      const std::optional<FailureClass> failure_class = classify(run);
-      if (!failure_class) continue;
-      StressFailure failure;
-      failure.seed = seed;
-      failure.kind = to_string(*failure_class);
-      // The checks of a run the step cap cut short count what was in flight:
-      // its report is where each fiber was.
-      if (!run.stopped) failure.lines = run.check.failures();
-      if (!run.error.empty()) failure.lines.push_back(run.error);
-      if (!run.stuck_summary.empty()) failure.lines.push_back(run.stuck_summary);
-      for (const std::string& fiber : run.stuck_fibers) failure.lines.push_back("  " + fiber);
-      if (run.schedule) {
-        failure.schedule = failure_schedule(run);
-        if (failure.schedule.empty()) {
-          failure.schedule_note = "not printed: " + std::to_string(run.schedule->choices()) +
-                                  " choices in " + std::to_string(run.schedule->steps()) +
-                                  " steps; the replay command replays it by seed";
-        }
-      }
-      failure.replay = replay_command(config, seed, failure.schedule, options, !run.stopped);
-      failure.trace_hash = run.trace_hash.value_or(0);
-      result.failure = std::move(failure);
-      break;
+    if (options.explore == Explore::bounded) {
+      explore_bounded(config, options, driver, clock, result);
+    } else {
+      sample_seeds(config, options, driver, clock, result);
     }
     result.elapsed_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.seeds_per_sec =
         result.elapsed_s > 0 ? static_cast<double>(result.seeds_run) / result.elapsed_s : 0;
-    const bool stop = result.failure.has_value() || interrupted();
+    const bool stop = result.failure.has_value() || clock.interrupted();
     results.push_back(std::move(result));
     if (stop) break;
   }

@@ -13,6 +13,8 @@ std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t 
       return make_round_robin_policy();
     case PolicyKind::replay:
       return make_replay_policy(config.replay);
+    case PolicyKind::bounded:
+      return make_bounded_policy(config);
   }
   return make_random_policy(seed);
 }

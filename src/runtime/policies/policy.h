@@ -54,6 +54,7 @@ std::unique_ptr<Policy> make_random_policy(std::uint64_t seed);
 std::unique_ptr<Policy> make_round_robin_policy();
 std::unique_ptr<Policy> make_pct_policy(std::uint64_t seed, const SchedulePolicy& config);
 std::unique_ptr<Policy> make_replay_policy(const Schedule& schedule);
+std::unique_ptr<Policy> make_bounded_policy(const SchedulePolicy& config);
 
 // make_policy(): the run's policy, chosen once (make_policy.cpp).
 std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t seed);

@@ -1,7 +1,7 @@
 // random.cpp: the random policy: uniformly among the runnable fibers, from
 // a seeded Xoshiro256** (the same choices on every machine).
-#include "tmpmc/runtime/rng.h"
 #include "policies/policy.h"
+#include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::runtime::detail {
 

@@ -40,8 +40,8 @@ class ReplayPolicy final : public Policy {
     }
     if (runnable == 1) {
       return diverge(at + "the schedule chooses fiber " + std::to_string(fiber) +
-                     " here, the run has only fiber " +
-                     std::to_string(step.runnable[0]->id()) + " runnable");
+                     " here, the run has only fiber " + std::to_string(step.runnable[0]->id()) +
+                     " runnable");
     }
     for (std::size_t i = 0; i < runnable; ++i) {
       if (step.runnable[i]->id() == fiber) return i;

@@ -44,6 +44,18 @@ enum class PolicyKind {
   pct,          // probabilistic concurrency testing (priorities + depth-1 change points)
   round_robin,  // FIFO order, no randomness
   replay,       // a recorded schedule, step by step (schedule.h); never falls back
+  bounded,      // one run of a bounded search: a prefix of choices, then no preemption
+};
+
+// ChoicePoint: one step of a run where two or more fibers were runnable, as
+// the bounded search records it (SchedulePolicy::choice_log).
+struct ChoicePoint {
+  std::vector<std::uint32_t> runnable;  // fiber ids, in the runnable set's order
+  std::uint32_t chosen = 0;             // the fiber that ran
+  // The fiber that gave up the worker, if it could have gone on (it yielded
+  // and is among `runnable`): running another one here is a preemption. 0
+  // if it parked, finished or was the idle loop: any choice is free.
+  std::uint32_t continuing = 0;
 };
 
 struct SchedulePolicy {
@@ -54,6 +66,13 @@ struct SchedulePolicy {
   // random (policy.cpp says why), so a polling fiber cannot starve the others.
   std::uint64_t pct_fair_after = 10'000;
   Schedule replay;  // for replay: the schedule of one run (block_on) to repeat
+  // For bounded: the fiber to run at each of the run's first choice points
+  // (steps with two or more runnable), then at every later one the fiber
+  // that gave up the worker if it can go on, else the first runnable
+  // (policies/bounded.cpp). Each choice point is appended to *choice_log
+  // (cleared when a run begins), which the caller owns.
+  std::vector<std::uint32_t> prefix;
+  std::vector<ChoicePoint>* choice_log = nullptr;
 };
 
 struct Options {

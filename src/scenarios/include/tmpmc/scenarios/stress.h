@@ -27,7 +27,21 @@ namespace tmpmc::scenarios {
 runtime::SchedulePolicy parse_policy(const std::string& text);
 std::string policy_text(const runtime::SchedulePolicy& policy);
 
+// How stress chooses schedules: a sample (one per seed, from the policy), or
+// the bounded search (every schedule up to `bound` preemptions, once each;
+// explore.cpp).
+enum class Explore { seeds, bounded };
+
+// Shard K of N (1-based) of a bounded search: N shards together run every
+// schedule exactly once (explore.cpp says how the search is split).
+struct Shard {
+  unsigned index = 1, count = 1;
+};
+
 struct StressOptions {
+  Explore explore = Explore::seeds;
+  unsigned bound = 2;  // bounded: the most preemptions a schedule may have
+  Shard shard;         // bounded: which part of the search to run
   std::uint64_t seeds = 10'000;
   std::uint64_t seed_start = 1;
   runtime::SchedulePolicy policy;  // random by default
@@ -44,7 +58,10 @@ struct StressOptions {
 
 // One failing run: what broke, and how to see it again.
 struct StressFailure {
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;  // seeds only
+  // bounded only: the preemptions of the failing schedule (the smallest
+  // bound that fails: the search goes bound by bound).
+  std::optional<unsigned> bound;
   std::string kind;                // to_string() of its FailureClass
   std::vector<std::string> lines;  // the checks that failed, the parked fibers
   // The failing run's schedule as text (deterministic runs; "" with real
@@ -58,10 +75,19 @@ struct StressFailure {
 // millions of choices) is not printed; its failure replays by seed instead.
 inline constexpr std::size_t kMaxScheduleText = 1u << 20;
 
+// One bound of a bounded search: the schedules with exactly `bound`
+// preemptions that ran (this shard's), and whether that was all of them.
+struct BoundCount {
+  unsigned bound = 0;
+  std::uint64_t schedules = 0;
+  bool exhausted = false;
+};
+
 struct StressResult {
   std::string scenario;
   std::string impl;
-  std::uint64_t seeds_run = 0;
+  std::uint64_t seeds_run = 0;  // seeds: seeds run; bounded: schedules run
+  std::vector<BoundCount> bounds;  // bounded only, from bound 0 up
   double elapsed_s = 0;
   double seeds_per_sec = 0;
   std::uint64_t messages = 0;  // received, over all seeds
@@ -83,7 +109,8 @@ std::string failure_schedule(const RunResult& run);
 // stress_config(): the config as one stress iteration runs it.
 ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers);
 
-// run_stress(): every scenario, seed after seed; stops at the first failure.
+// run_stress(): every scenario, seed after seed (or bound after bound);
+// stops at the first failure.
 std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
                                      const StressOptions& options);
 

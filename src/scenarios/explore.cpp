@@ -1,0 +1,130 @@
+// explore.cpp: the bounded search. Every schedule of a scenario with at most
+// `bound` preemptions runs exactly once, bound by bound (CHESS's iterative
+// context bounding, Musuvathi and Qadeer, PLDI 2007).
+//
+// A schedule is the fiber chosen at each choice point (a step with two or
+// more runnable fibers). A choice is a preemption when the fiber that gave
+// up the worker could have gone on (it yielded) and another runs; where it
+// could not (it parked or finished), every choice is free. Each run follows a
+// prefix of choices and then never preempts (policies/bounded.cpp), logging
+// its choice points. Its branches are the other fibers at each choice point
+// past its prefix: a free branch is explored at the same bound, a preempting
+// one at the next. So the search is a tree: every schedule is one prefix
+// followed by the default, reached from exactly one parent run, and its
+// bound is its number of preemptions. Bound B runs exactly the schedules
+// with B preemptions, and bound 0 to N together every schedule with at most
+// N, each once. The counts depend only on the program: the same on every
+// machine and every run.
+//
+// Shards. The first run (the default schedule) is every shard's; each of
+// its branches, numbered in the order the search meets them, belongs to
+// shard (number mod N), and each later branch to its parent's shard. So N
+// shards run disjoint subtrees that together are the whole tree: their
+// counts add up to the unsharded count (the first run counts in shard 1
+// only), and a failing schedule replays anywhere with `run --schedule`.
+//
+// Memory: the branches waiting for the next bound (one prefix each, a few
+// bytes per choice) and the depth-first stack of the current one.
+#include "explore.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+#include <vector>
+
+namespace tmpmc::scenarios {
+
+namespace {
+
+// A schedule yet to run: its prefix (the last choice is the branch that
+// makes it new) and the shard it belongs to.
+struct Branch {
+  std::vector<std::uint32_t> prefix;
+  std::uint32_t shard;
+};
+constexpr std::uint32_t kFirstRun = std::numeric_limits<std::uint32_t>::max();
+
+}  // namespace
+
+void explore_bounded(const ScenarioConfig& config, const StressOptions& options,
+                     const DriverOptions& driver_in, const StressClock& clock,
+                     StressResult& result) {
+  const ScenarioConfig c = stress_config(config, options.seed_start, 1);
+  std::vector<runtime::ChoicePoint> log;
+  DriverOptions driver = driver_in;
+  driver.policy = runtime::SchedulePolicy{};
+  driver.policy.kind = runtime::PolicyKind::bounded;
+  driver.policy.choice_log = &log;
+  const std::uint32_t shards = options.shard.count;
+  const std::uint32_t mine = options.shard.index - 1;
+  std::uint32_t first_run_branches = 0;
+
+  std::vector<Branch> this_bound{Branch{{}, kFirstRun}}, next_bound;
+  for (unsigned bound = 0; bound <= options.bound; ++bound) {
+    BoundCount count{bound, 0, false};
+    // Depth first, in the order the branches were found (the stack's back
+    // is the next to run).
+    std::vector<Branch> stack(std::make_move_iterator(this_bound.rbegin()),
+                              std::make_move_iterator(this_bound.rend()));
+    this_bound.clear();
+    bool stopped = false;
+    std::vector<Branch> found;
+    while (!stack.empty()) {
+      if (clock.out_of_time()) {
+        stopped = true;
+        break;
+      }
+      const Branch branch = std::move(stack.back());
+      stack.pop_back();
+      driver.policy.prefix = branch.prefix;
+      const RunResult run = run_scenario(c, driver);
+      if (run.stopped == runtime::StopKind::interrupted) {
+        stopped = true;  // in the middle of the run: neither passed nor failed
+        break;
+      }
+      const bool counted = branch.shard == kFirstRun ? mine == 0 : true;
+      if (counted) {
+        ++count.schedules;
+        ++result.seeds_run;
+        result.messages += run.check.received;
+      }
+      if (const std::optional<FailureClass> kind = classify(run)) {
+        StressFailure failure = failure_of(config, run, *kind, options.seed_start, options);
+        failure.bound = bound;
+        result.failure = std::move(failure);
+        result.bounds.push_back(count);
+        return;
+      }
+      // The branches past the prefix, where this run chose by default.
+      found.clear();
+      for (std::size_t i = branch.prefix.size(); i < log.size(); ++i) {
+        const runtime::ChoicePoint& point = log[i];
+        const bool preempts = point.continuing != 0;
+        if (preempts && bound == options.bound) continue;  // past the last bound
+        for (const std::uint32_t fiber : point.runnable) {
+          if (fiber == point.chosen) continue;
+          const std::uint32_t shard =
+              branch.shard == kFirstRun ? first_run_branches++ % shards : branch.shard;
+          if (shard != mine) continue;  // another shard's subtree
+          Branch next{std::vector<std::uint32_t>(), shard};
+          next.prefix.reserve(i + 1);
+          for (std::size_t k = 0; k < i; ++k) next.prefix.push_back(log[k].chosen);
+          next.prefix.push_back(fiber);
+          (preempts ? next_bound : found).push_back(std::move(next));
+        }
+      }
+      stack.insert(stack.end(), std::make_move_iterator(found.rbegin()),
+                   std::make_move_iterator(found.rend()));
+    }
+    count.exhausted = !stopped;
+    result.bounds.push_back(count);
+    if (stopped) {
+      result.out_of_time = true;
+      return;
+    }
+    this_bound = std::move(next_bound);
+    next_bound.clear();
+  }
+}
+
+}  // namespace tmpmc::scenarios
