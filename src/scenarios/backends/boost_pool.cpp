@@ -15,7 +15,6 @@ void run_on_boost(unsigned, const std::function<void()>&) {
 
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/all.hpp>
-#include <chrono>
 #include <exception>
 #include <future>
 #include <memory>
@@ -33,11 +32,6 @@ namespace {
 
 using Job = std::function<void()>;
 
-// kLookAgain: how often an idle pool thread wakes to look for ready fibers
-// it was not told about (below). Idle threads only: a busy one checks its
-// timers at every switch anyway.
-constexpr std::chrono::milliseconds kLookAgain{1};
-
 class WorkStealingPool {
  public:
   explicit WorkStealingPool(unsigned threads) : threads_count_(threads), jobs_(64) {
@@ -47,28 +41,16 @@ class WorkStealingPool {
         const runtime::TimerSlack slack;
         boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(threads_count_,
                                                                                     true);
-        // Every wait of a thread's main context is timed, kLookAgain: with
-        // suspend = true, work_stealing can leave a thread asleep while a
-        // fiber made ready from another thread waits in its queue (Boost 1.81;
-        // boostorg/fiber#327, #274: a rare hang of a whole run). The main
-        // context is pinned to its thread, so its timer wakes that thread's
-        // scheduler, which then runs (or lets others steal) what is ready.
         if (i == 0) {
           // Thread 0 launches each job as a fiber; stealing spreads the fibers
           // the job spawns over every thread.
           Job job;
-          for (;;) {
-            const auto status = jobs_.pop_wait_for(job, kLookAgain);
-            if (status == boost::fibers::channel_op_status::success) {
-              boost::fibers::fiber(std::move(job)).detach();
-            } else if (status == boost::fibers::channel_op_status::closed) {
-              break;
-            }
+          while (jobs_.pop(job) == boost::fibers::channel_op_status::success) {
+            boost::fibers::fiber(std::move(job)).detach();
           }
         }
         std::unique_lock lock(done_mu_);
-        while (!done_cv_.wait_for(lock, kLookAgain, [this] { return done_; })) {
-        }
+        done_cv_.wait(lock, [this] { return done_; });
       });
     }
   }
