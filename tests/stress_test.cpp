@@ -411,15 +411,24 @@ std::string run_cli(const std::string& args, int& exit_code) {
   return run.output;
 }
 
+// replay_args(out): the arguments of the `replay: tmpmc-bench ...` line a
+// failing stress command printed ("" if it printed none).
+std::string replay_args(const std::string& out) {
+  const std::string marker = "replay: tmpmc-bench ";
+  const auto at = out.find(marker);
+  if (at == std::string::npos) return {};
+  const auto start = at + marker.size();
+  return out.substr(start, out.find('\n', start) - start);
+}
+
 TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
   const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
   const std::string out =
       run_cli("stress " + config + " --impl seed --seeds 500 --time-budget 10m", code);
   EXPECT_EQ(code, 1) << out;
-  const auto at = out.find("replay: tmpmc-bench ");
-  ASSERT_NE(at, std::string::npos) << out;
-  const std::string replay = out.substr(at + 20, out.find('\n', at) - at - 20);
+  const std::string replay = replay_args(out);
+  ASSERT_FALSE(replay.empty()) << out;
   const std::string hash = out.substr(out.find("trace_hash ") + 11, 16);
   // Replayed twice: the same failure, the same trace hash, and the trace.
   for (int i = 0; i < 2; ++i) {
@@ -485,9 +494,8 @@ TEST(StressCli, bounded_search_prints_a_line_per_scenario_and_bound) {
       "stress " + config + " --impl seed --filter blocked-producers --explore bounded", code);
   EXPECT_EQ(code, 1) << failed;
   EXPECT_NE(failed.find(", bound 0 (after "), std::string::npos) << failed;
-  const auto at = failed.find("replay: tmpmc-bench ");
-  ASSERT_NE(at, std::string::npos) << failed;
-  const std::string replay = failed.substr(at + 20, failed.find('\n', at) - at - 20);
+  const std::string replay = replay_args(failed);
+  ASSERT_FALSE(replay.empty()) << failed;
   EXPECT_NE(replay.find("--schedule v1."), std::string::npos) << replay;
   const std::string again = run_cli(replay, code);
   EXPECT_EQ(code, 1) << again;

@@ -130,21 +130,20 @@ class Stress : public Command {
 
   // parse_shard("K/N"): 1 <= K <= N <= 1000.
   static sc::Shard parse_shard(const std::string& text) {
-    const auto slash = text.find('/');
+    const auto refuse = [&] {
+      return sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
+    };
     auto number = [&](const std::string& digits) -> unsigned {
       if (digits.empty() || digits.size() > 4 ||
           digits.find_first_not_of("0123456789") != std::string::npos) {
-        throw sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
+        throw refuse();
       }
       return static_cast<unsigned>(std::stoul(digits));
     };
-    if (slash == std::string::npos) {
-      throw sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
-    }
+    const auto slash = text.find('/');
+    if (slash == std::string::npos) throw refuse();
     const sc::Shard shard{number(text.substr(0, slash)), number(text.substr(slash + 1))};
-    if (shard.index < 1 || shard.count < 1 || shard.index > shard.count || shard.count > 1000) {
-      throw sc::ConfigError("--shard: expected K/N with 1 <= K <= N <= 1000, got " + text);
-    }
+    if (shard.index < 1 || shard.index > shard.count || shard.count > 1000) throw refuse();
     return shard;
   }
 

@@ -55,10 +55,14 @@ bool DeterministicPicker::must_stop() {
   return false;
 }
 
-bool DeterministicPicker::end_of_run() {
-  if (stop_ || policy_->end_of_run(steps())) return true;
+void DeterministicPicker::stop_diverged() {
   stop_ = StopKind::diverged;
   divergence_ = policy_->divergence();
+}
+
+bool DeterministicPicker::end_of_run() {
+  if (stop_ || policy_->end_of_run(steps())) return true;
+  stop_diverged();
   return false;
 }
 
@@ -71,8 +75,7 @@ Fiber* DeterministicPicker::choose(Fiber* previous, const char* at, std::uint64_
   const std::uint64_t previous_id = previous != nullptr ? previous->id() : 0;
   const std::size_t choice = policy_->pick(Step{runnable_, previous_id, step_});
   if (choice == Policy::kDiverged) {
-    stop_ = StopKind::diverged;
-    divergence_ = policy_->divergence();
+    stop_diverged();
     return nullptr;
   }
   Fiber* chosen = runnable_[choice];

@@ -67,6 +67,8 @@ class DeterministicPicker {
  private:
   // must_stop(): the step cap is reached or a stop was requested.
   bool must_stop();
+  // stop_diverged(): the policy could not go on; it says why.
+  void stop_diverged();
 
   const Options& options_;
   const bool record_schedule_;

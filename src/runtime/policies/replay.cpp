@@ -26,43 +26,44 @@ class ReplayPolicy final : public Policy {
   }
 
   std::size_t pick(const Step& step) override {
-    const std::string at = "diverged at step " + std::to_string(cursor_.position() + 1) + ": ";
+    // This step's number, 1-based; the message is built only on a divergence.
+    const std::uint64_t at = cursor_.position() + 1;
     const std::size_t runnable = step.runnable.size();
     if (cursor_.at_end()) {
-      return diverge(at + "the schedule has " + std::to_string(schedule_.steps()) +
-                     " steps and the run goes on (" + std::to_string(runnable) + " runnable)");
+      return diverge(at, "the schedule has " + std::to_string(schedule_.steps()) +
+                             " steps and the run goes on (" + std::to_string(runnable) +
+                             " runnable)");
     }
     const std::uint64_t fiber = cursor_.next();
     if (fiber == 0) {
       if (runnable == 1) return 0;
-      return diverge(at + "the schedule has a forced step here, the run has " +
-                     std::to_string(runnable) + " runnable fibers");
+      return diverge(at, "the schedule has a forced step here, the run has " +
+                             std::to_string(runnable) + " runnable fibers");
     }
     if (runnable == 1) {
-      return diverge(at + "the schedule chooses fiber " + std::to_string(fiber) +
-                     " here, the run has only fiber " + std::to_string(step.runnable[0]->id()) +
-                     " runnable");
+      return diverge(at, "the schedule chooses fiber " + std::to_string(fiber) +
+                             " here, the run has only fiber " +
+                             std::to_string(step.runnable[0]->id()) + " runnable");
     }
     for (std::size_t i = 0; i < runnable; ++i) {
       if (step.runnable[i]->id() == fiber) return i;
     }
-    return diverge(at + "the schedule chooses fiber " + std::to_string(fiber) +
-                   ", which is not among the " + std::to_string(runnable) + " runnable");
+    return diverge(at, "the schedule chooses fiber " + std::to_string(fiber) +
+                           ", which is not among the " + std::to_string(runnable) + " runnable");
   }
 
   bool end_of_run(std::uint64_t steps) override {
     if (cursor_.at_end()) return true;
-    diverge("diverged at step " + std::to_string(steps + 1) + ": the run ended after " +
-            std::to_string(steps) + " steps, the schedule has " +
-            std::to_string(schedule_.steps()));
+    diverge(steps + 1, "the run ended after " + std::to_string(steps) +
+                           " steps, the schedule has " + std::to_string(schedule_.steps()));
     return false;
   }
 
   std::string divergence() const override { return divergence_; }
 
  private:
-  std::size_t diverge(std::string why) {
-    divergence_ = std::move(why);
+  std::size_t diverge(std::uint64_t step, const std::string& why) {
+    divergence_ = "diverged at step " + std::to_string(step) + ": " + why;
     return kDiverged;
   }
 

@@ -68,8 +68,8 @@ struct SchedulePolicy {
   Schedule replay;  // for replay: the schedule of one run (block_on) to repeat
   // For bounded: the fiber to run at each of the run's first choice points
   // (steps with two or more runnable), then at every later one the fiber
-  // that gave up the worker if it can go on, else the first runnable
-  // (policies/bounded.cpp). Each choice point is appended to *choice_log
+  // that gave up the worker if it can go on, else the runnable fiber that
+  // ran least recently (policies/bounded.cpp). Each choice point is appended to *choice_log
   // (cleared when a run begins), which the caller owns.
   std::vector<std::uint32_t> prefix;
   std::vector<ChoicePoint>* choice_log = nullptr;
