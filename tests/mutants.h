@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -31,7 +32,6 @@ struct NotifyBeforePublish : QueueCore<T, NotifyBeforePublish<T>> {
   QueueStatus publish(T& value, bool /*took_wake*/) {
     if (this->ring_.has_room_or_closed() && !this->ring_.closed()) {
       if (this->receivers_.maybe_waiters()) this->receivers_.wake_one();
-      this->yield_point("mutant send: woke a receiver, before push");
     }
     const PushResult pushed = this->ring_.try_push(value);
     return pushed == PushResult::ok     ? QueueStatus::ok
@@ -46,7 +46,6 @@ template <class T>
 struct WakeSenderOnlyFromFull : QueueCore<T, WakeSenderOnlyFromFull<T>> {
   using QueueCore<T, WakeSenderOnlyFromFull>::QueueCore;
   void after_pop() {
-    this->yield_point("receive: popped, before wake");
     if (this->ring_.len() + 1 == this->ring_.capacity() && this->senders_.maybe_waiters()) {
       this->senders_.wake_one();
     }
@@ -60,7 +59,6 @@ struct CheckThenWaitUnregistered : QueueCore<T, CheckThenWaitUnregistered<T>> {
   using QueueCore<T, CheckThenWaitUnregistered>::QueueCore;
   runtime::WaitStatus wait_for_item(std::optional<T>&, const runtime::TimePoint* deadline) {
     if (this->ring_.has_item_or_closed()) return runtime::WaitStatus::ready;
-    this->yield_point("mutant receive: checked, before wait");
     return this->receivers_.wait_unless([] { return false; }, deadline);
   }
 };
@@ -73,29 +71,38 @@ class RingWithUncheckedPush : public detail::Ring<T> {
 
  public:
   using Base::Base;
-  PushResult try_push_ignoring_close(T& value) noexcept {
-    std::size_t tail = this->tail_.load(std::memory_order_relaxed);
+  PushResult try_push_ignoring_close(T& value) {
+    namespace sites = detail::sites;
+    std::size_t tail = this->tail_.load(this->at(sites::kPushReadTail), std::memory_order_relaxed);
     for (;;) {
       const std::size_t mark = tail & this->mark_bit_;
       const std::size_t bare = tail & ~this->mark_bit_;
       const std::size_t index = bare & (this->mark_bit_ - 1);
       const std::size_t lap = bare & ~(this->one_lap_ - 1);
       auto& slot = this->slots_[index];
-      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      const std::size_t stamp =
+          slot.stamp.load(this->at(sites::kPushReadStamp), std::memory_order_acquire);
       if (bare == stamp) {
         const std::size_t next =
             (index + 1 < this->capacity_ ? bare + 1 : lap + this->one_lap_) | mark;
-        if (this->tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
+        if (this->tail_.compare_exchange_weak(tail, next, this->at(sites::kPushClaim),
+                                              std::memory_order_seq_cst,
                                               std::memory_order_relaxed)) {
+          runtime::choice_point_if(this->explore_, sites::kPushWriteValue, slot.storage, true);
           ::new (slot.storage) T(std::move(value));
-          slot.stamp.store(bare + 1, std::memory_order_release);
+          slot.stamp.store(bare + 1, this->at(sites::kPushPublish), std::memory_order_release);
           return PushResult::ok;
         }
       } else if (stamp + this->one_lap_ == bare + 1 &&
-                 this->head_.load(std::memory_order_seq_cst) + this->one_lap_ == bare) {
+                 this->head_.load(this->at(sites::kPushReadHead), std::memory_order_seq_cst) +
+                         this->one_lap_ ==
+                     bare) {
         return PushResult::full;
       } else {
-        tail = this->tail_.load(std::memory_order_relaxed);
+        const std::size_t seen = tail;
+        tail = this->tail_.spin_load(
+            this->at(sites::kPushRereadTail), [&] { return this->tail_.peek() == seen; },
+            std::memory_order_relaxed);
       }
     }
   }
@@ -116,23 +123,26 @@ struct PushAfterCloseOnWake : QueueCore<T, PushAfterCloseOnWake<T>, RingWithUnch
   }
 };
 
-// RingReadingBeforeClaim: try_pop copies the head slot's value, lets others
-// run, and only then claims a slot (whichever is at the head by then),
-// returning the early copy: a slot read twice, and another never delivered.
+// RingReadingBeforeClaim: try_pop copies the head slot's value, then claims
+// a slot (whichever is at the head by then: Base::try_pop's first access is
+// a choice point), returning the early copy: a slot read twice, and another
+// never delivered.
 template <class T>
 class RingReadingBeforeClaim : public detail::Ring<T> {
   using Base = detail::Ring<T>;
 
  public:
-  explicit RingReadingBeforeClaim(std::size_t capacity)
-      : Base(capacity), explore_(runtime::exploring()) {}
+  using Base::Base;
   PopResult try_pop(void* out) {
-    const std::size_t head = this->head_.load(std::memory_order_relaxed);
+    namespace sites = detail::sites;
+    const std::size_t head = this->head_.load(this->at(sites::kPopReadHead), std::memory_order_relaxed);
     auto& slot = this->slots_[head & (this->mark_bit_ - 1)];
-    if (slot.stamp.load(std::memory_order_acquire) != head + 1) return Base::try_pop(out);
+    if (slot.stamp.load(this->at(sites::kPopReadStamp), std::memory_order_acquire) != head + 1) {
+      return Base::try_pop(out);
+    }
     alignas(T) unsigned char early[sizeof(T)];
+    runtime::choice_point_if(this->explore_, sites::kPopReadValue, slot.storage, true);
     ::new (early) T(*slot.value());
-    if (explore_) runtime::yield_point("mutant receive: slot read, before claim");
     alignas(T) unsigned char claimed[sizeof(T)];
     const PopResult result = Base::try_pop(claimed);
     if (result == PopResult::ok) std::launder(reinterpret_cast<T*>(claimed))->~T();
@@ -141,9 +151,6 @@ class RingReadingBeforeClaim : public detail::Ring<T> {
     std::launder(reinterpret_cast<T*>(early))->~T();
     return result;
   }
-
- private:
-  const bool explore_;
 };
 
 // (5) A receiver reads the head slot before claiming it.
@@ -156,7 +163,6 @@ struct TimedOutReceiveConsumes : QueueCore<T, TimedOutReceiveConsumes<T>> {
   using Base = QueueCore<T, TimedOutReceiveConsumes>;
   using Base::Base;
   QueueStatus receive_timed_out(bool took_wake) {
-    this->yield_point("mutant receive: deadline passed");
     std::optional<T> dropped;
     this->try_receive_into(dropped);
     return Base::receive_timed_out(took_wake);
@@ -181,6 +187,109 @@ struct SpinUntilItem : QueueCore<T, SpinUntilItem<T>> {
   runtime::WaitStatus wait_for_item(std::optional<T>&, const runtime::TimePoint*) {
     while (this->ring_.len() == 0) runtime::this_fiber::yield();
     return runtime::WaitStatus::ready;
+  }
+};
+
+// The next three hide in a window that only the choice points inside the
+// ring's and the wait list's operations can open: with the granularity
+// stress had before (runtime::Granularity::operations, where each operation
+// runs without interruption) the bounded search passes them.
+
+// RingPublishingBeforeWrite: a push that claims a free slot publishes its
+// stamp before it writes the value. The slots start zeroed, so that what a
+// pop reads too early is the same bytes in every build.
+template <class T>
+class RingPublishingBeforeWrite : public detail::Ring<T> {
+  using Base = detail::Ring<T>;
+
+ public:
+  explicit RingPublishingBeforeWrite(std::size_t capacity) : Base(capacity) {
+    for (std::size_t i = 0; i < this->capacity_; ++i) {
+      std::memset(this->slots_[i].storage, 0, sizeof(T));
+    }
+  }
+  PushResult try_push(T& value) {
+    namespace sites = detail::sites;
+    std::size_t tail = this->tail_.load(this->at(sites::kPushReadTail), std::memory_order_relaxed);
+    if (tail & this->mark_bit_) return PushResult::closed;
+    const std::size_t index = tail & (this->mark_bit_ - 1);
+    auto& slot = this->slots_[index];
+    if (slot.stamp.load(this->at(sites::kPushReadStamp), std::memory_order_acquire) != tail) {
+      return Base::try_push(value);  // full, stale or mid-way: the real push decides
+    }
+    if (!this->tail_.compare_exchange_strong(tail, this->after(tail), this->at(sites::kPushClaim),
+                                             std::memory_order_seq_cst,
+                                             std::memory_order_relaxed)) {
+      return Base::try_push(value);
+    }
+    slot.stamp.store(tail + 1, this->at(sites::kPushPublish), std::memory_order_release);
+    runtime::choice_point_if(this->explore_, sites::kPushWriteValue, slot.storage, true);
+    ::new (slot.storage) T(std::move(value));
+    return PushResult::ok;
+  }
+};
+
+// (9) A push publishes its slot before writing the value into it.
+template <class T>
+using StampBeforeValue = QueueCore<T, void, RingPublishingBeforeWrite<T>>;
+
+// RingFreeingBeforeRead: a pop that claims a written slot frees it for the
+// next lap before it moves the value out, so a push of the next lap may
+// overwrite the value first.
+template <class T>
+class RingFreeingBeforeRead : public detail::Ring<T> {
+  using Base = detail::Ring<T>;
+
+ public:
+  using Base::Base;
+  PopResult try_pop(void* out) {
+    namespace sites = detail::sites;
+    std::size_t head = this->head_.load(this->at(sites::kPopReadHead), std::memory_order_relaxed);
+    const std::size_t index = head & (this->mark_bit_ - 1);
+    auto& slot = this->slots_[index];
+    if (slot.stamp.load(this->at(sites::kPopReadStamp), std::memory_order_acquire) != head + 1) {
+      return Base::try_pop(out);  // empty, stale or mid-way: the real pop decides
+    }
+    if (!this->head_.compare_exchange_strong(head, this->after(head), this->at(sites::kPopClaim),
+                                             std::memory_order_seq_cst,
+                                             std::memory_order_relaxed)) {
+      return Base::try_pop(out);
+    }
+    slot.stamp.store(head + this->one_lap_, this->at(sites::kPopFree), std::memory_order_release);
+    runtime::choice_point_if(this->explore_, sites::kPopReadValue, slot.storage, true);
+    T* value = slot.value();
+    ::new (out) T(std::move(*value));
+    value->~T();
+    return PopResult::ok;
+  }
+};
+
+// (10) A pop frees its slot for the next lap before reading the value out.
+template <class T>
+using FreeSlotBeforeRead = QueueCore<T, void, RingFreeingBeforeRead<T>>;
+
+// WaitListLinks: reaches a WaitList's protected links, as a derived class
+// may (through pointers to members of the derived class).
+struct WaitListLinks : runtime::WaitList {
+  // wake_one_unlocked(): wake_one without taking the list's lock.
+  static bool wake_one_unlocked(runtime::WaitList& list) {
+    runtime::Waiter* waiter = list.*(&WaitListLinks::head_);
+    if (waiter == nullptr) return false;
+    (list.*(&WaitListLinks::unlink))(*waiter);
+    (list.*(&WaitListLinks::wake))(*waiter);
+    return true;
+  }
+};
+
+// (11) A push wakes a parked receiver by unlinking it without the list's
+// lock: a receiver that has locked the list and is re-checking the ring is
+// not linked yet, so the wake finds nobody, and the receiver then parks for
+// an item that is already there.
+template <class T>
+struct UnlinkWithoutLock : QueueCore<T, UnlinkWithoutLock<T>> {
+  using QueueCore<T, UnlinkWithoutLock>::QueueCore;
+  void after_push() {
+    if (this->receivers_.maybe_waiters()) WaitListLinks::wake_one_unlocked(this->receivers_);
   }
 };
 

@@ -111,6 +111,20 @@ struct MutantCase {
   const char* name;
   sc::RunResult (*run)(const sc::ScenarioConfig&, const sc::DriverOptions&);
   const char* kind;  // the class of failure it must be caught as
+  // Where the bounded search catches it, and at which bound (the smallest:
+  // the bounds below pass there); the README's table of mutants.
+  const char* scenario;
+  unsigned bound;
+  // Its window is inside a ring or wait-list operation: the search with the
+  // coarser granularity stress had before (operations) passes it.
+  bool needs_inner_points = false;
+  // The class the seeds find first, if not `kind` (a sampled schedule may
+  // show another symptom of the same bug before the search's).
+  const char* seeds_kind = nullptr;
+  // The policy of the seeds test (random unless it needs PCT's bias toward
+  // running one fiber long: a pattern of parks random interleaving rarely
+  // lines up).
+  const char* seeds_policy = "random";
 };
 // PrintTo(): a failing case shows the mutant's name, not its bytes.
 void PrintTo(const MutantCase& m, std::ostream* out) { *out << m.name; }
@@ -120,7 +134,7 @@ void PrintTo(const MutantCase& m, std::ostream* out) { *out << m.name; }
 // class either way.
 class Mutants : public ::testing::TestWithParam<std::tuple<MutantCase, sc::CheckSetting>> {};
 
-TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
+TEST_P(Mutants, caught_within_10000_seeds_and_replayed_exactly) {
   const MutantCase& m = std::get<0>(GetParam());
   const sc::CheckSetting check = std::get<1>(GetParam());
   const sc::CheckMode mode =
@@ -131,7 +145,10 @@ TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
   // Release and ASan+UBSan run it whole.
   if (tmpmc::testing::kThreadSanitized)
     GTEST_SKIP() << "one deterministic worker: see Release/ASan";
-  auto options = stress_options(2000);
+  // 10,000: every shared access is a choice point, so a seed's random walk
+  // spreads over many more schedules than when only parks and wakes were.
+  auto options = stress_options(10'000);
+  options.policy = sc::parse_policy(m.seeds_policy);
   options.driver.run_instead = m.run;
   auto configs = stress_configs();
   for (auto& c : configs) c.check = check;
@@ -139,8 +156,9 @@ TEST_P(Mutants, caught_within_2000_seeds_and_replayed_exactly) {
   const auto* failed = first_failure(results);
   ASSERT_NE(failed, nullptr) << m.name << " was not caught";
   const sc::StressFailure& f = *failed->failure;
-  EXPECT_LE(failed->seeds_run, 2000u);
-  EXPECT_EQ(f.kind, m.kind) << m.name << " on " << failed->scenario << " seed " << f.seed;
+  EXPECT_LE(failed->seeds_run, 10'000u);
+  const char* kind = m.seeds_kind != nullptr ? m.seeds_kind : m.kind;
+  EXPECT_EQ(f.kind, kind) << m.name << " on " << failed->scenario << " seed " << f.seed;
   if (f.kind == std::string("hang")) {
     // The report names the parked fibers and what they wait on.
     bool names_a_wait = false;
@@ -178,13 +196,26 @@ using namespace tmpmc::mutants;
 // mutant_cases(): every mutant of mutants.h and the class it must be caught as.
 std::vector<MutantCase> mutant_cases() {
   return {
-      MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang"},
-      MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang"},
-      MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang"},
-      MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost"},
-      MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated"},
-      MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost"},
-      MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang"}};
+      MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang",
+                 "close-race-idle-consumers", 1},
+      MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang",
+                 "close-race-draining-consumers", 1, false, nullptr, "pct:2"},
+      MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang",
+                 "close-race-idle-consumers", 1},
+      MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost",
+                 "close-race-blocked-producers", 0, false, "spurious_closed"},
+      MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated",
+                 "close-race-idle-consumers", 2},
+      MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost",
+                 "faults-timed-receives", 1},
+      MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang",
+                 "wake-edge-many-producers", 0, false, nullptr, "pct:2"},
+      MutantCase{"stamp_before_value", &run_mutant<StampBeforeValue>, "duplicated",
+                 "close-race-idle-consumers", 1, true},
+      MutantCase{"free_slot_before_read", &run_mutant<FreeSlotBeforeRead>, "duplicated",
+                 "close-race-idle-consumers", 2, true},
+      MutantCase{"unlink_without_lock", &run_mutant<UnlinkWithoutLock>, "hang",
+                 "close-race-blocked-producers", 2, true}};
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, Mutants,
@@ -226,13 +257,33 @@ std::uint64_t total(const sc::StressResult& r) {
   return sum;
 }
 
+// find_config(): the shipped stress scenario of that name.
+sc::ScenarioConfig find_config(const std::string& name) {
+  for (auto& config : stress_configs()) {
+    if (config.name == name) return config;
+  }
+  ADD_FAILURE() << "no stress scenario " << name;
+  return {};
+}
+
+// The scenarios small enough to search whole at bound 2 in a test (the
+// others have up to millions of schedules: the README's counts).
+bool searched_whole_in_tests(const std::string& name) {
+  if (kSanitized) return name == "close-race-blocked-producers";
+  for (const char* small : {"close-race-blocked-producers", "faults-timed-receives",
+                            "faults-timed-sends", "faults-stopping-producers", "wake-edge-handoff"}) {
+    if (name == small) return true;
+  }
+  return false;
+}
+
 // Every schedule up to the bound runs once: no schedule twice, the counts
 // the same on a second search, and bound by bound.
 TEST(Bounded, runs_every_schedule_once_and_counts_the_same_every_time) {
   auto configs = stress_configs();
   const unsigned bound = kSanitized ? 1 : 2;
   for (const auto& config : configs) {
-    if (kSanitized && config.name != "close-race-blocked-producers") continue;
+    if (!searched_whole_in_tests(config.name)) continue;
     auto options = bounded_options(bound);
     Seen seen;
     seen.watch(options);
@@ -257,13 +308,14 @@ TEST(Bounded, runs_every_schedule_once_and_counts_the_same_every_time) {
   }
 }
 
-// --shard K/3: three disjoint parts that add up to the whole search, on
-// every shipped stress scenario.
+// --shard K/3: three disjoint parts that add up to the whole search (with
+// the reduction off: each shard skips only against its own runs).
 TEST(Bounded, shards_add_up_to_the_whole_search) {
   const unsigned bound = kSanitized ? 1 : 2;
   for (const auto& config : stress_configs()) {
-    if (kSanitized && config.name.find("close-race") == std::string::npos) continue;
+    if (!searched_whole_in_tests(config.name)) continue;
     auto whole_options = bounded_options(bound);
+    whole_options.reduce = false;
     Seen whole;
     whole.watch(whole_options);
     const auto all = sc::run_stress({config}, whole_options);
@@ -272,6 +324,7 @@ TEST(Bounded, shards_add_up_to_the_whole_search) {
     std::size_t shard_runs = 0;
     for (unsigned k = 1; k <= 3; ++k) {
       auto options = bounded_options(bound);
+      options.reduce = false;
       options.shard = sc::Shard{k, 3};
       Seen seen;
       seen.watch(options);
@@ -294,29 +347,79 @@ TEST(Bounded, shards_add_up_to_the_whole_search) {
   }
 }
 
-// Each mutant is caught by the bounded search, at the smallest bound that
-// fails, and its schedule replays to the same class and trace hash.
+// The reduction skips only schedules equivalent to ones it ran: on the
+// scenarios small enough to search whole, the reduced search reaches exactly
+// the outcomes (who received what, in which order; what was refused, timed
+// out or left) of the full one, in fewer schedules.
+TEST(Bounded, reduction_reaches_the_same_outcomes_in_fewer_schedules) {
+  const unsigned bound = kSanitized ? 1 : 2;
+  std::size_t most_outcomes = 0;
+  for (const auto& config : stress_configs()) {
+    if (!searched_whole_in_tests(config.name)) continue;
+    std::set<std::uint64_t> outcomes[2];
+    std::uint64_t schedules[2] = {0, 0};
+    for (int reduce = 0; reduce < 2; ++reduce) {
+      auto options = bounded_options(bound);
+      options.reduce = reduce == 1;
+      options.on_run = [&, reduce](const sc::RunResult& run) {
+        EXPECT_NE(run.outcome, 0u);
+        outcomes[reduce].insert(run.outcome);
+      };
+      const auto r = sc::run_stress({config}, options);
+      ASSERT_FALSE(r[0].failure.has_value()) << config.name;
+      schedules[reduce] = r[0].seeds_run;
+    }
+    EXPECT_EQ(outcomes[1], outcomes[0]) << config.name;
+    EXPECT_LT(schedules[1], schedules[0]) << config.name;
+    most_outcomes = std::max(most_outcomes, outcomes[0].size());
+    std::printf("%s bound %u: %llu schedules reduced, %llu full, %zu outcomes\n",
+                config.name.c_str(), bound, static_cast<unsigned long long>(schedules[1]),
+                static_cast<unsigned long long>(schedules[0]), outcomes[0].size());
+  }
+  // Not vacuous: some scenario's schedules end in several different ways.
+  EXPECT_GT(most_outcomes, 1u);
+}
+
+// Coverage: the shipped stress configs, searched to bound 1, pass through
+// every choice point of the queue (a point none reaches is a gap in the
+// configs, or dead code).
+TEST(Bounded, shipped_configs_reach_every_choice_point_of_the_queue) {
+  if (kSanitized) GTEST_SKIP() << "a Release-only sweep: the bounded search is deterministic";
+  auto options = bounded_options(1);
+  const auto results = sc::run_stress(stress_configs(), options);
+  tmpmc::runtime::ChoicePointSet reached;
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.failure.has_value()) << r.scenario;
+    reached |= r.choice_points_reached;
+  }
+  for (const auto* site : tmpmc::detail::sites::kQueueChoicePoints) {
+    EXPECT_TRUE(reached.test(site->id)) << "no stress config reaches " << site->label;
+  }
+}
+
+// Each mutant is caught by the bounded search on its scenario at its
+// smallest bound (every bound below passes there), and its schedule replays
+// to the same class and trace hash.
 class BoundedMutants : public ::testing::TestWithParam<MutantCase> {};
 
 TEST_P(BoundedMutants, caught_at_the_smallest_bound_and_replayed) {
   const MutantCase& m = GetParam();
   if (tmpmc::testing::kThreadSanitized)
     GTEST_SKIP() << "one deterministic worker: see Release/ASan";
-  auto options = bounded_options(2);
+  const sc::ScenarioConfig config = find_config(m.scenario);
+  auto options = bounded_options(m.bound);
   options.driver.run_instead = m.run;
-  const auto configs = stress_configs();
-  const auto results = sc::run_stress(configs, options);
+  const auto results = sc::run_stress({config}, options);
   const auto* failed = first_failure(results);
-  ASSERT_NE(failed, nullptr) << m.name << " was not caught at bound 2";
+  ASSERT_NE(failed, nullptr) << m.name << " was not caught at bound " << m.bound;
   const sc::StressFailure& f = *failed->failure;
   EXPECT_EQ(f.kind, m.kind) << m.name << " on " << failed->scenario;
   ASSERT_TRUE(f.bound.has_value());
+  EXPECT_EQ(*f.bound, m.bound);
   // Smallest: every bound below it ran out without a failure.
   ASSERT_EQ(failed->bounds.size(), *f.bound + 1);
   for (unsigned b = 0; b < *f.bound; ++b) EXPECT_TRUE(failed->bounds[b].exhausted);
   ASSERT_FALSE(f.schedule.empty());
-  const auto& config = *std::find_if(configs.begin(), configs.end(),
-                                     [&](const auto& c) { return c.name == failed->scenario; });
   sc::DriverOptions driver = options.driver;
   driver.policy.kind = tmpmc::runtime::PolicyKind::replay;
   driver.policy.replay = tmpmc::runtime::Schedule::parse(f.schedule);
@@ -326,6 +429,16 @@ TEST_P(BoundedMutants, caught_at_the_smallest_bound_and_replayed) {
   std::printf("%s: caught by the bounded search on %s at bound %u after %llu schedules: %s\n",
               m.name, failed->scenario.c_str(), *f.bound,
               static_cast<unsigned long long>(failed->seeds_run), f.kind.c_str());
+  if (!m.needs_inner_points) return;
+  // With only the points between operations (the granularity stress had
+  // before), the same search, one bound further, finds nothing: the inner
+  // points are what expose it.
+  options.bound = m.bound + 1;
+  options.choice_points = tmpmc::runtime::Granularity::operations;
+  const auto coarse = sc::run_stress({config}, options);
+  EXPECT_FALSE(coarse[0].failure.has_value())
+      << m.name << " was caught without the inner points: " << coarse[0].failure->kind;
+  EXPECT_TRUE(coarse[0].bounds.back().exhausted);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, BoundedMutants, ::testing::ValuesIn(mutant_cases()),
@@ -345,8 +458,8 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
     const char* line;  // a failure line it must show
   };
   for (const Expectation& e :
-       {Expectation{"close-race-idle-consumers", "pct:2", "hang", "seed receive"},
-        Expectation{"close-race-blocked-producers", "pct:3", "lost", "lost"},
+       {Expectation{"close-race-idle-consumers", "pct:3", "hang", "seed receive"},
+        Expectation{"close-race-blocked-producers", "random", "lost", "lost"},
         Expectation{"close-race-draining-consumers", "random", "spurious_closed",
                     "spurious closed"}}) {
     std::vector<sc::ScenarioConfig> one;
@@ -565,8 +678,10 @@ TEST(StressBounded, livelock_mutant_is_caught_within_the_cap_and_replayed) {
   bool summary = false, spinning = false;
   for (const auto& line : f.lines) {
     summary |= line.find("livelock: no fiber made progress") != std::string::npos;
+    // Its loop: a yield and len()'s loads (choice points too).
     spinning |= line.find("consumer") != std::string::npos &&
-                line.find("runnable, last at yield") != std::string::npos;
+                (line.find("runnable, last at yield") != std::string::npos ||
+                 line.find("runnable, last at ring.h: len") != std::string::npos);
   }
   EXPECT_TRUE(summary) << ::testing::PrintToString(f.lines);
   EXPECT_TRUE(spinning) << ::testing::PrintToString(f.lines);

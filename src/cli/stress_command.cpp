@@ -48,6 +48,13 @@ class Stress : public Command {
     shard_ = app_->add_option("--shard", shard_text_,
                               "Bounded search: run part K of N (K/N); N shards together run every "
                               "schedule once");
+    reduction_ = app_->add_flag("--no-reduction", no_reduction_,
+                                "Bounded search: run every schedule, also those equivalent to "
+                                "one already run (to compare counts)");
+    app_->add_option("--choice-points", choice_points_,
+                     "every-access: every shared access of the queue and the runtime is a "
+                     "choice point; operations: only those between two operations")
+        ->capture_default_str();
     app_->add_option(
         "--impl", impl_,
         "Queue implementation instead of the configs' (" + sc::join_names(sc::impl_names(true)) +
@@ -99,8 +106,14 @@ class Stress : public Command {
  private:
   // parse_explore(): --explore, --bound and --shard, and what they exclude.
   void parse_explore() {
+    if (choice_points_ == "operations") {
+      options_.choice_points = tmpmc::runtime::Granularity::operations;
+    } else if (choice_points_ != "every-access") {
+      throw sc::ConfigError("--choice-points: expected every-access or operations, got " +
+                            choice_points_);
+    }
     if (explore_ == "seeds") {
-      for (const CLI::Option* option : {bound_, shard_}) {
+      for (const CLI::Option* option : {bound_, shard_, reduction_}) {
         if (option->count() > 0) {
           throw sc::ConfigError(option->get_name() + ": only with --explore bounded");
         }
@@ -121,6 +134,7 @@ class Stress : public Command {
       throw sc::ConfigError("--explore bounded runs on one deterministic worker, not --workers " +
                             std::to_string(options_.workers));
     }
+    options_.reduce = !no_reduction_;
     if (options_.bound > 10) {
       throw sc::ConfigError("--bound: expected 0 to 10 preemptions, got " +
                             std::to_string(options_.bound));
@@ -150,8 +164,9 @@ class Stress : public Command {
   CLI::App* app_;
   std::vector<std::string> files_;
   std::string policy_ = "random", impl_, budget_ = "60s", filter_, json_out_;
-  std::string explore_ = "seeds", shard_text_;
-  CLI::Option *seeds_, *seed_start_, *policy_option_, *bound_, *shard_;
+  std::string explore_ = "seeds", shard_text_, choice_points_ = "every-access";
+  bool no_reduction_ = false;
+  CLI::Option *seeds_, *seed_start_, *policy_option_, *bound_, *shard_, *reduction_;
   sc::StressOptions options_;
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "text_table.h"
+#include "tmpmc/scenarios/coverage.h"
 #include "tmpmc/results/facts.h"
 #include "tmpmc/results/schema.h"
 #include "tmpmc/results/units.h"
@@ -19,6 +20,26 @@ std::string fixed(double value, int decimals) {
   char text[48];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
   return text;
+}
+
+// Choice point coverage exists for deterministic runs only (the picker
+// records it; real threads have no choice points).
+bool has_coverage(const scenarios::StressOptions& options) { return options.workers <= 1; }
+
+void print_coverage(std::ostream& out, const std::vector<scenarios::StressResult>& results) {
+  out << "\nchoice points reached (queue, runtime):\n";
+  for (const auto& r : results) {
+    const scenarios::Coverage c = scenarios::coverage_of(r.choice_points_reached);
+    out << r.scenario << ": queue " << c.queue.reached << "/" << c.queue.total << ", runtime "
+        << c.runtime.reached << "/" << c.runtime.total << "\n";
+    for (const auto* part : {&c.queue, &c.runtime}) {
+      for (const auto& label : part->unreached) out << "  not reached: " << label << "\n";
+    }
+  }
+}
+
+json coverage_json(const scenarios::CoverageCount& c) {
+  return {{"reached", c.reached}, {"total", c.total}, {"unreached", c.unreached}};
 }
 
 }  // namespace
@@ -50,6 +71,7 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
       }
     }
   }
+  if (has_coverage(options)) print_coverage(out, results);
   for (const auto& r : results) {
     if (!r.failure) continue;
     const scenarios::StressFailure& f = *r.failure;
@@ -116,6 +138,10 @@ json to_json(const std::vector<scenarios::StressResult>& results,
         s["bounds"].push_back(
             {{"bound", b.bound}, {"schedules", b.schedules}, {"exhausted", b.exhausted}});
       }
+    }
+    if (has_coverage(options)) {
+      const scenarios::Coverage c = scenarios::coverage_of(r.choice_points_reached);
+      s["coverage"] = {{"queue", coverage_json(c.queue)}, {"runtime", coverage_json(c.runtime)}};
     }
     if (r.failure) {
       s["failure"] = {

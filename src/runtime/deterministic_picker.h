@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "happens_before.h"
 #include "policies/policy.h"
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/runtime/schedule.h"
@@ -45,6 +46,22 @@ class DeterministicPicker {
   // Returns nullptr, touching nothing, when the run must stop instead (stop()
   // says why).
   Fiber* choose(Fiber* previous, const char* at, std::uint64_t fiber_wakes);
+  // end_step(): fiber `id`'s step ended, having made `accesses`; or, if
+  // `ordered`, something the trace orders against everything (a spawn, a
+  // finish). note_timers(): due timers woke fibers (ordered too). Both feed
+  // the trace hash that the bounded search's choice points carry
+  // (ChoicePoint::state; happens_before.h), and the count of steps that may
+  // have written something (for the spinners, choose()).
+  void end_step(std::uint64_t id, const HappensBeforeHash::Access* accesses, std::size_t count,
+                bool ordered);
+  // wait_in_spin(): `fiber` gave up the worker waiting in a spin (its re-read
+  // would read what it read last). Until a step writes something, it is not
+  // a candidate unless nothing else can run (choose()).
+  void wait_in_spin(Fiber* fiber) noexcept;
+  void note_timers() {
+    ++writes_;
+    if (track_trace_) happens_before_.ordered(0);
+  }
   // note_progress(): a fiber finished.
   void note_progress() noexcept { last_progress_step_ = step_; }
   // end_of_run(): the run ended by itself (its root finished, or a
@@ -60,11 +77,18 @@ class DeterministicPicker {
   std::uint64_t steps_without_progress() const noexcept { return step_ - last_progress_step_; }
 
   std::uint64_t trace_hash() const noexcept { return trace_hash_; }
+  // reach(): a fiber passed through choice point site `id` (coverage, kept
+  // over every run of the runtime); reached(): the sites passed so far.
+  void reach(std::uint16_t id) noexcept { reached_.set(id); }
+  const ChoicePointSet& reached() const noexcept { return reached_; }
+  Granularity granularity() const noexcept { return options_.choice_points; }
   // The current (or last) run's schedule and trace, when recorded.
   const Schedule& schedule() const noexcept { return schedule_; }
   const std::vector<TraceEvent>& trace() const noexcept { return trace_; }
 
  private:
+  // choose_from_runnable(): choose()'s step, once the candidates are set.
+  Fiber* choose_from_runnable(Fiber* previous, const char* at);
   // must_stop(): the step cap is reached or a stop was requested.
   bool must_stop();
   // stop_diverged(): the policy could not go on; it says why.
@@ -72,6 +96,7 @@ class DeterministicPicker {
 
   const Options& options_;
   const bool record_schedule_;
+  const bool track_trace_;  // the bounded search's reduction needs the trace hash
   std::unique_ptr<Policy> policy_;
   RunnableSet runnable_;
   std::uint64_t trace_hash_ = 0;
@@ -83,6 +108,12 @@ class DeterministicPicker {
   std::string divergence_;
   Schedule schedule_;              // record_schedule or record_trace only
   std::vector<TraceEvent> trace_;  // record_trace only
+  ChoicePointSet reached_;
+  // Steps so far that may have changed shared memory (a write, or a step
+  // that is not one labelled access); starts at 1, so 0 means "not waiting".
+  std::uint64_t writes_ = 1;
+  std::vector<Fiber*> waiting_;  // choose()'s scratch: spinners sitting out
+  HappensBeforeHash happens_before_;
 };
 
 }  // namespace tmpmc::runtime::detail

@@ -41,6 +41,17 @@ void Worker::run_to_cancel(Fiber* fiber) {
   switch_to(fiber);
 }
 
+void Worker::run_to_finish_operation(Fiber* fiber) {
+  // Called by RuntimeCore::finish_operations on this thread's own stack. The
+  // fiber comes back at its next `between` point or spin (choice_point), or
+  // when it parks or finishes.
+  enter_thread();
+  finishing_operations_ = true;
+  hand_over_.after.emplace<after::Save>();
+  switch_to(fiber);
+  finishing_operations_ = false;
+}
+
 Fiber* Worker::find_work() {
   for (;;) {
     Fiber* fiber = nullptr;

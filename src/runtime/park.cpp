@@ -75,21 +75,28 @@ bool unpark(ParkToken token, bool run_next) noexcept {
 
 // ---------------------------------------------------------------- WaitList
 
-void WaitList::lock_contended() noexcept {
+void WaitList::lock_contended(PointKind caller) {
+  // A caller that must not be unwound (a waiter leaving the list by itself)
+  // spins at sites of its own kind.
+  const bool leaving = caller == PointKind::inner;
+  const ChoicePointSite& spin = leaving ? sites::kLeaveLockSpin : sites::kLockSpin;
+  const ChoicePointSite& retry = leaving ? sites::kLeaveLockRetry : sites::kLockRetry;
   unsigned spins = 0;
-  std::uint32_t state = state_.load(std::memory_order_relaxed);
+  std::uint32_t state = state_.unshared().load(std::memory_order_relaxed);
   for (;;) {
     if ((state & 1) == 0) {
       // seq_cst: as in lock().
-      if (state_.compare_exchange_weak(state, state | 1, std::memory_order_seq_cst,
+      if (state_.compare_exchange_weak(state, state | 1, at(retry), std::memory_order_seq_cst,
                                        std::memory_order_relaxed)) {
         return;
       }
       continue;
     }
     // The holder is a few instructions (or one stack switch) from unlocking.
-    spin_pause(spins);
-    state = state_.load(std::memory_order_relaxed);
+    // Explored, the spin's point yields to it instead.
+    if (!explore_) spin_pause(spins);
+    state = state_.spin_load(
+        at(spin), [&] { return state_.peek() == state; }, std::memory_order_relaxed);
   }
 }
 
@@ -156,7 +163,7 @@ WaitStatus WaitList::park_locked_until(Worker& worker, TimePoint deadline) {
     throw;
   }
   // The timer and a waker may both have tried; whoever unlinked us decides.
-  lock();
+  lock(sites::kLeaveLock);
   const bool timed_out = waiter.linked;
   if (timed_out) unlink(waiter);
   unlock();
@@ -164,21 +171,26 @@ WaitStatus WaitList::park_locked_until(Worker& worker, TimePoint deadline) {
 }
 
 void WaitList::abandon(Waiter& waiter) noexcept {
-  lock();
+  lock(sites::kLeaveLock);
   if (waiter.linked) unlink(waiter);
   unlock();
 }
 
 void WaitList::wake(Waiter& waiter) noexcept {
+  // The park word's accesses (unpark's CAS, unpark_exclusive's store) are
+  // choice points here, where a waker makes them; the parker's side is the
+  // switch, a scheduling step of its own.
   if (waiter.timed) {
+    choice_point_if(explore_, sites::kWakeTimed, waiter.token.fiber, true);
     unpark(waiter.token);  // may lose to the timer: then the fiber sees it was unlinked
   } else {
+    choice_point_if(explore_, sites::kWakeUntimed, waiter.token.fiber, true);
     unpark_exclusive(waiter.token);
   }
 }
 
-bool WaitList::wake_one() noexcept {
-  lock();
+bool WaitList::wake_one() {
+  lock(sites::kWakeOneLock);
   Waiter* waiter = head_;
   if (waiter == nullptr) {
     unlock();
@@ -192,8 +204,8 @@ bool WaitList::wake_one() noexcept {
   return true;
 }
 
-std::size_t WaitList::wake_all() noexcept {
-  lock();
+std::size_t WaitList::wake_all() {
+  lock(sites::kWakeAllLock);
   std::size_t woken = 0;
   while (Waiter* waiter = head_) {
     unlink(*waiter);

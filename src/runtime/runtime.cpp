@@ -33,6 +33,9 @@ bool Runtime::deterministic() const noexcept { return core_->deterministic; }
 std::uint64_t Runtime::trace_hash() const noexcept { return core_->trace_hash(); }
 std::vector<TraceEvent> Runtime::trace() const { return core_->trace(); }
 Schedule Runtime::schedule() const { return core_->schedule(); }
+ChoicePointSet Runtime::reached_choice_points() const {
+  return core_->picker() != nullptr ? core_->picker()->reached() : ChoicePointSet{};
+}
 
 std::string StuckError::report() const {
   std::string text = what();
@@ -44,7 +47,10 @@ std::string StuckError::report() const {
 
 TimePoint now() noexcept {
   Worker* worker = Worker::current();
-  if (worker != nullptr && worker->deterministic()) return worker->core().virtual_now();
+  if (worker != nullptr && worker->deterministic()) {
+    worker->note_clock_read();  // a read of the run's clock, for its trace (happens_before.h)
+    return worker->core().virtual_now();
+  }
   return Clock::now();
 }
 

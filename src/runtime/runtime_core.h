@@ -120,6 +120,11 @@ class RuntimeCore {
   // Unwinds every fiber still alive (parked or runnable); used at destruction
   // and after a deadlock or hang. Runs on the calling thread as worker 0.
   void cancel_all_fibers() noexcept;
+  // finish_operations(): deterministic mode, before unwinding: every runnable
+  // fiber stopped at an inner choice point (choice_point.h) runs on until it
+  // reaches a `between` one, parks or finishes, so that no fiber unwinds
+  // holding a wait list's lock or half-way through a push.
+  void finish_operations() noexcept;
 
   RuntimeStats stats() const;
   std::size_t live_fibers();

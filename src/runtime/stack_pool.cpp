@@ -38,19 +38,55 @@ void* map_stack(std::size_t usable_size) {
   }
   return static_cast<char*>(region) + guard;
 }
+
+// SpareStacks: the stacks of pools destroyed on this thread, for the next
+// pool of the same size on it. A stress search builds one runtime per
+// schedule, on one thread, and mapping, protecting and faulting in fresh
+// stacks cost more than its short runs themselves. Bounded; unmapped when
+// the thread ends.
+struct SpareStacks {
+  static constexpr std::size_t kMax = 64;
+  std::size_t usable_size = 0;
+  std::vector<void*> stacks;
+  ~SpareStacks() { release(); }
+  void release() noexcept {
+    for (void* base : stacks) StackPool::unmap(base, usable_size);
+    stacks.clear();
+  }
+};
+thread_local SpareStacks t_spare_stacks;
 }  // namespace
 
 StackPool::StackPool(std::size_t usable_size) : usable_size_(round_to_pages(usable_size)) {}
 
 StackPool::~StackPool() {
-  for (void* base : cached_) unmap(base, usable_size_);
+  SpareStacks& spare = t_spare_stacks;
+  if (spare.usable_size != usable_size_) {
+    spare.release();
+    spare.usable_size = usable_size_;
+  }
+  for (void* base : cached_) {
+    if (spare.stacks.size() < SpareStacks::kMax) {
+      try {
+        spare.stacks.push_back(base);
+        continue;
+      } catch (...) {
+        // no room to keep it: give it back to the kernel
+      }
+    }
+    unmap(base, usable_size_);
+  }
 }
 
 void* StackPool::allocate() {
   void* base;
+  SpareStacks& spare = t_spare_stacks;
   if (!cached_.empty()) {
     base = cached_.back();
     cached_.pop_back();
+  } else if (spare.usable_size == usable_size_ && !spare.stacks.empty()) {
+    base = spare.stacks.back();
+    spare.stacks.pop_back();
   } else {
     base = map_stack(usable_size_);
   }

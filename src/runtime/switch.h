@@ -58,7 +58,7 @@ namespace tmpmc::runtime::detail {
         // release below, so no one can race us. The unlock's release store
         // publishes the word and the saved context to that waker.
         previous->park_word_.store(park_word(park.epoch, kParked), std::memory_order_relaxed);
-        park.unlock_after->unlock();
+        park.unlock_after->unlock_after_switch();
         break;
       }
       std::uint64_t expected = park_word(park.epoch, kRunning);
@@ -74,7 +74,7 @@ namespace tmpmc::runtime::detail {
         push_back(previous);
       }
       // Only now may a waker find it in the list (park.h).
-      if (park.unlock_after != nullptr) park.unlock_after->unlock();
+      if (park.unlock_after != nullptr) park.unlock_after->unlock_after_switch();
       break;
     }
     case HandOver::index_of<after::ParkJoin>: {

@@ -21,6 +21,7 @@
 #include "stack_pool.h"
 #include "thread_parker.h"
 #include "timers.h"
+#include "tmpmc/runtime/choice_point.h"
 #include "tmpmc/runtime/detail/fiber.h"
 #include "tmpmc/runtime/rng.h"
 
@@ -91,6 +92,12 @@ class Worker {
   void yield_point(const char* at) {
     if (picker_ != nullptr && current_ != &idle_) yield_current(at);
   }
+  // choice_point() is a labelled access's choice point in deterministic
+  // mode (choice_point.h; deterministic_picker.cpp). waiting: a spin that
+  // would read the same again (spin_point).
+  void choice_point(const ChoicePointSite& site, const void* object, bool write, bool waiting);
+  // note_clock_read(): the running fiber read virtual time (deterministic mode).
+  void note_clock_read() noexcept { step_reads_clock_ = true; }
 
   // make_runnable() puts a fiber on this worker's queue (see RuntimeCore::schedule).
   // run_next: the LIFO slot (inline here: every hand-off and wake takes it).
@@ -146,6 +153,9 @@ class Worker {
   // For RuntimeCore::cancel_all_fibers: resume `fiber` so that it unwinds,
   // and take every fiber out of this worker's queues.
   void run_to_cancel(Fiber* fiber);
+  // For RuntimeCore::finish_operations (deterministic mode): resume `fiber`,
+  // stopped inside an operation, until it reaches a point between two.
+  void run_to_finish_operation(Fiber* fiber);
   std::vector<Fiber*> drain() noexcept;
   // For teardown, on the calling thread: let every idle carrier of `owner`
   // return, so that Boost.Context frees its stack.
@@ -175,6 +185,7 @@ class Worker {
   // deterministic_picker.cpp
   Fiber* explore_step(Fiber* previous, const char* at, bool previous_runnable);
   void explore_loop();
+  void end_step(Fiber* previous, bool previous_runnable);
   void fire_due_timers();
   static const char* park_label(const Fiber* fiber) noexcept;
   // carriers.cpp (start: switch.h)
@@ -228,6 +239,15 @@ class Worker {
   const Clock::duration timer_spin_;
   // Deterministic mode: the wakes its timers made (the rest, fibers made).
   std::uint64_t timer_wakes_ = 0;
+  // Deterministic mode: explore_step is running (the timers it fires touch
+  // labelled words, which are not choice points there); the current fiber
+  // waits in a spin (it yields to the others, not to itself); a
+  // stopped run's fibers are finishing their operations (teardown).
+  bool in_step_ = false;
+  bool spinning_ = false;
+  bool finishing_operations_ = false;
+  std::uint64_t step_spawns_ = 0;  // spawns when the current step began
+  bool step_reads_clock_ = false;  // the current step read virtual time (now())
   StackPool stacks_;
   BlockCache blocks_;
   ThreadParker parker_;

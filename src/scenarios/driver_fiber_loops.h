@@ -210,10 +210,14 @@ template <unsigned PayloadBytes, Recording R, class Record, class Q>
 }
 
 // saw_closed(): a receive answered "closed and drained". Spurious if nobody
-// has closed the queue yet, or if it still holds items (checked at once: in
-// deterministic mode no other fiber runs in between).
+// has closed the queue yet, if the queue does not say it is closed, or if it
+// still holds items (checked at once; in deterministic mode these reads are
+// choice points of their own, and closed stays closed, drained stays drained).
 template <class In>
 void saw_closed(RunState& s, In& in) {
+  if constexpr (requires { in.is_closed(); }) {
+    if (!in.is_closed()) s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
+  }
   if constexpr (requires { in.len(); }) {
     if (in.len() > 0) s.spurious_closed.fetch_add(1, std::memory_order_relaxed);
   }

@@ -49,6 +49,7 @@
 #include "driver_fiber_loops.h"
 #include "driver_run_state.h"
 #include "tmpmc/queue/channel.h"
+#include "tmpmc/runtime/rng.h"
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/driver.h"
 
@@ -252,6 +253,29 @@ inline CheckResult check_run(const RunState& s, std::uint64_t hung) {
   return check(s.producer_logs, logs, s.left_log, facts);
 }
 
+// outcome_of(): what an exact-mode run delivered, as one hash: each
+// consumer's messages in the order it received them, what was left in the
+// queue, each producer's sends and the ones refused or timed out, and the
+// fibers left hung. Two runs with the same outcome are indistinguishable to a
+// user of the queue (RunResult::outcome).
+inline std::uint64_t outcome_of(const RunState& s, std::uint64_t hung) {
+  std::uint64_t h = runtime::mix64(0x6f7574636f6d65, hung);
+  const auto add_log = [&h](const ConsumerLog& log) {
+    h = runtime::mix64(h, log.count());
+    log.for_each([&h](std::uint32_t p, std::uint64_t seq) {
+      h = runtime::mix64(runtime::mix64(h, p), seq);
+    });
+  };
+  for (const auto& log : s.consumer_logs) add_log(*log);
+  add_log(s.left_log);
+  for (const ProducerLog& log : s.producer_logs) {
+    h = runtime::mix64(h, log.attempted);
+    for (const std::uint64_t seq : log.refused_closed) h = runtime::mix64(h, seq + 1);
+    for (const std::uint64_t seq : log.timed_out) h = runtime::mix64(h, ~seq);
+  }
+  return h;
+}
+
 template <class Backend, unsigned PayloadBytes, bool Record>
 RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options) {
   const TimestampClock& clock = *options.clock;
@@ -299,7 +323,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
       result.stuck_fibers = e.parked();
       result.stuck_summary = e.what();
     }
-    // Outside every fiber now (no yield point can switch), with the queue
+    // Outside every fiber now (no choice point can switch), with the queue
     // kept alive by drain_left.
     if (s.drain_left) s.drain_left();
     ex.finish(result);
@@ -316,6 +340,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   result.elapsed_s = std::chrono::duration<double>(elapsed).count();
   if constexpr (Record) {
     result.check = check_run(s, hung);
+    if (s.check_mode == CheckMode::exact) result.outcome = outcome_of(s, hung);
   } else {
     for (auto& log : s.producer_logs)
       result.check.sent += log.attempted - log.refused_closed.size();

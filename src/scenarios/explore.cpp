@@ -23,12 +23,27 @@
 // counts add up to the unsharded count (the first run counts in shard 1
 // only), and a failing schedule replays anywhere with `run --schedule`.
 //
+// Reduction (StressOptions::reduce). Two schedules that order every pair of
+// conflicting accesses alike are the same trace and reach the same state;
+// each choice point carries the hash of the trace so far (happens_before.h).
+// A run that reaches a point with the same hash and the same continuing
+// fiber as an earlier run, with no fewer preemptions spent, can only repeat
+// what the earlier run's branches from there explore (with at least as many
+// preemptions left): it branches no further from that point on. Runs still
+// run to their end and are checked; only branches are skipped. The counts
+// stay the same on every machine; shards each skip only against their own
+// runs, so their counts add up only with the reduction off.
+//
 // Memory: the branches waiting for the next bound (one prefix each, a few
-// bytes per choice) and the depth-first stack of the current one.
+// bytes per choice), the depth-first stack of the current one, and with
+// the reduction, 16 bytes per distinct point reached.
 #include "explore.h"
 
 #include <algorithm>
+
+#include "tmpmc/runtime/rng.h"
 #include <limits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,6 +70,9 @@ void explore_bounded(const ScenarioConfig& config, const StressOptions& options,
   driver.policy = runtime::SchedulePolicy{};
   driver.policy.kind = runtime::PolicyKind::bounded;
   driver.policy.choice_log = &log;
+  driver.choice_points = options.choice_points;
+  // (trace hash, continuing fiber) -> the fewest preemptions it was reached with.
+  std::unordered_map<std::uint64_t, unsigned> visited;
   const std::uint32_t shards = options.shard.count;
   const std::uint32_t mine = options.shard.index - 1;
   std::uint32_t first_run_branches = 0;
@@ -88,6 +106,8 @@ void explore_bounded(const ScenarioConfig& config, const StressOptions& options,
         ++result.seeds_run;
         result.messages += run.check.received;
       }
+      result.choice_points_reached |= run.choice_points_reached;
+      if (options.on_run) options.on_run(run);
       if (const std::optional<FailureClass> kind = classify(run)) {
         StressFailure failure = failure_of(config, run, *kind, options.seed_start, options);
         failure.bound = bound;
@@ -97,9 +117,20 @@ void explore_bounded(const ScenarioConfig& config, const StressOptions& options,
       }
       // The branches past the prefix, where this run chose by default.
       found.clear();
+      unsigned spent = 0;  // preemptions before choice i
+      for (std::size_t i = 0; i < branch.prefix.size() && i < log.size(); ++i) {
+        if (log[i].continuing != 0 && log[i].chosen != log[i].continuing) ++spent;
+      }
       for (std::size_t i = branch.prefix.size(); i < log.size(); ++i) {
         const runtime::ChoicePoint& point = log[i];
         const bool preempts = point.continuing != 0;
+        if (options.reduce) {
+          const std::uint64_t key = runtime::mix64(point.state, point.continuing);
+          const auto [seen, fresh] = visited.try_emplace(key, spent);
+          if (!fresh && seen->second <= spent) break;  // explored from here already
+          seen->second = spent;
+        }
+        // Past the prefix the run never preempts: `spent` stays.
         if (preempts && bound == options.bound) continue;  // past the last bound
         for (const std::uint32_t fiber : point.runnable) {
           if (fiber == point.chosen) continue;

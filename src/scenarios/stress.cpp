@@ -137,6 +137,8 @@ void sample_seeds(const ScenarioConfig& config, const StressOptions& options,
     }
     ++result.seeds_run;
     result.messages += run.check.received;
+    result.choice_points_reached |= run.choice_points_reached;
+    if (options.on_run) options.on_run(run);
     const std::optional<FailureClass> failure_class = classify(run);
     if (!failure_class) continue;
     result.failure = failure_of(config, run, *failure_class, seed, options);
@@ -155,6 +157,7 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
   DriverOptions driver = options.driver;
   driver.policy = options.policy;
   driver.max_steps = options.max_steps;
+  driver.choice_points = options.choice_points;
   // Every deterministic run keeps its schedule while it runs (8 bytes per
   // choice, dropped with the run): a failure then replays by schedule.
   driver.record_schedule = options.workers <= 1;

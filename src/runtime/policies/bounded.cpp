@@ -44,6 +44,7 @@ class BoundedPolicy final : public Policy {
     const RunnableSet& runnable = step.runnable;
     if (runnable.size() == 1) return 0;  // forced: not a choice point
     ChoicePoint point;
+    point.state = step.state;
     point.runnable.reserve(runnable.size());
     for (const Fiber* fiber : runnable)
       point.runnable.push_back(static_cast<std::uint32_t>(fiber->id()));

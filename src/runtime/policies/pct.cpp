@@ -30,7 +30,7 @@ namespace {
 // change point (they fall below k, 2000 by default) and the whole of a normal stress run; runs
 // that end within them schedule exactly as plain PCT. Why not shuttle's rule
 // (a fiber that yields drops to the lowest priority): here every scheduling
-// point is a yield, the queue's yield points included, so that rule would
+// point is a yield, every labelled access included, so that rule would
 // reorder priorities at every step and PCT's depth would mean nothing.
 class PctPolicy final : public Policy {
  public:

@@ -20,6 +20,7 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
   ro.timer_spin = std::chrono::microseconds(c.runtime.timer_spin_us);
   ro.watchdog = c.hang_after();
   ro.max_steps = o.max_steps;
+  ro.choice_points = o.choice_points;
   if (o.interrupt != nullptr || o.stop_at) {
     ro.stop_requested = [interrupt = o.interrupt, stop_at = o.stop_at] {
       return (interrupt != nullptr && interrupt->load(std::memory_order_relaxed)) ||

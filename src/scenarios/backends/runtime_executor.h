@@ -60,6 +60,7 @@ class RuntimeExecutor {
       r.trace_hash = runtime_.trace_hash();
       r.trace = runtime_.trace();
       if (recorded_schedule_) r.schedule = runtime_.schedule();
+      r.choice_points_reached = runtime_.reached_choice_points();
     }
   }
 

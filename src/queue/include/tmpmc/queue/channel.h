@@ -93,8 +93,8 @@ class Sender : public detail::Endpoint<T, &detail::ChannelState<T>::senders>,
   // close() closes the channel for every endpoint.
   bool close() { return primitives().close(); }
 
-  bool is_closed() const noexcept { return this->state_->core.is_closed(); }
-  std::size_t len() const noexcept { return this->state_->core.len(); }
+  bool is_closed() const { return this->state_->core.is_closed(); }
+  std::size_t len() const { return this->state_->core.len(); }
   std::size_t capacity() const noexcept { return this->state_->core.capacity(); }
   std::size_t sender_count() const noexcept { return this->state_->senders.load(); }
   std::size_t receiver_count() const noexcept { return this->state_->receivers.load(); }
@@ -117,9 +117,9 @@ class Receiver : public detail::Endpoint<T, &detail::ChannelState<T>::receivers>
 
   bool close() { return primitives().close(); }
 
-  bool is_closed() const noexcept { return this->state_->core.is_closed(); }
-  std::size_t len() const noexcept { return this->state_->core.len(); }
-  bool is_empty() const noexcept { return len() == 0; }
+  bool is_closed() const { return this->state_->core.is_closed(); }
+  std::size_t len() const { return this->state_->core.len(); }
+  bool is_empty() const { return len() == 0; }
   std::size_t capacity() const noexcept { return this->state_->core.capacity(); }
   std::size_t sender_count() const noexcept { return this->state_->senders.load(); }
   std::size_t receiver_count() const noexcept { return this->state_->receivers.load(); }

@@ -52,10 +52,10 @@ class Queue : public detail::SendApi<Queue<T>, T>, public detail::ReceiveApi<Que
   // close(): true for the call that closed the queue.
   bool close() { return core_->close(); }
 
-  std::size_t len() const noexcept { return core_->len(); }
-  bool is_empty() const noexcept { return len() == 0; }
-  bool is_full() const noexcept { return len() == capacity(); }
-  bool is_closed() const noexcept { return core_->is_closed(); }
+  std::size_t len() const { return core_->len(); }
+  bool is_empty() const { return len() == 0; }
+  bool is_full() const { return len() == capacity(); }
+  bool is_closed() const { return core_->is_closed(); }
   std::size_t capacity() const noexcept { return core_->capacity(); }
   const std::string& name() const noexcept { return core_->name(); }
 

@@ -30,10 +30,10 @@ class Notify {
   Notify(const Notify&) = delete;
   Notify& operator=(const Notify&) = delete;
 
-  void notify_one() noexcept;
-  void notify_waiters() noexcept;
+  void notify_one();
+  void notify_waiters();
   // notified() registers for notify_waiters() calls from now on; see Notified.
-  Notified notified() noexcept;
+  Notified notified();
   // wait() is notified().wait(): it consumes a stored permit or parks.
   void wait();
 
@@ -42,12 +42,13 @@ class Notify {
   void link(Notified& n) noexcept;
   void unlink(Notified& n) noexcept;
   bool wake_first_locked() noexcept;
+  At at(const ChoicePointSite& site) const noexcept { return At{&site, lock_.explored()}; }
 
   WaitList lock_;  // its lock guards every field below; its label names the wait
   bool permit_ = false;
   // notify_waiters() calls so far; written under the lock, read without it by
   // notified() (acquire: pairs with the release increment).
-  std::atomic<std::uint64_t> waiters_calls_{0};
+  ChoiceAtomic<std::uint64_t> waiters_calls_{0};
   Notified* head_ = nullptr;  // enabled Notified, oldest first
   Notified* tail_ = nullptr;
 };
@@ -59,17 +60,18 @@ class Notified {
   Notified(const Notified&) = delete;
   Notified& operator=(const Notified&) = delete;
   ~Notified() {
-    // Consumed by wait(): unlinked, and nothing can reach it any more.
-    if (state_.load(std::memory_order_relaxed) != State::done) withdraw();
+    // Consumed by wait(): unlinked, and nothing can reach it any more. Not a
+    // choice point: only this registration's own fiber ever writes `done`.
+    if (state_.unshared().load(std::memory_order_relaxed) != State::done) withdraw();
   }
 
   // enable() joins the waiters that notify_one() can reach, consuming a stored
   // permit if there is one. Idempotent.
-  void enable() noexcept;
+  void enable();
   // wait() returns once this registration was notified; it parks the calling
   // fiber until then (woken by notify_one or notify_waiters).
   void wait();
-  bool notified() const noexcept;
+  bool notified() const;
 
  private:
   friend class Notify;
@@ -79,12 +81,13 @@ class Notified {
   void arm_locked() noexcept;     // init -> linked, or notified at once
   bool settle_locked() noexcept;  // true when no wait is needed
   void withdraw() noexcept;       // a registration dropped before wait() consumed it
+  At at(const ChoicePointSite& site) const noexcept { return notify_->at(site); }
 
   Notify* notify_;
   std::uint64_t calls_snapshot_;
   // Written under the Notify's lock while linked; once unlinked only by its
   // own fiber. Atomic (relaxed) so that the unlocked fast paths are race-free.
-  std::atomic<State> state_{State::init};
+  ChoiceAtomic<State> state_{State::init};
   bool linked_ = false;
   Notified* prev_ = nullptr;
   Notified* next_ = nullptr;

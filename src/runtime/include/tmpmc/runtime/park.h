@@ -49,6 +49,7 @@
 #include <string>
 #include <utility>
 
+#include "tmpmc/runtime/choice_point.h"
 #include "tmpmc/runtime/clock.h"
 
 namespace tmpmc::runtime {
@@ -115,14 +116,19 @@ class WaitList {
  public:
   // label describes the wait for hang and deadlock reports, for example
   // `receive on queue "q0" (empty)`.
-  explicit WaitList(std::string label = "wait") : label_(std::move(label)) {}
+  // A list built on a deterministic runtime's fiber is explored: each access
+  // to its state word is a choice point (choice_point.h).
+  explicit WaitList(std::string label = "wait")
+      : explore_(exploring()), label_(std::move(label)) {}
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
 
   // maybe_waiters() is the fast-path probe: false means no fiber was linked or
   // linking when the caller's preceding seq_cst operation took effect, so the
   // caller owes nobody a wake. seq_cst: the load half of the Dekker pair above.
-  bool maybe_waiters() const noexcept { return state_.load(std::memory_order_seq_cst) != 0; }
+  bool maybe_waiters() const {
+    return state_.load(at(sites::kMaybeWaiters), std::memory_order_seq_cst) != 0;
+  }
 
   // wait_unless(ready, deadline) parks the current fiber until woken, unless
   // ready() returns true under the list's lock. ready() must not park. A
@@ -133,7 +139,7 @@ class WaitList {
   template <class Ready>
   WaitStatus wait_unless(Ready&& ready, const TimePoint* deadline = nullptr,
                          void* handoff = nullptr) {
-    lock();
+    lock(sites::kWaitLock);
     if (ready()) {
       unlock();
       return WaitStatus::ready;
@@ -143,7 +149,7 @@ class WaitList {
 
   // wake_one() unlinks the oldest waiter and unparks it. Returns whether there
   // was one. Callers that change the condition call it when maybe_waiters().
-  bool wake_one() noexcept;
+  bool wake_one();
 
   // hand_to_first(give) serves the oldest waiter directly: if it waits without
   // a deadline and offered a hand-off slot, and give(slot) returns true, it is
@@ -151,8 +157,8 @@ class WaitList {
   // give() runs under the list's lock (the waiter cannot leave meanwhile) and
   // must neither throw nor park. Returns whether the waiter was served.
   template <class Give>
-  bool hand_to_first(Give&& give) noexcept {
-    lock();
+  bool hand_to_first(Give&& give) {
+    lock(sites::kHandOffLock);
     Waiter* waiter = head_;
     if (waiter == nullptr || waiter->handoff == nullptr || !give(waiter->handoff)) {
       unlock();
@@ -160,48 +166,67 @@ class WaitList {
     }
     unlink(*waiter);
     // WAKE under the lock, as wake_one(); untimed, so its only waker is us.
+    choice_point_if(explore_, sites::kWakeUntimed, waiter->token.fiber, true);
     unpark_exclusive(waiter->token);
     unlock();
     return true;
   }
 
   // wake_all() unlinks and unparks every waiter linked at this moment.
-  std::size_t wake_all() noexcept;
+  std::size_t wake_all();
 
   const std::string& label() const noexcept { return label_; }
   void set_label(std::string label) { label_ = std::move(label); }
 
-  // Lock word management; public for the runtime's switch code only.
-  void lock() noexcept {
+  // Lock word management; public for Notify and the runtime's switch code.
+  // lock(site): `site` names the caller (a lock taken to wait is not the lock
+  // taken to wake), and says whether a contended wait may be unwound.
+  void lock(const ChoicePointSite& site) {
+    // The first access guesses the word from a relaxed read that is not a
+    // choice point of its own: the CAS (the point) decides.
     // seq_cst: the store half of the Dekker pair above (a waiter's lock
     // precedes its re-check of the condition). Uncontended: one CAS, inline.
-    std::uint32_t unlocked = state_.load(std::memory_order_relaxed) & ~1u;
-    if (!state_.compare_exchange_strong(unlocked, unlocked | 1, std::memory_order_seq_cst,
+    std::uint32_t unlocked = state_.unshared().load(std::memory_order_relaxed) & ~1u;
+    if (!state_.compare_exchange_strong(unlocked, unlocked | 1, at(site), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
-      lock_contended();
+      lock_contended(site.kind);
     }
   }
-  void unlock() noexcept {
+  void unlock() {
     // release: the list links written under the lock are visible to the next holder.
-    state_.store(count_ << 1, std::memory_order_release);
+    state_.store(count_ << 1, at(sites::kUnlock), std::memory_order_release);
   }
+  // unlock_after_switch(): the unlock of a park, by the fiber that runs next
+  // (park.h's protocol). Not a choice point: the park is the scheduling step.
+  void unlock_after_switch() noexcept {
+    state_.unshared().store(count_ << 1, std::memory_order_release);
+  }
+  bool explored() const noexcept { return explore_; }
+  // state_word(): the lock word's identity, for the trace of a park (happens_before.h).
+  const void* state_word() const noexcept { return &state_; }
+
+ protected:
+  // Protected, not private: the stress tests derive a list with one
+  // operation broken (tests/mutants.h).
+  void unlink(Waiter& w) noexcept;
+  void wake(Waiter& w) noexcept;
+  Waiter* head_ = nullptr;
 
  private:
   WaitStatus park_locked(const TimePoint* deadline, void* handoff);
   WaitStatus park_locked_until(detail::Worker& worker, TimePoint deadline);
   // abandon(w): a wait unwound by shutdown leaves the list, if still linked.
   void abandon(Waiter& w) noexcept;
-  void lock_contended() noexcept;
+  void lock_contended(PointKind caller);
+  At at(const ChoicePointSite& site) const noexcept { return At{&site, explore_}; }
   void link(Waiter& w) noexcept;
-  static void wake(Waiter& w) noexcept;
-  void unlink(Waiter& w) noexcept;
 
   // state_: bit 0 = locked, bits 1.. = number of linked waiters. One word, so
   // the fast path reads a single location and a waiter's lock CAS publishes
   // "someone is about to wait" to every waker at once.
-  std::atomic<std::uint32_t> state_{0};
+  ChoiceAtomic<std::uint32_t> state_{0};
   std::uint32_t count_ = 0;  // linked waiters; written under the lock
-  Waiter* head_ = nullptr;
+  const bool explore_;
   Waiter* tail_ = nullptr;
   std::string label_;
 };

@@ -9,7 +9,8 @@
 // futex. An idle runtime uses no CPU.
 //
 // In deterministic mode the runtime has one worker, time is virtual, and every
-// scheduling choice (including at yield points) is made by a policy: seeded
+// scheduling choice (including at every labelled shared access:
+// choice_point.h) is made by a policy: seeded
 // (random, PCT), fixed (round robin), or a recorded schedule (replay,
 // schedule.h). A seed, or a schedule, replays the same interleaving on any
 // machine; the choices are hashed into trace_hash().
@@ -31,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "tmpmc/runtime/choice_point.h"
 #include "tmpmc/runtime/clock.h"
 #include "tmpmc/runtime/join_handle.h"
 #include "tmpmc/runtime/pacing.h"
@@ -56,6 +58,10 @@ struct ChoicePoint {
   // and is among `runnable`): running another one here is a preemption. 0
   // if it parked, finished or was the idle loop: any choice is free.
   std::uint32_t continuing = 0;
+  // The hash of the run's happens-before order up to this point: runs that
+  // reach a point with the same state and continuing fiber can go on alike
+  // (the search's reduction, scenarios/explore.cpp).
+  std::uint64_t state = 0;
 };
 
 struct SchedulePolicy {
@@ -110,6 +116,11 @@ struct Options {
   // record_schedule keeps the schedule of each deterministic run (one item of
   // 8 bytes per choice; record_trace implies it) for schedule().
   bool record_schedule = false;
+  // choice_points: which labelled accesses are choice points in a
+  // deterministic run (choice_point.h). `operations` keeps the granularity
+  // stress had before every access was one (ring and wait-list operations
+  // run without interruption): for comparing what the finer points find.
+  Granularity choice_points = Granularity::every_access;
   // trace_state, if set, describes the program's state (say, a queue's length
   // and whether it is closed) for each recorded event. Called on the worker
   // between fibers: it must not park.
@@ -237,6 +248,9 @@ class Runtime {
   // with record_schedule or record_trace (empty otherwise).
   std::vector<TraceEvent> trace() const;
   Schedule schedule() const;
+  // reached_choice_points(): the choice point sites (choice_point.h) the
+  // deterministic runs so far passed through, by id (none on a real runtime).
+  ChoicePointSet reached_choice_points() const;
 
  private:
   void run_root(detail::Fiber* root);
@@ -265,11 +279,9 @@ std::string name();
 bool on_fiber() noexcept;
 }  // namespace this_fiber
 
-// yield_point(where) marks a racy window (between a check and a park, around
-// close). In deterministic mode the policy may switch fibers here; elsewhere it
-// is one predictable branch. Code on a hot path caches exploring() instead.
+// yield_point(where) marks a window that no access of a ChoiceAtomic
+// (choice_point.h) labels: in deterministic mode the policy may switch
+// fibers here; elsewhere it is one predictable branch.
 void yield_point(const char* where);
-// exploring(): the calling thread is a deterministic runtime's worker.
-bool exploring() noexcept;
 
 }  // namespace tmpmc::runtime

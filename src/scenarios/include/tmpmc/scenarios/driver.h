@@ -47,6 +47,12 @@ struct RunResult {
   // run's schedule (runtime/schedule.h), which `run --schedule` replays.
   std::optional<runtime::Schedule> schedule;
   std::vector<runtime::TraceEvent> trace;   // deterministic mode with DriverOptions::trace
+  // Exact-mode runs: a hash of what the run delivered to whom, in which
+  // order, and what it refused (driver_loops.h, outcome_of); 0 otherwise.
+  std::uint64_t outcome = 0;
+  // Deterministic mode: the choice point sites (runtime/choice_point.h) the
+  // run passed through, by id: its coverage.
+  runtime::ChoicePointSet choice_points_reached;
   runtime::RuntimeStats stats;
   std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
   std::string stuck_summary;
@@ -88,6 +94,9 @@ struct DriverOptions {
   runtime::SchedulePolicy policy;
   bool trace = false;
   bool record_schedule = false;
+  // Deterministic mode: which labelled accesses are choice points
+  // (runtime::Options::choice_points).
+  runtime::Granularity choice_points = runtime::Granularity::every_access;
   // Deterministic mode: the runtime's step cap per run (runtime::Options::max_steps).
   std::uint64_t max_steps = runtime::Options::kDefaultMaxSteps;
   // Deterministic mode: a run still going at this time is stopped (with

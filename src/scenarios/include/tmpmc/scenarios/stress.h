@@ -1,6 +1,6 @@
 // stress.h: seeded schedule exploration. Each scenario runs once per seed in
-// deterministic mode (one worker, virtual time, the queue's yield points
-// active), until a run fails its checks or the seeds or the time run out. A
+// deterministic mode (one worker, virtual time, every shared access of the
+// queue and the runtime a choice point), until a run fails its checks or the seeds or the time run out. A
 // failure comes with its seed, its schedule (runtime/schedule.h) and the
 // command that replays that schedule exactly, whatever policy found it.
 //
@@ -42,6 +42,10 @@ struct StressOptions {
   Explore explore = Explore::seeds;
   unsigned bound = 2;  // bounded: the most preemptions a schedule may have
   Shard shard;         // bounded: which part of the search to run
+  // bounded: skip what an equivalent schedule explored already (explore.cpp).
+  bool reduce = true;
+  // Which labelled accesses are choice points (runtime::Options::choice_points).
+  runtime::Granularity choice_points = runtime::Granularity::every_access;
   std::uint64_t seeds = 10'000;
   std::uint64_t seed_start = 1;
   runtime::SchedulePolicy policy;  // random by default
@@ -54,6 +58,9 @@ struct StressOptions {
   std::string config_path;  // for the replay command
   std::string impl;         // for the replay command ("" when the config's own)
   DriverOptions driver;     // clock, interrupt, run_instead
+  // on_run, if set, sees every run's result as it ends (to compare what
+  // searches reach: RunResult::outcome).
+  std::function<void(const RunResult&)> on_run;
 };
 
 // One failing run: what broke, and how to see it again.
@@ -88,6 +95,9 @@ struct StressResult {
   std::string impl;
   std::uint64_t seeds_run = 0;  // seeds: seeds run; bounded: schedules run
   std::vector<BoundCount> bounds;  // bounded only, from bound 0 up
+  // The choice point sites (runtime/choice_point.h) the scenario's runs
+  // passed through, over every seed or schedule: its coverage.
+  runtime::ChoicePointSet choice_points_reached;
   double elapsed_s = 0;
   double seeds_per_sec = 0;
   std::uint64_t messages = 0;  // received, over all seeds

@@ -59,8 +59,7 @@ class QueueCore {
       : ring_(capacity),
         name_(name.empty() ? "queue" : std::move(name)),
         senders_("send on queue \"" + name_ + "\" (full)"),
-        receivers_("receive on queue \"" + name_ + "\" (empty)"),
-        explore_(runtime::exploring()) {}
+        receivers_("receive on queue \"" + name_ + "\" (empty)") {}
 
   // The primitives that every handle's send and receive are written over
   // (value_api.h). On anything but ok, the value stays in `value`,
@@ -126,7 +125,6 @@ class QueueCore {
   // close(): idempotent; true for the call that closed the queue.
   bool close() {
     if (!ring_.close()) return false;
-    yield_point("close: marked, before wake");
     // WAKE every parked fiber: receivers drain then see closed; senders get
     // their values back.
     receivers_.wake_all();
@@ -134,8 +132,8 @@ class QueueCore {
     return true;
   }
 
-  bool is_closed() const noexcept { return ring_.closed(); }
-  std::size_t len() const noexcept { return ring_.len(); }
+  bool is_closed() const { return ring_.closed(); }
+  std::size_t len() const { return ring_.len(); }
   std::size_t capacity() const noexcept { return ring_.capacity(); }
   const std::string& name() const noexcept { return name_; }
 
@@ -155,12 +153,10 @@ class QueueCore {
         if (took_wake) senders_.wake_one();
         return QueueStatus::timeout;
       }
-      yield_point("send: full, before park");
       // PARK until a pop makes room, close, or the deadline.
       const runtime::WaitStatus waited =
           senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
       took_wake = waited == runtime::WaitStatus::woken;
-      yield_point("send: woken");
     }
   }
 
@@ -174,11 +170,9 @@ class QueueCore {
       if (deadline != nullptr && runtime::now() >= *deadline) {
         return self().receive_timed_out(took_wake);
       }
-      yield_point("receive: empty, before park");
       const runtime::WaitStatus waited = self().wait_for_item(out, deadline);
       if (out.has_value()) return QueueStatus::ok;  // a sender handed it over
       took_wake = waited == runtime::WaitStatus::woken;
-      yield_point("receive: woken");
     }
   }
 
@@ -190,7 +184,6 @@ class QueueCore {
     if constexpr (!std::is_nothrow_move_constructible_v<T>) {
       return false;  // give() runs under a spin lock: it must not throw
     } else {
-      yield_point("send: receiver parked, before hand-off");
       return receivers_.hand_to_first([&](void* slot) noexcept {
         if (ring_.has_item_or_closed()) return false;
         static_cast<std::optional<T>*>(slot)->emplace(std::move(value));
@@ -238,7 +231,6 @@ class QueueCore {
 
   // after_push(): the push's wake.
   [[gnu::always_inline]] void after_push() {
-    yield_point("send: pushed, before wake");
     // WAKE one receiver, if one may be parked (seq_cst probe: see above).
     if (receivers_.maybe_waiters()) receivers_.wake_one();
   }
@@ -246,7 +238,6 @@ class QueueCore {
   // after_pop(): every pop wakes a sender, not only the one that leaves a
   // full ring (see Invariants).
   [[gnu::always_inline]] void after_pop() {
-    yield_point("receive: popped, before wake");
     // WAKE one sender, if one may be parked.
     if (senders_.maybe_waiters()) senders_.wake_one();
   }
@@ -265,20 +256,10 @@ class QueueCore {
     return QueueStatus::timeout;
   }
 
-  // Racy windows are scheduling points in deterministic mode; elsewhere one
-  // predictable branch on a flag read at construction (so exploration covers
-  // queues created on a deterministic runtime's fibers). May throw only the
-  // runtime's shutdown unwinding.
-  void yield_point(const char* where) const {
-    if (explore_) [[unlikely]]
-      runtime::yield_point(where);
-  }
-
   RingType ring_;
   std::string name_;
   runtime::WaitList senders_;
   runtime::WaitList receivers_;
-  const bool explore_;
 };
 
 }  // namespace tmpmc::detail

@@ -17,6 +17,12 @@
 // load before reading (acquire) and vice versa, which is what hands a value
 // from producer to consumer. The CASes on head_/tail_ are seq_cst because the
 // queue's park protocol (queue_core.h) builds a Dekker pair on them.
+//
+// Exploration: every access to head_, tail_, a stamp or a slot's value names
+// its site (choice_sites.h); on a deterministic runtime each is a choice
+// point, so the states "a push claimed its slot but has not written it" and
+// "a pop claimed its slot but has not freed it" are explored, and the spins
+// that wait for them yield to the fiber that can end them.
 #pragma once
 
 #include <atomic>
@@ -30,6 +36,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "tmpmc/queue/detail/choice_sites.h"
+#include "tmpmc/runtime/choice_point.h"
 #include "tmpmc/runtime/spin.h"
 
 namespace tmpmc::detail {
@@ -46,19 +54,23 @@ class Ring {
  public:
   static constexpr std::size_t kMaxCapacity = std::size_t{1} << 40;
 
-  explicit Ring(std::size_t capacity) : capacity_(checked(capacity)) {
+  // A ring built on a deterministic runtime's fiber is explored (see above).
+  explicit Ring(std::size_t capacity)
+      : capacity_(checked(capacity)), explore_(runtime::exploring()) {
     mark_bit_ = std::bit_ceil(capacity_ + 1);
     one_lap_ = mark_bit_ * 2;
     slots_ = std::make_unique<Slot[]>(capacity_);
-    for (std::size_t i = 0; i < capacity_; ++i) slots_[i].stamp.store(i, std::memory_order_relaxed);
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      slots_[i].stamp.unshared().store(i, std::memory_order_relaxed);
+    }
   }
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
 
   ~Ring() {
     // Every value still in the ring is destroyed exactly once.
-    const std::size_t head = head_.load(std::memory_order_relaxed);
-    const std::size_t tail = tail_.load(std::memory_order_relaxed) & ~mark_bit_;
+    const std::size_t head = head_.unshared().load(std::memory_order_relaxed);
+    const std::size_t tail = tail_.unshared().load(std::memory_order_relaxed) & ~mark_bit_;
     std::size_t index = head & (mark_bit_ - 1);
     for (std::size_t n = count(head, tail); n > 0; --n) {
       slots_[index].value()->~T();
@@ -66,105 +78,134 @@ class Ring {
     }
   }
 
-  // try_push moves `value` in only when it returns ok.
-  [[gnu::always_inline]] PushResult try_push(T& value) noexcept {
+  // try_push moves `value` in only when it returns ok. May throw only a
+  // deterministic runtime's teardown unwinding, and only before its claim.
+  [[gnu::always_inline]] PushResult try_push(T& value) {
     unsigned spins = 0;
-    std::size_t tail = tail_.load(std::memory_order_relaxed);
+    std::size_t tail = tail_.load(at(sites::kPushReadTail), std::memory_order_relaxed);
     for (;;) {
       if (tail & mark_bit_) return PushResult::closed;
       const std::size_t index = tail & (mark_bit_ - 1);
       const std::size_t lap = tail & ~(one_lap_ - 1);
       Slot& slot = slots_[index];
       // acquire: the consumer of the previous lap has finished reading this slot.
-      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      const std::size_t stamp = slot.stamp.load(at(sites::kPushReadStamp), std::memory_order_acquire);
       if (tail == stamp) {
         const std::size_t next = index + 1 < capacity_ ? tail + 1 : lap + one_lap_;
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (tail_.compare_exchange_weak(tail, next, std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
+        if (tail_.compare_exchange_weak(tail, next, at(sites::kPushClaim),
+                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
+          runtime::choice_point_if(explore_, sites::kPushWriteValue, slot.storage, true);
           ::new (slot.storage) T(std::move(value));
           // release: publishes the value to the consumer that sees this stamp.
-          slot.stamp.store(tail + 1, std::memory_order_release);
+          slot.stamp.store(tail + 1, at(sites::kPushPublish), std::memory_order_release);
           return PushResult::ok;
         }
       } else if (stamp + one_lap_ == tail + 1) {
-        // The slot still holds last lap's value: full, unless head moved on.
-        const std::size_t head = head_.load(std::memory_order_seq_cst);
+        // The slot still holds last lap's value: full, unless head moved on
+        // (a pop claimed the slot and is still reading it: wait for it).
+        const std::size_t head = head_.load(at(sites::kPushReadHead), std::memory_order_seq_cst);
         if (head + one_lap_ == tail) return PushResult::full;
-        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
-        tail = tail_.load(std::memory_order_relaxed);
+        if (!explore_) runtime::spin_pause(spins);
+        tail = tail_.spin_load(
+            at(sites::kPushWaitsForPop),
+            [&] { return tail_.peek() == tail && slot.stamp.peek() == stamp && head_.peek() == head; },
+            std::memory_order_relaxed);
       } else {
-        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
-        tail = tail_.load(std::memory_order_relaxed);
+        // Our tail is stale (another push claimed this slot), or a push one
+        // lap behind has claimed this slot and not written it yet (the ring
+        // is full, which we will see once it has).
+        if (!explore_) runtime::spin_pause(spins);
+        tail = tail_.spin_load(
+            at(sites::kPushRereadTail),
+            [&] { return tail_.peek() == tail && slot.stamp.peek() == stamp; },
+            std::memory_order_relaxed);
       }
     }
   }
 
-  // try_pop move-constructs the value into `out` (uninitialised storage) on ok.
-  [[gnu::always_inline]] PopResult try_pop(void* out) noexcept {
+  // try_pop move-constructs the value into `out` (uninitialised storage) on
+  // ok. May throw only a deterministic runtime's teardown unwinding, and only
+  // before its claim.
+  [[gnu::always_inline]] PopResult try_pop(void* out) {
     unsigned spins = 0;
-    std::size_t head = head_.load(std::memory_order_relaxed);
+    std::size_t head = head_.load(at(sites::kPopReadHead), std::memory_order_relaxed);
     for (;;) {
       const std::size_t index = head & (mark_bit_ - 1);
       const std::size_t lap = head & ~(one_lap_ - 1);
       Slot& slot = slots_[index];
       // acquire: pairs with the producer's release store of this stamp.
-      const std::size_t stamp = slot.stamp.load(std::memory_order_acquire);
+      const std::size_t stamp = slot.stamp.load(at(sites::kPopReadStamp), std::memory_order_acquire);
       if (head + 1 == stamp) {
         const std::size_t next = index + 1 < capacity_ ? head + 1 : lap + one_lap_;
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (head_.compare_exchange_weak(head, next, std::memory_order_seq_cst,
-                                        std::memory_order_relaxed)) {
+        if (head_.compare_exchange_weak(head, next, at(sites::kPopClaim),
+                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
+          runtime::choice_point_if(explore_, sites::kPopReadValue, slot.storage, true);
           T* value = slot.value();
           ::new (out) T(std::move(*value));
           value->~T();
           // release: the slot is free for the producer of the next lap.
-          slot.stamp.store(head + one_lap_, std::memory_order_release);
+          slot.stamp.store(head + one_lap_, at(sites::kPopFree), std::memory_order_release);
           return PopResult::ok;
         }
       } else if (stamp == head) {
         // Nothing written here in this lap: empty, unless a push claimed the
         // slot and is still writing it (then tail is ahead of head: wait).
-        const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+        const std::size_t tail = tail_.load(at(sites::kPopReadTail), std::memory_order_seq_cst);
         if ((tail & ~mark_bit_) == head) {
           return (tail & mark_bit_) ? PopResult::closed : PopResult::empty;
         }
-        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
-        head = head_.load(std::memory_order_relaxed);
+        if (!explore_) runtime::spin_pause(spins);
+        head = head_.spin_load(
+            at(sites::kPopWaitsForPush),
+            [&] { return head_.peek() == head && slot.stamp.peek() == stamp && tail_.peek() == tail; },
+            std::memory_order_relaxed);
       } else {
-        runtime::spin_pause(spins);  // a push or pop is mid-way on another thread
-        head = head_.load(std::memory_order_relaxed);
+        // Our head is stale (another pop claimed this slot), or a pop one lap
+        // behind has claimed this slot and not freed it yet.
+        if (!explore_) runtime::spin_pause(spins);
+        head = head_.spin_load(
+            at(sites::kPopRereadHead),
+            [&] { return head_.peek() == head && slot.stamp.peek() == stamp; },
+            std::memory_order_relaxed);
       }
     }
   }
 
   // close() sets the mark; true for the call that set it.
-  bool close() noexcept {
+  bool close() {
     // seq_cst: ordered against every push's CAS and every waiter's re-check.
-    return (tail_.fetch_or(mark_bit_, std::memory_order_seq_cst) & mark_bit_) == 0;
+    return (tail_.fetch_or(mark_bit_, at(sites::kClose), std::memory_order_seq_cst) & mark_bit_) ==
+           0;
   }
 
   // The re-checks of the park protocol: seq_cst loads (the other half of the
   // Dekker pair). A push that claimed a slot but has not written it yet counts
   // as an item: the receiver will wait a few instructions for it in try_pop.
-  bool closed() const noexcept { return (tail_.load(std::memory_order_seq_cst) & mark_bit_) != 0; }
-  bool has_item_or_closed() const noexcept {
-    const std::size_t tail = tail_.load(std::memory_order_seq_cst);
-    return (tail & mark_bit_) != 0 || tail != head_.load(std::memory_order_seq_cst);
+  bool closed() const {
+    return (tail_.load(at(sites::kClosedReadTail), std::memory_order_seq_cst) & mark_bit_) != 0;
   }
-  bool has_room_or_closed() const noexcept {
-    const std::size_t tail = tail_.load(std::memory_order_seq_cst);
+  bool has_item_or_closed() const {
+    const std::size_t tail = tail_.load(at(sites::kHasItemReadTail), std::memory_order_seq_cst);
+    return (tail & mark_bit_) != 0 ||
+           tail != head_.load(at(sites::kHasItemReadHead), std::memory_order_seq_cst);
+  }
+  bool has_room_or_closed() const {
+    const std::size_t tail = tail_.load(at(sites::kHasRoomReadTail), std::memory_order_seq_cst);
     if (tail & mark_bit_) return true;
-    return head_.load(std::memory_order_seq_cst) + one_lap_ != tail;
+    return head_.load(at(sites::kHasRoomReadHead), std::memory_order_seq_cst) + one_lap_ != tail;
   }
 
   // len(): a consistent snapshot of the number of values (crossbeam's method:
   // re-read tail until it did not move while head was read).
-  std::size_t len() const noexcept {
+  std::size_t len() const {
     for (;;) {
-      const std::size_t tail = tail_.load(std::memory_order_seq_cst);
-      const std::size_t head = head_.load(std::memory_order_seq_cst);
-      if (tail_.load(std::memory_order_seq_cst) == tail) return count(head, tail & ~mark_bit_);
+      const std::size_t tail = tail_.load(at(sites::kLenReadTail), std::memory_order_seq_cst);
+      const std::size_t head = head_.load(at(sites::kLenReadHead), std::memory_order_seq_cst);
+      if (tail_.load(at(sites::kLenRecheckTail), std::memory_order_seq_cst) == tail) {
+        return count(head, tail & ~mark_bit_);
+      }
     }
   }
   std::size_t capacity() const noexcept { return capacity_; }
@@ -183,10 +224,22 @@ class Ring {
   // Protected, not private: the stress tests derive rings with one operation
   // broken (tests/mutants.h), and write it with the slots and positions.
   struct Slot {
-    std::atomic<std::size_t> stamp{0};
+    runtime::ChoiceAtomic<std::size_t> stamp{0};
     alignas(T) unsigned char storage[sizeof(T)];
     T* value() noexcept { return std::launder(reinterpret_cast<T*>(storage)); }
   };
+
+  // at(site): an access at `site`, a choice point if this ring is explored.
+  runtime::At at(const runtime::ChoicePointSite& site) const noexcept {
+    return runtime::At{&site, explore_};
+  }
+
+  // after(position): the next position (the next index, or index 0 of the
+  // next lap), as a claim moves head or tail on.
+  std::size_t after(std::size_t position) const noexcept {
+    return (position & (mark_bit_ - 1)) + 1 < capacity_ ? position + 1
+                                                        : (position & ~(one_lap_ - 1)) + one_lap_;
+  }
 
   std::size_t count(std::size_t head, std::size_t tail) const noexcept {
     const std::size_t hix = head & (mark_bit_ - 1);
@@ -198,9 +251,10 @@ class Ring {
 
   // head_ and tail_ on their own cache lines: producers and consumers do not
   // invalidate each other's position on every operation.
-  alignas(64) std::atomic<std::size_t> head_{0};
-  alignas(64) std::atomic<std::size_t> tail_{0};
+  alignas(64) runtime::ChoiceAtomic<std::size_t> head_{0};
+  alignas(64) runtime::ChoiceAtomic<std::size_t> tail_{0};
   alignas(64) std::size_t capacity_;
+  const bool explore_;
   std::size_t mark_bit_ = 0;
   std::size_t one_lap_ = 0;
   std::unique_ptr<Slot[]> slots_;

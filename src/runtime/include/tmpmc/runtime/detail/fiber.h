@@ -101,6 +101,7 @@ class Fiber {
   // The scheduler (and its nested helpers) and the two wakes of park.cpp.
   friend class RuntimeCore;
   friend class Worker;
+  friend class DeterministicPicker;
   friend bool tmpmc::runtime::unpark(ParkToken, bool) noexcept;
   friend void tmpmc::runtime::unpark_exclusive(ParkToken) noexcept;
 
@@ -134,6 +135,24 @@ class Fiber {
   // Deterministic mode: where it last gave up the worker, for the reports of
   // a run stopped while it was runnable (a livelock names where it spins).
   const char* last_switch_at_ = nullptr;
+  // Deterministic mode: it gave up the worker at an `inner` choice point
+  // (inside an operation; see choice_point.h and finish_operations).
+  bool at_inner_point_ = false;
+  // Deterministic mode: the labelled access it gave up the worker at, which
+  // is the first thing it does when it runs again (site null: it gave up
+  // anywhere else); and the one its current step began with. The picker
+  // turns each step into an event of the run's trace (happens_before.h).
+  struct Access {
+    const ChoicePointSite* site = nullptr;
+    const void* object = nullptr;
+    bool write = false;
+  };
+  Access pending_access_;
+  Access step_access_;
+  // Deterministic mode: nonzero while it waits in a spin: the picker's
+  // count of writes when it began (DeterministicPicker::choose).
+  std::uint64_t spin_since_writes_ = 0;
+  bool resumed_from_park_ = false;  // its current step began where it had parked
 
   // Stack (for sanitizers and the stack pool) and sanitizer fiber state.
   void* stack_base_ = nullptr;  // lowest usable address

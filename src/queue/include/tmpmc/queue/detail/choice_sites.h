@@ -1,0 +1,58 @@
+// detail/choice_sites.h: the queue's choice points (see
+// tmpmc/runtime/choice_point.h): one per shared access of the ring, by
+// operation. The blocking protocol (queue_core.h) has none of its own: its
+// shared accesses are the ring's and its wait lists' (the runtime's sites).
+//
+// Ids are stable (schedules and coverage reports name them) and never
+// reused: a new site takes the next free id, up to 127.
+#pragma once
+
+#include <array>
+
+#include "tmpmc/runtime/choice_point.h"
+
+namespace tmpmc::detail::sites {
+
+using runtime::ChoicePointSite;
+using runtime::PointKind;
+
+// try_push. Before its claim the push has changed nothing, so its re-reads
+// are `between`: a fiber stopped there may be unwound.
+inline constexpr ChoicePointSite kPushReadTail{64, PointKind::between, false, "ring.h: push reads the tail (load)"};
+inline constexpr ChoicePointSite kPushReadStamp{65, PointKind::inner, false, "ring.h: push reads the slot's stamp (load)"};
+inline constexpr ChoicePointSite kPushClaim{66, PointKind::inner, false, "ring.h: push claims the slot (tail CAS)"};
+inline constexpr ChoicePointSite kPushReadHead{67, PointKind::inner, false, "ring.h: push meets last lap's value: full? (head load)"};
+inline constexpr ChoicePointSite kPushWaitsForPop{68, PointKind::between, true, "ring.h: a pop claimed the slot but has not freed it: push spins (tail load)"};
+inline constexpr ChoicePointSite kPushRereadTail{69, PointKind::between, true, "ring.h: push's tail is stale, or a push a lap behind is writing the slot: re-read (load)"};
+inline constexpr ChoicePointSite kPushWriteValue{70, PointKind::inner, false, "ring.h: push writes the value into its slot"};
+inline constexpr ChoicePointSite kPushPublish{71, PointKind::inner, false, "ring.h: push publishes the slot (stamp store)"};
+// try_pop.
+inline constexpr ChoicePointSite kPopReadHead{72, PointKind::between, false, "ring.h: pop reads the head (load)"};
+inline constexpr ChoicePointSite kPopReadStamp{73, PointKind::inner, false, "ring.h: pop reads the slot's stamp (load)"};
+inline constexpr ChoicePointSite kPopClaim{74, PointKind::inner, false, "ring.h: pop claims the slot (head CAS)"};
+inline constexpr ChoicePointSite kPopReadTail{75, PointKind::inner, false, "ring.h: pop meets an unwritten slot: empty? (tail load)"};
+inline constexpr ChoicePointSite kPopWaitsForPush{76, PointKind::between, true, "ring.h: a push claimed the slot but has not written it: pop spins (head load)"};
+inline constexpr ChoicePointSite kPopRereadHead{77, PointKind::between, true, "ring.h: pop's head is stale, or a pop a lap behind is freeing the slot: re-read (load)"};
+inline constexpr ChoicePointSite kPopReadValue{78, PointKind::inner, false, "ring.h: pop moves the value out of its slot"};
+inline constexpr ChoicePointSite kPopFree{79, PointKind::inner, false, "ring.h: pop frees the slot for the next lap (stamp store)"};
+// close and the observers. has_item_or_closed and has_room_or_closed are the
+// park protocol's re-checks, made under a wait list's lock: inner.
+inline constexpr ChoicePointSite kClose{80, PointKind::between, false, "ring.h: close marks the tail (fetch_or)"};
+inline constexpr ChoicePointSite kClosedReadTail{81, PointKind::between, false, "ring.h: closed reads the tail (load)"};
+inline constexpr ChoicePointSite kHasItemReadTail{82, PointKind::inner, false, "ring.h: a receiver's re-check reads the tail (load)"};
+inline constexpr ChoicePointSite kHasItemReadHead{83, PointKind::inner, false, "ring.h: a receiver's re-check reads the head (load)"};
+inline constexpr ChoicePointSite kHasRoomReadTail{84, PointKind::inner, false, "ring.h: a sender's re-check reads the tail (load)"};
+inline constexpr ChoicePointSite kHasRoomReadHead{85, PointKind::inner, false, "ring.h: a sender's re-check reads the head (load)"};
+inline constexpr ChoicePointSite kLenReadTail{86, PointKind::between, false, "ring.h: len reads the tail (load)"};
+inline constexpr ChoicePointSite kLenReadHead{87, PointKind::inner, false, "ring.h: len reads the head (load)"};
+inline constexpr ChoicePointSite kLenRecheckTail{88, PointKind::inner, false, "ring.h: len re-reads the tail (load)"};
+
+// queue_choice_points(): every site above, in id order.
+inline constexpr std::array<const ChoicePointSite*, 25> kQueueChoicePoints{
+    &kPushReadTail,    &kPushReadStamp,   &kPushClaim,       &kPushReadHead,   &kPushWaitsForPop,
+    &kPushRereadTail,  &kPushWriteValue,  &kPushPublish,     &kPopReadHead,    &kPopReadStamp,
+    &kPopClaim,        &kPopReadTail,     &kPopWaitsForPush, &kPopRereadHead,  &kPopReadValue,
+    &kPopFree,         &kClose,           &kClosedReadTail,  &kHasItemReadTail, &kHasItemReadHead,
+    &kHasRoomReadTail, &kHasRoomReadHead, &kLenReadTail,     &kLenReadHead,    &kLenRecheckTail};
+
+}  // namespace tmpmc::detail::sites
