@@ -2,7 +2,10 @@
 // mode must catch. Each is the real protocol (detail::QueueCore) with one
 // step replaced by a broken one: a step of the core, which the core calls
 // through its Derived parameter, or an operation of its ring, in a ring
-// derived from detail::Ring. They exist only in this test binary.
+// derived from detail::Ring. They exist only in this test binary. They are
+// broken where stress runs them, on a deterministic runtime: a queue nobody
+// explores sends and receives through the core's own inlined plain copy of
+// those steps (queue_core.h), not through Derived's.
 #pragma once
 
 #include <cstddef>

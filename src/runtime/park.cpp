@@ -100,6 +100,10 @@ void WaitList::lock_contended(PointKind caller) {
   }
 }
 
+bool WaitList::maybe_waiters_explored() const {
+  return state_.load(at(sites::kMaybeWaiters), std::memory_order_seq_cst) != 0;
+}
+
 void WaitList::link(Waiter& w) noexcept {
   w.prev = tail_;
   w.next = nullptr;
@@ -189,7 +193,7 @@ void WaitList::wake(Waiter& waiter) noexcept {
   }
 }
 
-bool WaitList::wake_one() {
+bool WaitList::wake_one() noexcept {
   lock(sites::kWakeOneLock);
   Waiter* waiter = head_;
   if (waiter == nullptr) {
@@ -204,7 +208,7 @@ bool WaitList::wake_one() {
   return true;
 }
 
-std::size_t WaitList::wake_all() {
+std::size_t WaitList::wake_all() noexcept {
   lock(sites::kWakeAllLock);
   std::size_t woken = 0;
   while (Waiter* waiter = head_) {

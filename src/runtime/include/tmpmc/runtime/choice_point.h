@@ -162,11 +162,14 @@ class ChoiceAtomic {
 // One per access and call site (a lock taken to wait is not the lock taken
 // to wake). Ids are never reused; a new site takes the next free id.
 namespace sites {
-// park.h / park.cpp: a WaitList's state word (lock bit + waiter count).
+// park.h / park.cpp: a WaitList's state word (lock bit + waiter count). The
+// wakers' locks are inner: wake_one, wake_all and hand_to_first are noexcept
+// (the queue's fast path is compiled around that), so a waker is never
+// unwound there; teardown runs it on past the wake instead.
 inline constexpr ChoicePointSite kWaitLock{1, PointKind::between, false, "park.h: wait locks the list (CAS)"};
-inline constexpr ChoicePointSite kWakeOneLock{2, PointKind::between, false, "park.cpp: wake_one locks the list (CAS)"};
-inline constexpr ChoicePointSite kWakeAllLock{3, PointKind::between, false, "park.cpp: wake_all locks the list (CAS)"};
-inline constexpr ChoicePointSite kHandOffLock{4, PointKind::between, false, "park.h: hand_to_first locks the list (CAS)"};
+inline constexpr ChoicePointSite kWakeOneLock{2, PointKind::inner, false, "park.cpp: wake_one locks the list (CAS)"};
+inline constexpr ChoicePointSite kWakeAllLock{3, PointKind::inner, false, "park.cpp: wake_all locks the list (CAS)"};
+inline constexpr ChoicePointSite kHandOffLock{4, PointKind::inner, false, "park.h: hand_to_first locks the list (CAS)"};
 // A waiter that leaves by itself (its deadline passed, or it is unwound)
 // still has its Waiter linked: inner, it never unwinds half-way out.
 inline constexpr ChoicePointSite kLeaveLock{5, PointKind::inner, false, "park.cpp: a timed-out or unwound waiter locks the list to leave (CAS)"};

@@ -127,7 +127,9 @@ class WaitList {
   // linking when the caller's preceding seq_cst operation took effect, so the
   // caller owes nobody a wake. seq_cst: the load half of the Dekker pair above.
   bool maybe_waiters() const {
-    return state_.load(at(sites::kMaybeWaiters), std::memory_order_seq_cst) != 0;
+    if (explore_) [[unlikely]]
+      return maybe_waiters_explored();
+    return state_.unshared().load(std::memory_order_seq_cst) != 0;
   }
 
   // wait_unless(ready, deadline) parks the current fiber until woken, unless
@@ -149,7 +151,7 @@ class WaitList {
 
   // wake_one() unlinks the oldest waiter and unparks it. Returns whether there
   // was one. Callers that change the condition call it when maybe_waiters().
-  bool wake_one();
+  bool wake_one() noexcept;
 
   // hand_to_first(give) serves the oldest waiter directly: if it waits without
   // a deadline and offered a hand-off slot, and give(slot) returns true, it is
@@ -157,7 +159,7 @@ class WaitList {
   // give() runs under the list's lock (the waiter cannot leave meanwhile) and
   // must neither throw nor park. Returns whether the waiter was served.
   template <class Give>
-  bool hand_to_first(Give&& give) {
+  bool hand_to_first(Give&& give) noexcept {
     lock(sites::kHandOffLock);
     Waiter* waiter = head_;
     if (waiter == nullptr || waiter->handoff == nullptr || !give(waiter->handoff)) {
@@ -173,7 +175,7 @@ class WaitList {
   }
 
   // wake_all() unlinks and unparks every waiter linked at this moment.
-  std::size_t wake_all();
+  std::size_t wake_all() noexcept;
 
   const std::string& label() const noexcept { return label_; }
   void set_label(std::string label) { label_ = std::move(label); }
@@ -218,6 +220,9 @@ class WaitList {
   // abandon(w): a wait unwound by shutdown leaves the list, if still linked.
   void abandon(Waiter& w) noexcept;
   void lock_contended(PointKind caller);
+  // The explored copy of maybe_waiters(), out of line: the fast path inlines
+  // no call (park.cpp).
+  [[gnu::noinline]] bool maybe_waiters_explored() const;
   At at(const ChoicePointSite& site) const noexcept { return At{&site, explore_}; }
   void link(Waiter& w) noexcept;
 

@@ -67,9 +67,13 @@ class QueueCore {
 
   // ---------------------------------------------------------------- send
 
-  // try_send_from(): never parks. ok, full, or closed.
+  // try_send_from(): never parks. ok, full, or closed. A queue that a
+  // deterministic runtime explores takes the steps (below) out of line, each
+  // access a choice point; any other runs them inline on the bare ring.
   [[gnu::always_inline]] QueueStatus try_send_from(T& value) {
-    return self().publish(value, /*took_wake=*/false);
+    if (ring_.explored()) [[unlikely]]
+      return try_send_explored(value);
+    return publish_as<false>(value, /*took_wake=*/false);
   }
 
   // send_from(): parks while full. ok, closed, or timeout (only with a deadline).
@@ -85,23 +89,12 @@ class QueueCore {
 
   // ---------------------------------------------------------------- receive
 
-  // try_receive_into(): never parks. ok, empty, or closed (closed means drained too).
+  // try_receive_into(): never parks. ok, empty, or closed (closed means
+  // drained too). Explored out of line, as try_send_from().
   [[gnu::always_inline]] QueueStatus try_receive_into(std::optional<T>& out) {
-    alignas(T) unsigned char storage[sizeof(T)];
-    switch (ring_.try_pop(storage)) {
-      case PopResult::ok: {
-        T* value = std::launder(reinterpret_cast<T*>(storage));
-        out.emplace(std::move(*value));
-        value->~T();
-        self().after_pop();
-        return QueueStatus::ok;
-      }
-      case PopResult::empty:
-        return QueueStatus::empty;
-      case PopResult::closed:
-        return QueueStatus::closed;
-    }
-    return QueueStatus::closed;
+    if (ring_.explored()) [[unlikely]]
+      return try_receive_explored(out);
+    return try_receive_as<false>(out);
   }
 
   // receive_into(): parks while empty. ok, closed (closed and drained), or
@@ -140,6 +133,40 @@ class QueueCore {
  private:
   using Self = std::conditional_t<std::is_void_v<Derived>, QueueCore, Derived>;
   [[gnu::always_inline]] Self& self() noexcept { return static_cast<Self&>(*this); }
+
+  [[gnu::noinline]] QueueStatus try_send_explored(T& value) {
+    return self().publish(value, /*took_wake=*/false);
+  }
+  [[gnu::noinline]] QueueStatus try_receive_explored(std::optional<T>& out) {
+    return try_receive_as<true>(out);
+  }
+
+  // try_receive_as<Explore>(): the receive's try. Explored, through the ring's
+  // dispatching pop and the steps a Derived may replace; plain, on the bare
+  // ring and this class's own after_pop().
+  template <bool Explore>
+  [[gnu::always_inline]] QueueStatus try_receive_as(std::optional<T>& out) {
+    alignas(T) unsigned char storage[sizeof(T)];
+    const PopResult popped = Explore ? ring_.try_pop(storage) : ring_.try_pop_unexplored(storage);
+    switch (popped) {
+      case PopResult::ok: {
+        T* value = std::launder(reinterpret_cast<T*>(storage));
+        out.emplace(std::move(*value));
+        value->~T();
+        if constexpr (Explore) {
+          self().after_pop();
+        } else {
+          after_pop();
+        }
+        return QueueStatus::ok;
+      }
+      case PopResult::empty:
+        return QueueStatus::empty;
+      case PopResult::closed:
+        return QueueStatus::closed;
+    }
+    return QueueStatus::closed;
+  }
 
   // send_until(): the blocking send, after the try found the ring full (or
   // with a deadline).
@@ -199,6 +226,13 @@ class QueueCore {
   // publish(): hands the value to a parked receiver, or pushes it and wakes
   // one. ok, full, or closed. took_wake: the caller is a sender that a pop woke.
   [[gnu::always_inline]] QueueStatus publish(T& value, bool took_wake) {
+    return publish_as<true>(value, took_wake);
+  }
+
+  // publish_as<Explore>(): publish(), explored (the ring's dispatching push,
+  // the steps through self()) or plain (the bare ring, this class's steps).
+  template <bool Explore>
+  [[gnu::always_inline]] QueueStatus publish_as(T& value, bool took_wake) {
     // A parked receiver means the ring was empty a moment ago: give it the
     // value directly (no push, no pop; for a ping-pong, half the atomics).
     if (receivers_.maybe_waiters()) [[unlikely]] {
@@ -207,9 +241,14 @@ class QueueCore {
         return QueueStatus::ok;
       }
     }
-    switch (ring_.try_push(value)) {
+    const PushResult pushed = Explore ? ring_.try_push(value) : ring_.try_push_unexplored(value);
+    switch (pushed) {
       case PushResult::ok:
-        self().after_push();
+        if constexpr (Explore) {
+          self().after_push();
+        } else {
+          after_push();
+        }
         return QueueStatus::ok;
       case PushResult::full:
         return QueueStatus::full;

@@ -80,99 +80,128 @@ class Ring {
 
   // try_push moves `value` in only when it returns ok. May throw only a
   // deterministic runtime's teardown unwinding, and only before its claim.
+  // One branch picks the explored or the plain copy of the operation: the
+  // plain one is the bare ring, every choice point compiled out.
   [[gnu::always_inline]] PushResult try_push(T& value) {
+    if (explore_) [[unlikely]]
+      return push_explored(value);
+    return push<false>(value);
+  }
+
+  // try_pop move-constructs the value into `out` (uninitialised storage) on
+  // ok. May throw only a deterministic runtime's teardown unwinding, and only
+  // before its claim. Dispatched as try_push.
+  [[gnu::always_inline]] PopResult try_pop(void* out) {
+    if (explore_) [[unlikely]]
+      return pop_explored(out);
+    return pop<false>(out);
+  }
+
+  // The plain copies, for a caller that has asked explored() itself (the
+  // queue's fast path: queue_core.h).
+  [[gnu::always_inline]] PushResult try_push_unexplored(T& value) { return push<false>(value); }
+  [[gnu::always_inline]] PopResult try_pop_unexplored(void* out) { return pop<false>(out); }
+  bool explored() const noexcept { return explore_; }
+
+ private:
+  // The explored copies, out of line: the inlined fast path stays the bare
+  // ring's code (a call it never makes does not change how it is compiled).
+  [[gnu::noinline]] PushResult push_explored(T& value) { return push<true>(value); }
+  [[gnu::noinline]] PopResult pop_explored(void* out) { return pop<true>(out); }
+
+  template <bool Explore>
+  [[gnu::always_inline]] PushResult push(T& value) {
     unsigned spins = 0;
-    std::size_t tail = tail_.load(at(sites::kPushReadTail), std::memory_order_relaxed);
+    std::size_t tail = tail_.load(at_if<Explore>(sites::kPushReadTail), std::memory_order_relaxed);
     for (;;) {
       if (tail & mark_bit_) return PushResult::closed;
       const std::size_t index = tail & (mark_bit_ - 1);
       const std::size_t lap = tail & ~(one_lap_ - 1);
       Slot& slot = slots_[index];
       // acquire: the consumer of the previous lap has finished reading this slot.
-      const std::size_t stamp = slot.stamp.load(at(sites::kPushReadStamp), std::memory_order_acquire);
+      const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPushReadStamp), std::memory_order_acquire);
       if (tail == stamp) {
         const std::size_t next = index + 1 < capacity_ ? tail + 1 : lap + one_lap_;
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (tail_.compare_exchange_weak(tail, next, at(sites::kPushClaim),
+        if (tail_.compare_exchange_weak(tail, next, at_if<Explore>(sites::kPushClaim),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          runtime::choice_point_if(explore_, sites::kPushWriteValue, slot.storage, true);
+          runtime::choice_point_if(Explore, sites::kPushWriteValue, slot.storage, true);
           ::new (slot.storage) T(std::move(value));
           // release: publishes the value to the consumer that sees this stamp.
-          slot.stamp.store(tail + 1, at(sites::kPushPublish), std::memory_order_release);
+          slot.stamp.store(tail + 1, at_if<Explore>(sites::kPushPublish), std::memory_order_release);
           return PushResult::ok;
         }
       } else if (stamp + one_lap_ == tail + 1) {
         // The slot still holds last lap's value: full, unless head moved on
         // (a pop claimed the slot and is still reading it: wait for it).
-        const std::size_t head = head_.load(at(sites::kPushReadHead), std::memory_order_seq_cst);
+        const std::size_t head = head_.load(at_if<Explore>(sites::kPushReadHead), std::memory_order_seq_cst);
         if (head + one_lap_ == tail) return PushResult::full;
-        if (!explore_) runtime::spin_pause(spins);
+        if (!Explore) runtime::spin_pause(spins);
         tail = tail_.spin_load(
-            at(sites::kPushWaitsForPop),
+            at_if<Explore>(sites::kPushWaitsForPop),
             [&] { return tail_.peek() == tail && slot.stamp.peek() == stamp && head_.peek() == head; },
             std::memory_order_relaxed);
       } else {
         // Our tail is stale (another push claimed this slot), or a push one
         // lap behind has claimed this slot and not written it yet (the ring
         // is full, which we will see once it has).
-        if (!explore_) runtime::spin_pause(spins);
+        if (!Explore) runtime::spin_pause(spins);
         tail = tail_.spin_load(
-            at(sites::kPushRereadTail),
+            at_if<Explore>(sites::kPushRereadTail),
             [&] { return tail_.peek() == tail && slot.stamp.peek() == stamp; },
             std::memory_order_relaxed);
       }
     }
   }
 
-  // try_pop move-constructs the value into `out` (uninitialised storage) on
-  // ok. May throw only a deterministic runtime's teardown unwinding, and only
-  // before its claim.
-  [[gnu::always_inline]] PopResult try_pop(void* out) {
+  template <bool Explore>
+  [[gnu::always_inline]] PopResult pop(void* out) {
     unsigned spins = 0;
-    std::size_t head = head_.load(at(sites::kPopReadHead), std::memory_order_relaxed);
+    std::size_t head = head_.load(at_if<Explore>(sites::kPopReadHead), std::memory_order_relaxed);
     for (;;) {
       const std::size_t index = head & (mark_bit_ - 1);
       const std::size_t lap = head & ~(one_lap_ - 1);
       Slot& slot = slots_[index];
       // acquire: pairs with the producer's release store of this stamp.
-      const std::size_t stamp = slot.stamp.load(at(sites::kPopReadStamp), std::memory_order_acquire);
+      const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPopReadStamp), std::memory_order_acquire);
       if (head + 1 == stamp) {
         const std::size_t next = index + 1 < capacity_ ? head + 1 : lap + one_lap_;
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (head_.compare_exchange_weak(head, next, at(sites::kPopClaim),
+        if (head_.compare_exchange_weak(head, next, at_if<Explore>(sites::kPopClaim),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          runtime::choice_point_if(explore_, sites::kPopReadValue, slot.storage, true);
+          runtime::choice_point_if(Explore, sites::kPopReadValue, slot.storage, true);
           T* value = slot.value();
           ::new (out) T(std::move(*value));
           value->~T();
           // release: the slot is free for the producer of the next lap.
-          slot.stamp.store(head + one_lap_, at(sites::kPopFree), std::memory_order_release);
+          slot.stamp.store(head + one_lap_, at_if<Explore>(sites::kPopFree), std::memory_order_release);
           return PopResult::ok;
         }
       } else if (stamp == head) {
         // Nothing written here in this lap: empty, unless a push claimed the
         // slot and is still writing it (then tail is ahead of head: wait).
-        const std::size_t tail = tail_.load(at(sites::kPopReadTail), std::memory_order_seq_cst);
+        const std::size_t tail = tail_.load(at_if<Explore>(sites::kPopReadTail), std::memory_order_seq_cst);
         if ((tail & ~mark_bit_) == head) {
           return (tail & mark_bit_) ? PopResult::closed : PopResult::empty;
         }
-        if (!explore_) runtime::spin_pause(spins);
+        if (!Explore) runtime::spin_pause(spins);
         head = head_.spin_load(
-            at(sites::kPopWaitsForPush),
+            at_if<Explore>(sites::kPopWaitsForPush),
             [&] { return head_.peek() == head && slot.stamp.peek() == stamp && tail_.peek() == tail; },
             std::memory_order_relaxed);
       } else {
         // Our head is stale (another pop claimed this slot), or a pop one lap
         // behind has claimed this slot and not freed it yet.
-        if (!explore_) runtime::spin_pause(spins);
+        if (!Explore) runtime::spin_pause(spins);
         head = head_.spin_load(
-            at(sites::kPopRereadHead),
+            at_if<Explore>(sites::kPopRereadHead),
             [&] { return head_.peek() == head && slot.stamp.peek() == stamp; },
             std::memory_order_relaxed);
       }
     }
   }
 
+ public:
   // close() sets the mark; true for the call that set it.
   bool close() {
     // seq_cst: ordered against every push's CAS and every waiter's re-check.
@@ -232,6 +261,11 @@ class Ring {
   // at(site): an access at `site`, a choice point if this ring is explored.
   runtime::At at(const runtime::ChoicePointSite& site) const noexcept {
     return runtime::At{&site, explore_};
+  }
+  // at_if<Explore>(site): the same, decided when it is compiled.
+  template <bool Explore>
+  static runtime::At at_if(const runtime::ChoicePointSite& site) noexcept {
+    return runtime::At{&site, Explore};
   }
 
   // after(position): the next position (the next index, or index 0 of the
