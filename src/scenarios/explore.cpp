@@ -40,12 +40,12 @@
 #include "explore.h"
 
 #include <algorithm>
-
-#include "tmpmc/runtime/rng.h"
 #include <limits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::scenarios {
 
