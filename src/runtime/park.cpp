@@ -96,7 +96,7 @@ void WaitList::lock_contended(PointKind caller) {
     // Explored, the spin's point yields to it instead.
     if (!explore_) spin_pause(spins);
     state = state_.spin_load(
-        at(spin), [&] { return state_.peek() == state; }, std::memory_order_relaxed);
+        at(spin), [this, state] { return state_.peek() == state; }, std::memory_order_relaxed);
   }
 }
 

@@ -132,7 +132,12 @@ class ChoiceAtomic {
   }
   // spin_load(): the re-read of a spin loop (a `spin` site). unchanged() is
   // asked only when explored: true if every word the loop decides on still
-  // holds what the loop read last round (see spin_point).
+  // holds what the loop read last round (see spin_point). Capture those words
+  // by value: a capture by reference takes the addresses of the caller's
+  // locals, and even on the plain path, where unchanged() is never called,
+  // GCC then keeps them and their neighbours in memory (in the ring's pop it
+  // turned the received std::optional into a copy through the stack that
+  // stalled on store forwarding and doubled BM_SendReceive).
   template <class Unchanged>
   [[gnu::always_inline]] T spin_load(At at, Unchanged&& unchanged, std::memory_order order) const {
     if (at.exploring) [[unlikely]]

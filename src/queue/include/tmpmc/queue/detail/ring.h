@@ -99,8 +99,10 @@ class Ring {
 
   // The plain copies, for a caller that has asked explored() itself (the
   // queue's fast path: queue_core.h).
-  [[gnu::always_inline]] PushResult try_push_unexplored(T& value) { return push<false>(value); }
-  [[gnu::always_inline]] PopResult try_pop_unexplored(void* out) { return pop<false>(out); }
+  [[gnu::always_inline]] PushResult try_push_unexplored(T& value) noexcept {
+    return push<false>(value);
+  }
+  [[gnu::always_inline]] PopResult try_pop_unexplored(void* out) noexcept { return pop<false>(out); }
   bool explored() const noexcept { return explore_; }
 
  private:
@@ -110,7 +112,7 @@ class Ring {
   [[gnu::noinline]] PopResult pop_explored(void* out) { return pop<true>(out); }
 
   template <bool Explore>
-  [[gnu::always_inline]] PushResult push(T& value) {
+  [[gnu::always_inline]] PushResult push(T& value) noexcept(!Explore) {
     unsigned spins = 0;
     std::size_t tail = tail_.load(at_if<Explore>(sites::kPushReadTail), std::memory_order_relaxed);
     for (;;) {
@@ -139,7 +141,9 @@ class Ring {
         if (!Explore) runtime::spin_pause(spins);
         tail = tail_.spin_load(
             at_if<Explore>(sites::kPushWaitsForPop),
-            [&] { return tail_.peek() == tail && slot.stamp.peek() == stamp && head_.peek() == head; },
+            [this, &slot, tail, stamp, head] {
+              return tail_.peek() == tail && slot.stamp.peek() == stamp && head_.peek() == head;
+            },
             std::memory_order_relaxed);
       } else {
         // Our tail is stale (another push claimed this slot), or a push one
@@ -148,14 +152,14 @@ class Ring {
         if (!Explore) runtime::spin_pause(spins);
         tail = tail_.spin_load(
             at_if<Explore>(sites::kPushRereadTail),
-            [&] { return tail_.peek() == tail && slot.stamp.peek() == stamp; },
+            [this, &slot, tail, stamp] { return tail_.peek() == tail && slot.stamp.peek() == stamp; },
             std::memory_order_relaxed);
       }
     }
   }
 
   template <bool Explore>
-  [[gnu::always_inline]] PopResult pop(void* out) {
+  [[gnu::always_inline]] PopResult pop(void* out) noexcept(!Explore) {
     unsigned spins = 0;
     std::size_t head = head_.load(at_if<Explore>(sites::kPopReadHead), std::memory_order_relaxed);
     for (;;) {
@@ -187,7 +191,9 @@ class Ring {
         if (!Explore) runtime::spin_pause(spins);
         head = head_.spin_load(
             at_if<Explore>(sites::kPopWaitsForPush),
-            [&] { return head_.peek() == head && slot.stamp.peek() == stamp && tail_.peek() == tail; },
+            [this, &slot, head, stamp, tail] {
+              return head_.peek() == head && slot.stamp.peek() == stamp && tail_.peek() == tail;
+            },
             std::memory_order_relaxed);
       } else {
         // Our head is stale (another pop claimed this slot), or a pop one lap
@@ -195,7 +201,7 @@ class Ring {
         if (!Explore) runtime::spin_pause(spins);
         head = head_.spin_load(
             at_if<Explore>(sites::kPopRereadHead),
-            [&] { return head_.peek() == head && slot.stamp.peek() == stamp; },
+            [this, &slot, head, stamp] { return head_.peek() == head && slot.stamp.peek() == stamp; },
             std::memory_order_relaxed);
       }
     }
