@@ -167,8 +167,11 @@ class Run : public Command {
     options.clock = &clock;
     options.interrupt = &g_interrupted;
     options.trace = trace_;
-    // A failed deterministic run reports the schedule that replays it.
+    // A failed deterministic run reports the schedule that replays it, and
+    // (as in stress) its queue's answers are checked for linearizability:
+    // the replay of a not_linearizable stress failure fails the same way.
     options.record_schedule = true;
+    options.check_linearizability = true;
     options.max_steps = max_steps_;
     const rs::ReportContext context{rs::utc_now_iso8601(), clock.describe()};
     LiveProgress live;

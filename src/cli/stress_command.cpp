@@ -51,6 +51,9 @@ class Stress : public Command {
     reduction_ = app_->add_flag("--no-reduction", no_reduction_,
                                 "Bounded search: run every schedule, also those equivalent to "
                                 "one already run (to compare counts)");
+    app_->add_flag("--no-linearizability", no_linearizability_,
+                   "Do not record the runs' queue operations nor check that each history is "
+                   "linearizable (to compare speeds)");
     app_->add_option("--choice-points", choice_points_,
                      "every-access: every shared access of the queue and the runtime is a "
                      "choice point; operations: only those between two operations")
@@ -106,6 +109,7 @@ class Stress : public Command {
  private:
   // parse_explore(): --explore, --bound and --shard, and what they exclude.
   void parse_explore() {
+    options_.linearizability = !no_linearizability_;
     if (choice_points_ == "operations") {
       options_.choice_points = tmpmc::runtime::Granularity::operations;
     } else if (choice_points_ != "every-access") {
@@ -166,6 +170,7 @@ class Stress : public Command {
   std::string policy_ = "random", impl_, budget_ = "60s", filter_, json_out_;
   std::string explore_ = "seeds", shard_text_, choice_points_ = "every-access";
   bool no_reduction_ = false;
+  bool no_linearizability_ = false;
   CLI::Option *seeds_, *seed_start_, *policy_option_, *bound_, *shard_, *reduction_;
   sc::StressOptions options_;
 };

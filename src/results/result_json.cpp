@@ -84,6 +84,14 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
         j[std::string(scenarios::count_name(counted))] = scenarios::count_of(run.check, counted);
       }
       if (run.trace_hash) j["trace_hash"] = detail::hex16(*run.trace_hash);
+      // Deterministic runs: the verdict on the history of the queue's answers.
+      if (run.linearizability) {
+        using Kind = scenarios::LinearizabilityVerdict::Kind;
+        const Kind kind = run.linearizability->kind;
+        j["linearizability"] = kind == Kind::linearizable       ? "linearizable"
+                               : kind == Kind::not_linearizable ? "not_linearizable"
+                                                                : "undecided";
+      }
       // A failed deterministic run's schedule, which `run --schedule` replays.
       if (const std::string schedule = scenarios::failure_schedule(run); !schedule.empty())
         j["schedule"] = schedule;

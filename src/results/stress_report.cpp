@@ -82,6 +82,11 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
     } else {
       out << ", seed " << f.seed << " (after " << r.seeds_run << " seeds): " << f.kind << "\n";
     }
+    if (f.kinds.size() > 1) {
+      out << "  also";
+      for (std::size_t i = 1; i < f.kinds.size(); ++i) out << (i > 1 ? ", " : " ") << f.kinds[i];
+      out << "\n";
+    }
     for (const auto& line : f.lines) out << "  " << line << "\n";
     if (f.trace_hash != 0) out << "  trace_hash " << detail::hex16(f.trace_hash) << "\n";
     if (!f.schedule.empty()) out << "schedule: " << f.schedule << "\n";
@@ -146,6 +151,7 @@ json to_json(const std::vector<scenarios::StressResult>& results,
     if (r.failure) {
       s["failure"] = {
           {"seed", r.failure->seed},         {"kind", r.failure->kind},
+          {"kinds", r.failure->kinds},
           {"lines", r.failure->lines},       {"replay", r.failure->replay},
           {"schedule", r.failure->schedule}, {"trace_hash", detail::hex16(r.failure->trace_hash)}};
       if (r.failure->bound) s["failure"]["bound"] = *r.failure->bound;

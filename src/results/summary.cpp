@@ -25,6 +25,9 @@ void summarize_runs(ScenarioResult& r) {
     for (const std::string& failure : run.check.failures()) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + failure);
     }
+    for (const std::string& line : run.linearizability_report) {
+      r.failures.push_back(line.starts_with(" ") ? line : "run " + std::to_string(i + 1) + ": " + line);
+    }
     if (!run.error.empty()) r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.error);
     if (!run.stuck_summary.empty()) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.stuck_summary);

@@ -152,6 +152,10 @@ Fiber* DeterministicPicker::choose_from_runnable(Fiber* previous, const char* at
 
 // fire_due_timers() fires the due timers of a deterministic worker, counting
 // the wakes they make apart from the wakes fibers make (progress).
+std::uint64_t Worker::deterministic_step() const noexcept {
+  return picker_ == nullptr ? 0 : picker_->steps();
+}
+
 void Worker::fire_due_timers() {
   if (timers_.empty()) return;
   const std::uint64_t before = counters_.wakes.load(std::memory_order_relaxed);

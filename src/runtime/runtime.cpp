@@ -60,6 +60,11 @@ namespace this_fiber {
 
 bool on_fiber() noexcept { return Worker::on_fiber() != nullptr; }
 
+std::uint64_t step() noexcept {
+  Worker* worker = Worker::on_fiber();
+  return worker == nullptr ? 0 : worker->deterministic_step();
+}
+
 void yield() {
   Worker* worker = Worker::on_fiber();
   if (worker == nullptr) {

@@ -123,6 +123,8 @@ class Worker {
   RuntimeCore& core() noexcept { return core_; }
   // deterministic(): this worker's picks are the deterministic picker's.
   bool deterministic() const noexcept { return picker_ != nullptr; }
+  // deterministic_step(): the step this worker runs in (0 unless deterministic).
+  std::uint64_t deterministic_step() const noexcept;
   unsigned index() const noexcept { return index_; }
   BlockCache& blocks() noexcept { return blocks_; }
 

@@ -43,11 +43,13 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "driver_fiber_loops.h"
 #include "driver_run_state.h"
+#include "recorded_queue.h"
 #include "tmpmc/queue/channel.h"
 #include "tmpmc/runtime/rng.h"
 #include "tmpmc/runtime/runtime.h"
@@ -137,6 +139,16 @@ inline runtime::HangError hang_error(const ScenarioConfig& c, std::vector<std::s
   return runtime::HangError(what, std::move(stuck));
 }
 
+// AlignedQueue<Q>: the run's one queue, on cache lines of its own: every
+// operation reads it, and a neighbour written on every message (say, a
+// consumer's log) would bounce its line between cores.
+template <class Q>
+struct alignas(64) AlignedQueue {
+  Q queue;
+  template <class... Args>
+  explicit AlignedQueue(Args&&... args) : queue(std::forward<Args>(args)...) {}
+};
+
 template <class Backend, unsigned PayloadBytes, Recording R, bool Faults>
 void run_fibers(typename Backend::Executor& ex, RunState& s) {
   using M = Message<PayloadBytes>;
@@ -168,14 +180,16 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
     }
   }
   // One queue, shared by pointer: it outlives every fiber that uses it, even
-  // fibers unwound by a runtime that gave up on a stuck run. On cache lines of
-  // its own: every operation reads it, and a neighbour written on every
-  // message (say, a consumer's log) would bounce its line between cores.
-  struct alignas(64) Aligned {
-    Q queue;
-    Aligned(std::size_t capacity, const char* name) : queue(capacity, name) {}
-  };
-  auto holder = std::make_shared<Aligned>(c.queue.capacity, "q0");
+  // fibers unwound by a runtime that gave up on a stuck run. A recorded queue
+  // (recorded_queue.h) also takes the run's history.
+  using Aligned = AlignedQueue<Q>;
+  auto holder = [&] {
+    if constexpr (std::is_constructible_v<Q, std::size_t, const char*, History*>) {
+      return std::make_shared<Aligned>(c.queue.capacity, "q0", s.history.get());
+    } else {
+      return std::make_shared<Aligned>(c.queue.capacity, "q0");
+    }
+  }();
   std::shared_ptr<Q> q(holder, &holder->queue);
   s.queue_state = [raw = q.get()] { return describe_queue(*raw); };
   s.drain_left = [&s, q] {
@@ -276,6 +290,33 @@ inline std::uint64_t outcome_of(const RunState& s, std::uint64_t hung) {
   return h;
 }
 
+// records_history<Backend>(): whether the backend's runs can record a
+// history: those on our runtime (deterministic mode), with fibers the driver
+// spawns (not a backend's own tasks).
+template <class Backend>
+constexpr bool records_history() {
+  if constexpr (requires { Backend::Executor::kCanBeDeterministic; }) {
+    return !requires(typename Backend::Executor& ex, RunState& s) {
+      Backend::template run<0, Recording::exact, false>(ex, s);
+    };
+  } else {
+    return false;
+  }
+}
+
+// run_exact(): run_recording() in exact mode, through the recorded queue
+// when the run keeps a history.
+template <class Backend, unsigned PayloadBytes>
+void run_exact(typename Backend::Executor& ex, RunState& s) {
+  if constexpr (records_history<Backend>()) {
+    if (s.history) {
+      run_recording<HistoryBackend<Backend>, PayloadBytes, Recording::exact>(ex, s);
+      return;
+    }
+  }
+  run_recording<Backend, PayloadBytes, Recording::exact>(ex, s);
+}
+
 template <class Backend, unsigned PayloadBytes, bool Record>
 RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options) {
   const TimestampClock& clock = *options.clock;
@@ -313,7 +354,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
         } else if (mode == CheckMode::streaming) {
           run_recording<Backend, PayloadBytes, Recording::streaming>(ex, s);
         } else {
-          run_recording<Backend, PayloadBytes, Recording::exact>(ex, s);
+          run_exact<Backend, PayloadBytes>(ex, s);
         }
         result.clock_elapsed_s =
             std::chrono::duration<double>(Backend::Executor::now() - clock_start).count();
@@ -341,6 +382,12 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   if constexpr (Record) {
     result.check = check_run(s, hung);
     if (s.check_mode == CheckMode::exact) result.outcome = outcome_of(s, hung);
+    if (s.history) {
+      // Against the capacity the config asked for: a queue that holds more
+      // than that while reporting it is what the check is for.
+      result.linearizability = check_linearizability(*s.history, c.queue.capacity);
+      result.linearizability_report = report(*s.history, *result.linearizability);
+    }
   } else {
     for (auto& log : s.producer_logs)
       result.check.sent += log.attempted - log.refused_closed.size();

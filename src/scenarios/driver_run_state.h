@@ -70,6 +70,9 @@ struct RunState {
   // Takes what is left in the queue into record_left(), after the run (even
   // a stuck one: what is still in the queue is not lost).
   std::function<void()> drain_left;
+  // Every queue operation, when the run checks linearizability
+  // (recorded_queue.h); null otherwise.
+  std::unique_ptr<History> history;
 
   RunState(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o, CheckMode mode)
       : config(c),
@@ -81,7 +84,10 @@ struct RunState {
         histograms(c.consumers.count),
         lateness(c.producers.rate_per_sec > 0 ? c.producers.count : 0),
         progress(c.consumers.count),
-        producers_left(c.producers.count) {
+        producers_left(c.producers.count),
+        history(o.check_linearizability && c.runtime.deterministic && mode == CheckMode::exact
+                    ? std::make_unique<History>()
+                    : nullptr) {
     for (unsigned i = 0; i < c.consumers.count; ++i) {
       if (mode == CheckMode::streaming) {
         consumer_tallies.push_back(std::make_unique<ConsumerTally>(c.producers.count));

@@ -7,7 +7,7 @@ struct Names {
   FailureClass failure;
   std::string_view name, count;
 };
-constexpr std::array<Names, 10> kNames = {
+constexpr std::array<Names, 12> kNames = {
     {{FailureClass::diverged, "diverged", ""},
      {FailureClass::livelock, "livelock", ""},
      {FailureClass::runaway, "runaway", ""},
@@ -17,7 +17,9 @@ constexpr std::array<Names, 10> kNames = {
      {FailureClass::phantom, "phantom", "phantom"},
      {FailureClass::spurious_closed, "spurious_closed", "spurious_closed"},
      {FailureClass::lost, "lost", "lost"},
-     {FailureClass::reordered, "reordered", "reordered"}}};
+     {FailureClass::reordered, "reordered", "reordered"},
+     {FailureClass::not_linearizable, "not_linearizable", ""},
+     {FailureClass::undecided, "undecided", ""}}};
 const Names& names_of(FailureClass failure) noexcept {
   return kNames[static_cast<std::size_t>(failure)];  // kNames is in declaration order
 }
@@ -42,6 +44,8 @@ std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept 
     case FailureClass::livelock:
     case FailureClass::runaway:
     case FailureClass::error:
+    case FailureClass::not_linearizable:
+    case FailureClass::undecided:
       return 0;
     case FailureClass::duplicated:
       return check.duplicated;

@@ -110,7 +110,8 @@ std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
         RunResult r = run_scenario(c, run_options);
         const bool stop = r.interrupted || interrupted();
         // A warm-up that fails a check still counts: a lost message is a lost message.
-        const bool failed = !r.check.ok() || !r.stuck_fibers.empty() || !r.error.empty();
+        const bool failed = !r.check.ok() || !r.stuck_fibers.empty() || !r.error.empty() ||
+                            !r.linearizability_report.empty();
         if (!warmup || failed) result.runs.push_back(std::move(r));
         if (stop) {
           result.interrupted = true;

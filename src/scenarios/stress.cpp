@@ -43,18 +43,38 @@ std::string policy_text(const runtime::SchedulePolicy& policy) {
   }
 }
 
-std::optional<FailureClass> classify(const RunResult& run) {
-  // In FailureClass's order: the first rule broken names the class. A run
-  // stopped on request (a signal, the time budget) is unfinished, not failed.
-  if (run.stopped) return stop_class(*run.stopped);
-  if (!run.stuck_fibers.empty() || run.check.hung != 0) return FailureClass::hang;
-  if (!run.error.empty()) return FailureClass::error;
+std::vector<FailureClass> failure_classes(const RunResult& run) {
+  // In FailureClass's order. A run stopped on request (a signal, the time
+  // budget) is unfinished, not failed; one the step cap stopped is judged on
+  // that alone (its checks count what was in flight).
+  std::vector<FailureClass> classes;
+  if (run.stopped) {
+    if (const auto stop = stop_class(*run.stopped)) classes.push_back(*stop);
+    return classes;
+  }
+  if (!run.stuck_fibers.empty() || run.check.hung != 0) classes.push_back(FailureClass::hang);
+  if (!run.error.empty()) classes.push_back(FailureClass::error);
   for (const FailureClass counted :
        {FailureClass::duplicated, FailureClass::phantom, FailureClass::spurious_closed,
         FailureClass::lost, FailureClass::reordered}) {
-    if (count_of(run.check, counted) != 0) return counted;
+    if (count_of(run.check, counted) != 0) classes.push_back(counted);
   }
-  return std::nullopt;
+  if (run.linearizability) {
+    using Kind = LinearizabilityVerdict::Kind;
+    if (run.linearizability->kind == Kind::not_linearizable) {
+      classes.push_back(FailureClass::not_linearizable);
+    } else if (run.linearizability->kind == Kind::undecided) {
+      classes.push_back(FailureClass::undecided);
+    }
+  }
+  return classes;
+}
+
+std::optional<FailureClass> classify(const RunResult& run) {
+  // The first rule broken names the class.
+  const std::vector<FailureClass> classes = failure_classes(run);
+  if (classes.empty()) return std::nullopt;
+  return classes.front();
 }
 
 std::string failure_kind(const RunResult& run) {
@@ -95,9 +115,16 @@ StressFailure failure_of(const ScenarioConfig& config, const RunResult& run, Fai
   StressFailure failure;
   failure.seed = seed;
   failure.kind = to_string(kind);
+  for (const FailureClass broken : failure_classes(run)) {
+    failure.kinds.emplace_back(to_string(broken));
+  }
   // The checks of a run the step cap cut short count what was in flight:
   // its report is where each fiber was.
-  if (!run.stopped) failure.lines = run.check.failures();
+  if (!run.stopped) {
+    failure.lines = run.check.failures();
+    failure.lines.insert(failure.lines.end(), run.linearizability_report.begin(),
+                         run.linearizability_report.end());
+  }
   if (!run.error.empty()) failure.lines.push_back(run.error);
   if (!run.stuck_summary.empty()) failure.lines.push_back(run.stuck_summary);
   for (const std::string& fiber : run.stuck_fibers) failure.lines.push_back("  " + fiber);
@@ -158,6 +185,7 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
   driver.policy = options.policy;
   driver.max_steps = options.max_steps;
   driver.choice_points = options.choice_points;
+  driver.check_linearizability = options.linearizability;
   // Every deterministic run keeps its schedule while it runs (8 bytes per
   // choice, dropped with the run): a failure then replays by schedule.
   driver.record_schedule = options.workers <= 1;

@@ -23,6 +23,9 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
 class RuntimeExecutor {
  public:
   using Handle = runtime::JoinHandle<void>;
+  // Runs in deterministic mode when the config asks: the driver then may
+  // record the run's history (recorded_queue.h).
+  static constexpr bool kCanBeDeterministic = true;
   RuntimeExecutor(const ScenarioConfig& c, const DriverOptions& o, TraceState trace_state)
       : runtime_(runtime_options(c, o, std::move(trace_state))),
         recorded_schedule_(o.record_schedule || o.trace) {}

@@ -277,6 +277,9 @@ void sleep_until(TimePoint t);
 // name() of the calling fiber ("" outside a fiber).
 std::string name();
 bool on_fiber() noexcept;
+// step(): on a deterministic runtime, the step the calling fiber runs in, as
+// traces and divergences number them (1 is the run's first); 0 elsewhere.
+std::uint64_t step() noexcept;
 }  // namespace this_fiber
 
 // yield_point(where) marks a window that no access of a ChoiceAtomic

@@ -13,6 +13,7 @@
 #include "tmpmc/scenarios/checker.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/histogram.h"
+#include "tmpmc/scenarios/linearizability.h"
 #include "tmpmc/scenarios/timestamp.h"
 
 namespace tmpmc::scenarios {
@@ -59,6 +60,11 @@ struct RunResult {
   std::string error;  // the run could not complete (e.g. out of memory)
   bool interrupted = false;
   std::vector<Interval> intervals;  // real-time runs with DriverOptions::interval
+  // Deterministic runs with DriverOptions::check_linearizability: the
+  // verdict on the run's recorded history (linearizability.h), and the
+  // report's lines for a verdict other than linearizable.
+  std::optional<LinearizabilityVerdict> linearizability;
+  std::vector<std::string> linearizability_report;
   // Deterministic mode: the runtime stopped the run (its step cap, a stop
   // request, a replay that diverged); stuck_fibers and stuck_summary then
   // say where each fiber was (and for a divergence, at which step and why).
@@ -92,6 +98,9 @@ struct DriverOptions {
   // (RunResult::trace), and whether to keep the run's schedule
   // (RunResult::schedule: 8 bytes per choice while it runs).
   runtime::SchedulePolicy policy;
+  // Deterministic mode, exact check: record every queue operation and check
+  // the history's linearizability (RunResult::linearizability). Stress sets it.
+  bool check_linearizability = false;
   bool trace = false;
   bool record_schedule = false;
   // Deterministic mode: which labelled accesses are choice points

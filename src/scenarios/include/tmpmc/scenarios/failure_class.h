@@ -19,8 +19,10 @@ namespace tmpmc::scenarios {
 // (livelock: no fiber made progress for half the cap; runaway: still making
 // progress at the cap), then a hang (it is what the user sees), then an
 // error, then duplicates (a slot read twice also loses the slot it skipped),
-// then the rest. livelock and runaway, like error, are not counts: a run
-// stops once.
+// then the rest, the linearizability check's verdicts last (a lost message
+// also makes the history fail it: the more specific class names the run).
+// livelock and runaway, like error, are not counts: a run stops once; nor
+// are the two verdicts on a run's history.
 enum class FailureClass {
   diverged,
   livelock,
@@ -31,7 +33,9 @@ enum class FailureClass {
   phantom,
   spurious_closed,
   lost,
-  reordered
+  reordered,
+  not_linearizable,  // the history has no order that the specification allows
+  undecided          // the linearizability search gave up: never a pass
 };
 
 // to_string(): the class's name ("hang", "spurious_closed", ...), as stress

@@ -46,6 +46,9 @@ struct StressOptions {
   bool reduce = true;
   // Which labelled accesses are choice points (runtime::Options::choice_points).
   runtime::Granularity choice_points = runtime::Granularity::every_access;
+  // Record every deterministic run's queue operations and check that the
+  // history is linearizable (linearizability.h); off: --no-linearizability.
+  bool linearizability = true;
   std::uint64_t seeds = 10'000;
   std::uint64_t seed_start = 1;
   runtime::SchedulePolicy policy;  // random by default
@@ -70,6 +73,9 @@ struct StressFailure {
   // bound that fails: the search goes bound by bound).
   std::optional<unsigned> bound;
   std::string kind;                // to_string() of its FailureClass
+  // Every class the run broke, kind first (a lost message, say, may also
+  // make the history not linearizable).
+  std::vector<std::string> kinds;
   std::vector<std::string> lines;  // the checks that failed, the parked fibers
   // The failing run's schedule as text (deterministic runs; "" with real
   // threads, or when longer than kMaxScheduleText: schedule_note says so).
@@ -107,7 +113,9 @@ struct StressResult {
   bool out_of_time = false;
 };
 
-// classify(): the class of a failed run (nothing when it passed).
+// failure_classes(): every class a run broke, in FailureClass's order
+// (empty when it passed). classify(): the first of them.
+std::vector<FailureClass> failure_classes(const RunResult& run);
 std::optional<FailureClass> classify(const RunResult& run);
 // failure_kind(): the name of classify()'s class ("" when the run passed).
 std::string failure_kind(const RunResult& run);
