@@ -296,6 +296,104 @@ struct UnlinkWithoutLock : QueueCore<T, UnlinkWithoutLock<T>> {
   }
 };
 
+// The next four deliver every message, once, in each producer's order: the
+// message checks pass them. Only the linearizability check of the history
+// of the queue's answers (linearizability.h) catches them.
+
+// RingOneTooMany: a ring with one slot more than it reports.
+template <class T>
+class RingOneTooMany : public detail::Ring<T> {
+  using Base = detail::Ring<T>;
+
+ public:
+  explicit RingOneTooMany(std::size_t capacity) : Base(capacity + 1) {}
+  std::size_t capacity() const noexcept { return Base::capacity() - 1; }
+};
+
+// (13) A queue that holds capacity + 1 values while reporting capacity.
+template <class T>
+using OneValueTooMany = QueueCore<T, void, RingOneTooMany<T>>;
+
+// RingWithLanes: two rings, one per producer parity (read from the message
+// id), that share the capacity; a pop takes from the odd producers' lane
+// first. Each producer's messages stay in order; across producers FIFO is
+// broken.
+template <class T>
+class RingWithLanes {
+ public:
+  explicit RingWithLanes(std::size_t capacity)
+      : capacity_(capacity), lanes_{detail::Ring<T>(capacity), detail::Ring<T>(capacity)} {}
+
+  PushResult try_push(T& value) {
+    if (lanes_[1].closed()) return PushResult::closed;
+    if (len() >= capacity_) return PushResult::full;
+    return lane_of(value).try_push(value);
+  }
+  PushResult try_push_unexplored(T& value) { return try_push(value); }
+  PopResult try_pop(void* out) {
+    if (lanes_[1].try_pop(out) == PopResult::ok) return PopResult::ok;
+    const PopResult second = lanes_[0].try_pop(out);
+    if (second != PopResult::closed) return second;
+    // Lane 0 closes last: lane 1 is closed too, and what it says now is final.
+    return lanes_[1].try_pop(out);
+  }
+  PopResult try_pop_unexplored(void* out) { return try_pop(out); }
+  bool explored() const noexcept { return lanes_[0].explored(); }
+  // Lane 0 closes last: closed() and a pop that finds lane 0 closed mean both are.
+  bool close() {
+    lanes_[1].close();
+    return lanes_[0].close();
+  }
+  bool closed() const { return lanes_[0].closed(); }
+  std::size_t len() const { return lanes_[0].len() + lanes_[1].len(); }
+  std::size_t capacity() const noexcept { return capacity_; }
+  bool has_item_or_closed() const { return closed() || len() > 0; }
+  bool has_room_or_closed() const { return closed() || len() < capacity_; }
+
+ private:
+  detail::Ring<T>& lane_of(const T& value) {
+    return lanes_[(value.id >> scenarios::ConsumerLog::kSeqBits) & 1];
+  }
+  std::size_t capacity_;
+  detail::Ring<T> lanes_[2];
+};
+
+// (14) FIFO broken across producers.
+template <class T>
+using FifoBrokenAcrossProducers = QueueCore<T, void, RingWithLanes<T>>;
+
+// (15) try_send answers full when one slot is free (an off-by-one in its
+// check). Only try_send: the blocking send's own try is the core's.
+template <class T>
+struct TrySendFullWithRoom : QueueCore<T, TrySendFullWithRoom<T>> {
+  using Base = QueueCore<T, TrySendFullWithRoom>;
+  using Base::Base;
+  QueueStatus try_send_from(T& value) {
+    if (this->len() + 1 >= this->capacity() && !this->is_closed()) return QueueStatus::full;
+    return Base::try_send_from(value);
+  }
+};
+
+// (16) The first timed receive on a queue waits before it looks (as if a
+// "looked already" flag started out set): with a value already in the queue
+// and no send to wake it, it times out with the value there all along. Close
+// still ends its wait, and every later receive is the real one.
+template <class T>
+struct TimedReceiveWaitsBeforeLooking : QueueCore<T, TimedReceiveWaitsBeforeLooking<T>> {
+  using Base = QueueCore<T, TimedReceiveWaitsBeforeLooking>;
+  using Base::Base;
+  QueueStatus receive_into(std::optional<T>& out, const runtime::TimePoint* deadline) {
+    if (deadline != nullptr && !waited_once_) {
+      waited_once_ = true;
+      const runtime::WaitStatus waited =
+          this->receivers_.wait_unless([this] { return this->ring_.closed(); }, deadline);
+      if (waited == runtime::WaitStatus::timeout) return QueueStatus::timeout;
+    }
+    return Base::receive_into(out, deadline);
+  }
+  bool waited_once_ = false;  // deterministic runs: one fiber at a time
+};
+
 // MutantQueue: a Queue<T>-like handle over a broken core, with the value
 // API every handle has (value_api.h).
 template <class T, template <class> class Core>

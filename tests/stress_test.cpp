@@ -30,7 +30,7 @@ const sc::TimestampClock& test_clock() {
 
 std::vector<sc::ScenarioConfig> stress_configs() {
   std::vector<sc::ScenarioConfig> all;
-  for (const char* file : {"close-race.json", "wake-edge.json", "faults.json"}) {
+  for (const char* file : {"close-race.json", "wake-edge.json", "faults.json", "answers.json"}) {
     auto more = sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/" + file);
     all.insert(all.end(), more.begin(), more.end());
   }
@@ -442,6 +442,117 @@ TEST_P(BoundedMutants, caught_at_the_smallest_bound_and_replayed) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, BoundedMutants, ::testing::ValuesIn(mutant_cases()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// ---------------------------------------------------------------- wrong answers
+
+// The mutants that deliver every message, once and in each producer's order,
+// yet answer wrongly: the message checks pass them over the whole search,
+// and the linearizability check catches each at its smallest bound, with
+// the witness below (the fewest calls that show it).
+struct AnswerMutant {
+  const char* name;
+  sc::RunResult (*run)(const sc::ScenarioConfig&, const sc::DriverOptions&);
+  const char* scenario;
+  unsigned bound;
+  std::vector<std::string> witness;  // the report's lines after its heading
+};
+void PrintTo(const AnswerMutant& m, std::ostream* out) { *out << m.name; }
+
+std::vector<AnswerMutant> answer_mutants() {
+  using namespace tmpmc::mutants;
+  return {
+      // Two values in a 1-slot queue: both sends returned before either
+      // value came out.
+      AnswerMutant{"one_value_too_many",
+                   &run_mutant<OneValueTooMany>,
+                   "close-race-blocked-producers",
+                   0,
+                   {"steps 18-25  producer-0  send(p0#1) -> ok",
+                    "steps 26-33  producer-1  send(p1#0) -> ok",
+                    "steps 52-58  consumer-0  receive() -> p0#1",
+                    "steps 58-64  consumer-0  receive() -> p1#0"}},
+      // p0#0's send returned before p1#0's began; p1#0 came out first.
+      AnswerMutant{"fifo_broken_across_producers",
+                   &run_mutant<FifoBrokenAcrossProducers>,
+                   "answers-fifo-across-producers",
+                   0,
+                   {"steps 2-16   producer-0  send(p0#0) -> ok",
+                    "steps 17-31  producer-1  send(p1#0) -> ok",
+                    "steps 32-38  consumer-0  receive() -> p1#0",
+                    "steps 38-47  consumer-0  receive() -> p0#0"}},
+      // "full" at steps 15-19, when nothing had been sent yet.
+      AnswerMutant{"try_send_full_with_room",
+                   &run_mutant<TrySendFullWithRoom>,
+                   "answers-try-first",
+                   0,
+                   {"steps 5-44   consumer-0  receive() -> p0#0",
+                    "steps 15-19  producer-0  try_send(p0#0) -> full",
+                    "steps 19-25  producer-0  send(p0#0) -> ok",
+                    "steps 30-37  producer-1  send(p1#0) -> ok",
+                    "steps 44-50  consumer-0  try_receive() -> p1#0"}},
+      AnswerMutant{"timed_receive_waits_before_looking",
+                   &run_mutant<TimedReceiveWaitsBeforeLooking>,
+                   "faults-timed-receives",
+                   0,
+                   // p0#0 was in the queue before the timed receive began
+                   // and still there when it timed out.
+                   {"steps 3-10   producer-0  send(p0#0) -> ok",
+                    "steps 11-32  consumer-0  receive_for() -> timeout",
+                    "steps 32-41  consumer-0  receive_for() -> p0#0"}},
+  };
+}
+
+class AnswerMutants : public ::testing::TestWithParam<AnswerMutant> {};
+
+TEST_P(AnswerMutants, only_the_linearizability_check_catches_them) {
+  const AnswerMutant& m = GetParam();
+  if (tmpmc::testing::kThreadSanitized)
+    GTEST_SKIP() << "one deterministic worker: see Release/ASan";
+  const sc::ScenarioConfig config = find_config(m.scenario);
+  // The message checks alone: the same search, one bound further, passes.
+  auto options = bounded_options(m.bound + 1);
+  options.driver.run_instead = m.run;
+  options.linearizability = false;
+  const auto blind = sc::run_stress({config}, options);
+  EXPECT_FALSE(blind.at(0).failure.has_value())
+      << m.name << " was caught without the history check: " << blind[0].failure->kind << " "
+      << ::testing::PrintToString(blind[0].failure->lines);
+  EXPECT_TRUE(blind[0].bounds.back().exhausted);
+  // With it: caught at the smallest bound, shown by its witness.
+  options.bound = m.bound;
+  options.linearizability = true;
+  const auto results = sc::run_stress({config}, options);
+  ASSERT_TRUE(results.at(0).failure.has_value()) << m.name << " was not caught at " << m.bound;
+  const sc::StressFailure& f = *results[0].failure;
+  for (const auto& line : f.lines) std::printf("  %s\n", line.c_str());
+  EXPECT_EQ(f.kind, "not_linearizable") << ::testing::PrintToString(f.lines);
+  EXPECT_EQ(f.kinds, std::vector<std::string>{"not_linearizable"});
+  ASSERT_EQ(f.bound.value_or(99), m.bound);
+  std::vector<std::string> witness;
+  bool in_witness = false;
+  for (const auto& line : f.lines) {
+    if (line.starts_with("not linearizable")) {
+      in_witness = true;
+    } else if (in_witness) {
+      witness.push_back(line.substr(2));
+    }
+  }
+  EXPECT_EQ(witness, m.witness) << m.name;
+  // The printed schedule replays to the same failure.
+  ASSERT_FALSE(f.schedule.empty());
+  sc::DriverOptions driver = options.driver;
+  driver.check_linearizability = true;
+  driver.policy.kind = tmpmc::runtime::PolicyKind::replay;
+  driver.policy.replay = tmpmc::runtime::Schedule::parse(f.schedule);
+  const sc::RunResult again = sc::run_scenario(sc::stress_config(config, 1, 1), driver);
+  EXPECT_EQ(sc::failure_kind(again), "not_linearizable");
+  EXPECT_EQ(again.trace_hash.value_or(0), f.trace_hash);
+  std::printf("%s: caught on %s at bound %u after %llu schedules (above)\n", m.name, m.scenario,
+              m.bound, static_cast<unsigned long long>(results[0].seeds_run));
+}
+
+INSTANTIATE_TEST_SUITE_P(WrongAnswers, AnswerMutants, ::testing::ValuesIn(answer_mutants()),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // ---------------------------------------------------------------- the seed design

@@ -19,6 +19,15 @@ std::string tag_with_impl(const std::string& name, const std::string& impl) {
   return name + "[queue.impl=" + impl + "]";
 }
 
+// names_that_try(): the impls with try_send and try_receive.
+std::vector<std::string> names_that_try() {
+  std::vector<std::string> names;
+  for (const Impl& impl : impls()) {
+    if (impl.tries) names.emplace_back(impl.name);
+  }
+  return names;
+}
+
 }  // namespace
 
 void check_impl(const ScenarioConfig& c) {
@@ -35,6 +44,11 @@ void check_impl(const ScenarioConfig& c) {
     throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no timed send or receive (" +
                       std::string(impl->untimed_because) +
                       "); drop producers.send_timeout_us and consumers.receive_timeout_us");
+  }
+  if (!impl->tries && (c.producers.try_first || c.consumers.try_first)) {
+    throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no try_send or try_receive (" +
+                      join_names(names_that_try(), " and ") +
+                      " have them); drop producers.try_first and consumers.try_first");
   }
 }
 

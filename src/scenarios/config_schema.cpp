@@ -97,6 +97,8 @@ void read_sweep(Reader& r, const Key&, ScenarioConfig&) {
 // When to_json() writes the keys that are not always written.
 bool stops_early(const C& c) { return c.producers.stop_after != 0; }
 bool sends_timed(const C& c) { return c.producers.send_timeout_us != 0; }
+bool sends_try_first(const C& c) { return c.producers.try_first; }
+bool receives_try_first(const C& c) { return c.consumers.try_first; }
 bool quits_early(const C& c) { return c.consumers.quit_after != 0; }
 bool receives_timed(const C& c) { return c.consumers.receive_timeout_us != 0; }
 bool closes_after_ms(const C& c) { return c.close.when == CloseWhen::after_ms; }
@@ -204,6 +206,7 @@ constexpr Key kProducers[] = {
         .written_when(stops_early),
     integer<&C::producers, &P::send_timeout_us>("send_timeout_us", 0, kHourUs, sweepable)
         .written_when(sends_timed),
+    boolean<&C::producers, &P::try_first>("try_first", sweepable).written_when(sends_try_first),
 };
 constexpr Key kConsumers[] = {
     integer<&C::consumers, &K::count>("count", 1, kMaxFibersPerSide, sweepable),
@@ -214,6 +217,8 @@ constexpr Key kConsumers[] = {
         .written_when(quits_early),
     integer<&C::consumers, &K::receive_timeout_us>("receive_timeout_us", 0, kHourUs, sweepable)
         .written_when(receives_timed),
+    boolean<&C::consumers, &K::try_first>("try_first", sweepable)
+        .written_when(receives_try_first),
 };
 constexpr Key kClose[] = {
     choice<&C::close, &Cl::when>("when", no, read_close_when),

@@ -25,6 +25,20 @@ enum class Got { value, closed, timeout, error };
 // store forwarding, which cost the consumer loop more than the queue.
 template <class M, class In>
 [[gnu::always_inline]] inline std::optional<M> receive_one(RunState& s, In& in, Got& got) {
+  if constexpr (requires { in.try_receive().status; }) {
+    if (s.config.consumers.try_first) {
+      // A try first; only an empty queue goes on to the (timed) receive below.
+      auto r = in.try_receive();
+      if (r.status == QueueStatus::ok) {
+        got = Got::value;
+        return std::move(r.value);
+      }
+      if (r.status == QueueStatus::closed) {
+        got = Got::closed;
+        return std::nullopt;
+      }
+    }
+  }
   if constexpr (requires { in.receive_for(std::chrono::microseconds(1)); }) {
     if (const std::uint64_t timeout_us = s.config.consumers.receive_timeout_us; timeout_us != 0) {
       auto r = in.receive_for(std::chrono::microseconds(timeout_us));
@@ -51,12 +65,14 @@ template <class M, class In>
   }
 }
 
-// has_faults(): the scenario injects faults or closes from a producer. Then
+// has_faults(): the scenario injects faults, closes from a producer, or
+// tries before it waits (try_first). Then
 // the loops below take their general form; otherwise the plain one, which is
 // what the throughput figures measure (every branch counts at 50M msgs/s).
 inline bool has_faults(const ScenarioConfig& c) noexcept {
   return c.producers.send_timeout_us != 0 || c.consumers.receive_timeout_us != 0 ||
-         c.consumers.quit_after != 0 || c.close.when == CloseWhen::by_producer;
+         c.consumers.quit_after != 0 || c.close.when == CloseWhen::by_producer ||
+         c.producers.try_first || c.consumers.try_first;
 }
 
 // count_for_close(): close.when by_producer: a send went in, and the producer
@@ -138,6 +154,22 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
       }
     }
     const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | seq;
+    if constexpr (Faults && requires { out.try_send(Message<PayloadBytes>{}).status; }) {
+      if (c.producers.try_first) {
+        // A try first; only a full queue goes on to the (timed) send below.
+        auto tried = out.try_send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
+        if (tried.status == QueueStatus::ok) {
+          ++log.attempted;
+          if (close_by_me) count_for_close(s, *to_close);
+          continue;
+        }
+        if (tried.status == QueueStatus::closed) {
+          ++log.attempted;
+          log.refused_closed.push_back(seq);
+          break;
+        }
+      }
+    }
     // log.attempted counts a send once it returned: a producer left parked
     // inside a send (a hang) has not sent that message.
     if constexpr (Faults && requires { out.send_for(Message<PayloadBytes>{}, send_timeout); }) {

@@ -130,6 +130,20 @@ bool part_of_close(const Operation& op) {
   return op.status == OpStatus::closed;  // not an error: that holds in no state
 }
 
+// puts_or_takes(): a send whose value went in (or may have: it never
+// returned), or a receive that took one. A try_send answered full or a send
+// that timed out left the queue as it was: it is a single operation.
+bool puts_or_takes(const Operation& op) {
+  switch (op.kind) {
+    case OpKind::send:
+    case OpKind::try_send:
+    case OpKind::send_for:
+      return !op.returned() || op.status == OpStatus::ok;
+    default:
+      return op.carries_message();
+  }
+}
+
 // The units of the reduction, in the order they are tried: single
 // operations first (the cheapest to lose), then messages, then the close.
 struct Unit {
@@ -146,7 +160,7 @@ std::vector<Unit> units_of(const History& history) {
     const Operation& op = all[i];
     if (part_of_close(op)) {
       close.ops.push_back(i);
-    } else if (op.carries_message()) {
+    } else if (puts_or_takes(op)) {
       const auto it = std::find(message_ids.begin(), message_ids.end(), op.message);
       if (it == message_ids.end()) {
         message_ids.push_back(op.message);

@@ -65,6 +65,9 @@ struct ProducersConfig {
   // > 0: sends are send_for(this many microseconds); a timed-out message is
   // handed back (counted in send_timeout) and the producer goes on.
   std::uint64_t send_timeout_us = 0;
+  // true: each send is first a try_send; only a full queue falls back to the
+  // blocking send (or send_for). Exercises try_send's answers.
+  bool try_first = false;
 };
 
 struct ConsumersConfig {
@@ -75,6 +78,9 @@ struct ConsumersConfig {
   unsigned quitters = 1;
   // > 0: receives are receive_for(this many microseconds), retried on timeout.
   std::uint64_t receive_timeout_us = 0;
+  // true: each receive is first a try_receive; only an empty queue falls back
+  // to the blocking receive (or receive_for).
+  bool try_first = false;
 };
 
 struct CloseConfig {

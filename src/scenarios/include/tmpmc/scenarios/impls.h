@@ -28,6 +28,8 @@ struct Impl {
   // consumers.receive_timeout_us); when false, `untimed_because` says why.
   bool timed;
   std::string_view untimed_because;
+  // try_send and try_receive (producers.try_first, consumers.try_first).
+  bool tries;
   // note(): what running a config on this impl changes about it, for the
   // report (nullptr: nothing).
   std::string (*note)(const ScenarioConfig&);

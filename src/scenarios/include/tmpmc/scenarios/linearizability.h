@@ -11,9 +11,10 @@
 // placed (with its effect) or left out.
 //
 // A history that is not linearizable is reduced to a minimal witness: whole
-// units are dropped while what is left still fails. A unit is a message (its
-// send and every receive that returned it), the close (every close call and
-// every answer "closed"), or any other single operation. Dropping a message
+// units are dropped while what is left still fails. A unit is a message (the
+// send that put it in and every receive that took it), the close (every
+// close call and every answer "closed"), or any other single operation (a
+// try_send answered full is one: its value never went in). Dropping a message
 // also drops the answers that counted on the queue holding it (len, is_empty
 // false, is_full true, a "full" or a send's timeout), and dropping the close
 // drops the answers that saw it closed: what is left then fails only if the

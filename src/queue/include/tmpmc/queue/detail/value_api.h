@@ -42,7 +42,12 @@ class SendApi {
     return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
   }
   // try_send(v) never parks: ok, or full | closed with the value handed back.
-  SendOutcome<T> try_send(T value) { return outcome(queue().try_send_from(value), value); }
+  // Only where the queue has the primitive (a caller can ask with requires).
+  SendOutcome<T> try_send(T value)
+    requires requires(Handle& h, T& v) { h.primitives().try_send_from(v); }
+  {
+    return outcome(queue().try_send_from(value), value);
+  }
   // send_until(v, deadline): ok, or closed | timeout with the value handed
   // back, never also delivered.
   SendOutcome<T> send_until(T value, TimePoint deadline) {
