@@ -578,5 +578,26 @@ TEST(Faults, peers_without_timed_operations_refuse_timeouts) {
   }
 }
 
+TEST(Faults, impls_without_try_send_refuse_try_first) {
+  for (const char* impl : {"boost-fiber", "mutex", "threads", "asio", "tbb", "seed"}) {
+    for (const char* side : {"producers", "consumers"}) {
+      const std::string path =
+          temp_file(std::string("try-") + impl + "-" + side + ".json",
+                    std::string(R"({"name":"t","queue":{"impl":")") + impl +
+                        R"("},"messages":10,")" + side + R"(":{"try_first":true}})");
+      const auto [code, output] = run_cli("validate " + path);
+      EXPECT_EQ(code, 2) << impl << " " << side;
+      EXPECT_NE(output.find(std::string("queue.impl \"") + impl +
+                            "\" has no try_send or try_receive (only tmpmc has them)"),
+                std::string::npos)
+          << output;
+    }
+  }
+  const std::string ours = temp_file(
+      "try-tmpmc.json",
+      R"({"name":"t","messages":10,"producers":{"try_first":true},"consumers":{"try_first":true}})");
+  EXPECT_EQ(run_cli("validate " + ours).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace tmpmc::testing

@@ -46,9 +46,10 @@ void check_impl(const ScenarioConfig& c) {
                       "); drop producers.send_timeout_us and consumers.receive_timeout_us");
   }
   if (!impl->tries && (c.producers.try_first || c.consumers.try_first)) {
-    throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no try_send or try_receive (" +
-                      join_names(names_that_try(), " and ") +
-                      " have them); drop producers.try_first and consumers.try_first");
+    const std::vector<std::string> trying = names_that_try();
+    throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no try_send or try_receive (only " +
+                      join_names(trying, " and ") + (trying.size() == 1 ? " has" : " have") +
+                      " them); drop producers.try_first and consumers.try_first");
   }
 }
 
