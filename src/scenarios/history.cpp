@@ -10,18 +10,7 @@
 namespace tmpmc::scenarios {
 
 bool Operation::carries_message() const noexcept {
-  switch (kind) {
-    case OpKind::send:
-    case OpKind::try_send:
-    case OpKind::send_for:
-      return true;
-    case OpKind::receive:
-    case OpKind::try_receive:
-    case OpKind::receive_for:
-      return status == OpStatus::ok;
-    default:
-      return false;
-  }
+  return is_send(kind) || (is_receive(kind) && status == OpStatus::ok);
 }
 
 std::size_t History::invoke(OpKind kind, std::uint64_t message) {
@@ -39,9 +28,7 @@ void History::respond(std::size_t index, OpStatus status, std::uint64_t message,
                       std::uint64_t answer) {
   Operation& op = operations_[index];
   op.status = status;
-  const bool receives = op.kind == OpKind::receive || op.kind == OpKind::try_receive ||
-                        op.kind == OpKind::receive_for;
-  if (receives) op.message = message;  // the value received (status ok)
+  if (is_receive(op.kind)) op.message = message;  // the value received (status ok)
   op.answer = answer;
   op.responded = events_++;
   op.response_step = runtime::this_fiber::step();
@@ -94,9 +81,8 @@ std::string message_name(std::uint64_t packed) {
 }
 
 std::string call_of(const Operation& op) {
-  const bool sends = op.kind == OpKind::send || op.kind == OpKind::try_send ||
-                     op.kind == OpKind::send_for;
-  return std::string(to_string(op.kind)) + "(" + (sends ? message_name(op.message) : "") + ")";
+  return std::string(to_string(op.kind)) + "(" + (is_send(op.kind) ? message_name(op.message) : "") +
+         ")";
 }
 
 std::string answer_of(const Operation& op) {

@@ -134,14 +134,8 @@ bool part_of_close(const Operation& op) {
 // returned), or a receive that took one. A try_send answered full or a send
 // that timed out left the queue as it was: it is a single operation.
 bool puts_or_takes(const Operation& op) {
-  switch (op.kind) {
-    case OpKind::send:
-    case OpKind::try_send:
-    case OpKind::send_for:
-      return !op.returned() || op.status == OpStatus::ok;
-    default:
-      return op.carries_message();
-  }
+  if (is_send(op.kind)) return !op.returned() || op.status == OpStatus::ok;
+  return op.carries_message();
 }
 
 // The units of the reduction, in the order they are tried: single

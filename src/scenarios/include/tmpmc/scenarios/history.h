@@ -28,6 +28,14 @@ enum class OpKind : std::uint8_t {
   is_closed,
 };
 
+// is_send(), is_receive(): the kinds that carry a message in, or out.
+constexpr bool is_send(OpKind kind) noexcept {
+  return kind == OpKind::send || kind == OpKind::try_send || kind == OpKind::send_for;
+}
+constexpr bool is_receive(OpKind kind) noexcept {
+  return kind == OpKind::receive || kind == OpKind::try_receive || kind == OpKind::receive_for;
+}
+
 // What the queue answered. `error` is the seed design's Err(Closed) from a
 // receive: our contract has no such answer (queue_spec.h).
 enum class OpStatus : std::uint8_t { ok, full, empty, closed, timeout, error, pending };
