@@ -186,10 +186,25 @@ TEST_P(Mutants, caught_within_10000_seeds_and_replayed_exactly) {
     ASSERT_TRUE(again.trace_hash.has_value());
     EXPECT_EQ(*again.trace_hash, f.trace_hash);
   }
-  std::printf("%s (%s): caught on %s after %llu seeds (seed %llu): %s\n", m.name,
-              sc::to_string(mode), failed->scenario.c_str(),
-              static_cast<unsigned long long>(failed->seeds_run),
-              static_cast<unsigned long long>(f.seed), f.kind.c_str());
+  // Shrunk: no schedule with fewer preemptions fails this way on that
+  // scenario (the search below it ran out), so on the mutant's own scenario
+  // it has no more preemptions than the smallest bound that finds it.
+  ASSERT_TRUE(f.shrunk.has_value()) << m.name;
+  EXPECT_TRUE(f.shrunk->fewer_ruled_out) << m.name;
+  EXPECT_LE(f.shrunk->preemptions, f.shrunk->original_preemptions);
+  if (failed->scenario == m.scenario && f.kind == m.kind) {
+    EXPECT_LE(f.shrunk->preemptions, m.bound) << m.name;
+  }
+  EXPECT_GE(f.shrunk->switches.size(), f.shrunk->preemptions);
+  std::printf(
+      "%s (%s): caught on %s after %llu seeds (seed %llu): %s; shrunk from %u preemptions, "
+      "%llu steps to %u, %llu in %llu runs\n",
+      m.name, sc::to_string(mode), failed->scenario.c_str(),
+      static_cast<unsigned long long>(failed->seeds_run), static_cast<unsigned long long>(f.seed),
+      f.kind.c_str(), f.shrunk->original_preemptions,
+      static_cast<unsigned long long>(f.shrunk->original_steps), f.shrunk->preemptions,
+      static_cast<unsigned long long>(f.shrunk->steps),
+      static_cast<unsigned long long>(f.shrunk->runs));
 }
 
 using namespace tmpmc::mutants;
@@ -481,14 +496,17 @@ std::vector<AnswerMutant> answer_mutants() {
                     "steps 17-31  producer-1  send(p1#0) -> ok",
                     "steps 32-38  consumer-0  receive() -> p1#0",
                     "steps 38-47  consumer-0  receive() -> p0#0"}},
-      // "full" at steps 15-19, when nothing had been sent yet.
+      // "full" at steps 26-30, right after len() read 0 (the shrunk
+      // schedule: the search's first failing one said "full" before
+      // anything was sent, with one message more around it).
       AnswerMutant{"try_send_full_with_room",
                    &run_mutant<TrySendFullWithRoom>,
                    "answers-try-first",
                    0,
                    {"steps 5-44   consumer-0  receive() -> p0#0",
-                    "steps 15-19  producer-0  try_send(p0#0) -> full",
                     "steps 19-25  producer-0  send(p0#0) -> ok",
+                    "steps 25-25  producer-0  len() -> 0",
+                    "steps 26-30  producer-1  try_send(p1#0) -> full",
                     "steps 30-37  producer-1  send(p1#0) -> ok",
                     "steps 44-50  consumer-0  try_receive() -> p1#0"}},
       AnswerMutant{"timed_receive_waits_before_looking",
@@ -587,6 +605,9 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
     auto options = stress_options(2000);
     options.impl = "seed";
     options.policy = sc::parse_policy(e.policy);
+    // The failures as the seeds find them: a shrunk one keeps its first
+    // class, not necessarily the others (the Err(Closed) receive below).
+    options.shrink = false;
     const auto results = sc::run_stress(one, options);
     ASSERT_TRUE(results.at(0).failure.has_value()) << e.scenario;
     const auto& f = *results[0].failure;
@@ -678,6 +699,73 @@ TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
     EXPECT_NE(again.find("trace_hash " + hash), std::string::npos) << again;
     EXPECT_NE(again.find("at seed receive"), std::string::npos) << again;
   }
+}
+
+// Shrinking is a function of the failure: the same failure twice gives the
+// same schedule, with no more preemptions nor (at as many) steps than the
+// schedule the seed found, and each preemption named with its fibers and the
+// access it happens at.
+TEST(Shrink, the_same_failure_shrinks_to_the_same_schedule) {
+  if (tmpmc::testing::kThreadSanitized)
+    GTEST_SKIP() << "one deterministic worker: see Release/ASan";
+  using namespace tmpmc::mutants;
+  const sc::ScenarioConfig config = find_config("close-race-blocked-producers");
+  auto options = stress_options(10'000);
+  options.driver.run_instead = &run_mutant<PushAfterCloseOnWake>;
+  const auto first = sc::run_stress({config}, options);
+  const auto second = sc::run_stress({config}, options);
+  options.shrink = false;
+  const auto unshrunk = sc::run_stress({config}, options);
+  for (const auto* r : {&first, &second, &unshrunk}) ASSERT_TRUE(r->at(0).failure.has_value());
+  const sc::StressFailure& a = *first[0].failure;
+  const sc::StressFailure& b = *second[0].failure;
+  const sc::StressFailure& original = *unshrunk[0].failure;
+  ASSERT_TRUE(a.shrunk.has_value());
+  EXPECT_FALSE(original.shrunk.has_value());
+  EXPECT_EQ(a.seed, original.seed);
+  EXPECT_EQ(a.schedule, b.schedule);
+  EXPECT_EQ(a.shrunk->switches, b.shrunk->switches);
+  EXPECT_EQ(a.kind, original.kind);
+  EXPECT_NE(a.schedule, original.schedule);
+  const auto parsed = tmpmc::runtime::Schedule::parse(original.schedule);
+  EXPECT_EQ(a.shrunk->original_steps, parsed.steps());
+  EXPECT_LE(a.shrunk->preemptions, a.shrunk->original_preemptions);
+  if (a.shrunk->preemptions == a.shrunk->original_preemptions) {
+    EXPECT_LE(a.shrunk->steps, a.shrunk->original_steps);
+  }
+  std::size_t preemptions = 0;
+  for (const auto& line : a.shrunk->switches) {
+    if (line.find(": preemption: ") == std::string::npos) continue;
+    ++preemptions;
+    // "step N: preemption: F stopped at `LABEL`, G runs"
+    EXPECT_NE(line.find(" stopped at `"), std::string::npos) << line;
+    EXPECT_NE(line.find(" runs"), std::string::npos) << line;
+  }
+  EXPECT_EQ(preemptions, a.shrunk->preemptions);
+}
+
+// The CLI prints the shrunk schedule and its switches; --no-shrink the
+// schedule as found. Both replay to the same failure.
+TEST(StressCli, prints_the_shrunk_schedule_unless_no_shrink) {
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
+  const std::string one =
+      config + " --filter '^close-race-idle-consumers$' --impl seed --policy pct:3";
+  int code = 0;
+  const std::string shrunk = run_cli("stress " + one, code);
+  EXPECT_EQ(code, 1) << shrunk;
+  EXPECT_NE(shrunk.find("\nshrunk: "), std::string::npos) << shrunk;
+  EXPECT_NE(shrunk.find(": preemption: "), std::string::npos) << shrunk;
+  const std::string plain = run_cli("stress " + one + " --no-shrink", code);
+  EXPECT_EQ(code, 1) << plain;
+  EXPECT_EQ(plain.find("shrunk: "), std::string::npos) << plain;
+  for (const std::string* out : {&shrunk, &plain}) {
+    const std::string replay = replay_args(*out);
+    ASSERT_FALSE(replay.empty()) << *out;
+    const std::string again = run_cli(replay, code);
+    EXPECT_EQ(code, 1) << again;
+    EXPECT_NE(again.find("at seed receive"), std::string::npos) << again;
+  }
+  EXPECT_NE(replay_args(shrunk), replay_args(plain));
 }
 
 // A schedule that does not fit the run is a failure of its own class,

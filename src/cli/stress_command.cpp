@@ -36,7 +36,7 @@ class Stress : public Command {
     seed_start_ =
         app_->add_option("--seed-start", options_.seed_start, "First seed")->capture_default_str();
     policy_option_ =
-        app_->add_option("--policy", policy_, "Scheduling policy: random, pct:D or round_robin")
+        app_->add_option("--policy", policy_, "Scheduling policy: random, pct:D, pos or round_robin")
             ->capture_default_str();
     app_->add_option("--explore", explore_,
                      "seeds: one schedule per seed, from --policy; bounded: every schedule with "
@@ -54,6 +54,9 @@ class Stress : public Command {
     app_->add_flag("--no-linearizability", no_linearizability_,
                    "Do not record the runs' queue operations nor check that each history is "
                    "linearizable (to compare speeds)");
+    app_->add_flag("--no-shrink", no_shrink_,
+                   "Print a failure's schedule as it failed, not shrunk to the fewest "
+                   "preemptions and steps that fail the same way");
     app_->add_option("--choice-points", choice_points_,
                      "every-access: every shared access of the queue and the runtime is a "
                      "choice point; operations: only those between two operations")
@@ -110,6 +113,7 @@ class Stress : public Command {
   // parse_explore(): --explore, --bound and --shard, and what they exclude.
   void parse_explore() {
     options_.linearizability = !no_linearizability_;
+    options_.shrink = !no_shrink_;
     if (choice_points_ == "operations") {
       options_.choice_points = tmpmc::runtime::Granularity::operations;
     } else if (choice_points_ != "every-access") {
@@ -171,6 +175,7 @@ class Stress : public Command {
   std::string explore_ = "seeds", shard_text_, choice_points_ = "every-access";
   bool no_reduction_ = false;
   bool no_linearizability_ = false;
+  bool no_shrink_ = false;
   CLI::Option *seeds_, *seed_start_, *policy_option_, *bound_, *shard_, *reduction_;
   sc::StressOptions options_;
 };

@@ -38,6 +38,20 @@ void print_coverage(std::ostream& out, const std::vector<scenarios::StressResult
   }
 }
 
+std::string plural(std::uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+void print_shrunk(std::ostream& out, const scenarios::ShrinkReport& s) {
+  out << "shrunk: " << plural(s.preemptions, "preemption", "preemptions") << ", "
+      << plural(s.steps, "step", "steps") << " (from "
+      << plural(s.original_preemptions, "preemption", "preemptions") << ", "
+      << plural(s.original_steps, "step", "steps") << "; " << plural(s.runs, "run", "runs")
+      << ")" << (s.fewer_ruled_out ? "; no schedule with fewer preemptions fails this way" : "")
+      << "\n";
+  for (const auto& line : s.switches) out << "  " << line << "\n";
+}
+
 json coverage_json(const scenarios::CoverageCount& c) {
   return {{"reached", c.reached}, {"total", c.total}, {"unreached", c.unreached}};
 }
@@ -71,6 +85,13 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
       }
     }
   }
+  bool learned = false;
+  for (const auto& r : results) {
+    if (r.pct_choices == 0) continue;
+    if (!learned) out << "\nPCT's k, the choices of a first run (change points fall below it):\n";
+    learned = true;
+    out << r.scenario << ": k = " << r.pct_choices << "\n";
+  }
   if (has_coverage(options)) print_coverage(out, results);
   for (const auto& r : results) {
     if (!r.failure) continue;
@@ -89,6 +110,7 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
     }
     for (const auto& line : f.lines) out << "  " << line << "\n";
     if (f.trace_hash != 0) out << "  trace_hash " << detail::hex16(f.trace_hash) << "\n";
+    if (f.shrunk) print_shrunk(out, *f.shrunk);
     if (!f.schedule.empty()) out << "schedule: " << f.schedule << "\n";
     if (!f.schedule_note.empty()) out << "schedule: " << f.schedule_note << "\n";
     out << "replay: " << f.replay << "\n";
@@ -144,6 +166,7 @@ json to_json(const std::vector<scenarios::StressResult>& results,
             {{"bound", b.bound}, {"schedules", b.schedules}, {"exhausted", b.exhausted}});
       }
     }
+    if (r.pct_choices != 0) s["pct_choices"] = r.pct_choices;
     if (has_coverage(options)) {
       const scenarios::Coverage c = scenarios::coverage_of(r.choice_points_reached);
       s["coverage"] = {{"queue", coverage_json(c.queue)}, {"runtime", coverage_json(c.runtime)}};
@@ -155,6 +178,15 @@ json to_json(const std::vector<scenarios::StressResult>& results,
           {"lines", r.failure->lines},       {"replay", r.failure->replay},
           {"schedule", r.failure->schedule}, {"trace_hash", detail::hex16(r.failure->trace_hash)}};
       if (r.failure->bound) s["failure"]["bound"] = *r.failure->bound;
+      if (const auto& shrunk = r.failure->shrunk) {
+        s["failure"]["shrunk"] = {{"preemptions", shrunk->preemptions},
+                                  {"steps", shrunk->steps},
+                                  {"original_preemptions", shrunk->original_preemptions},
+                                  {"original_steps", shrunk->original_steps},
+                                  {"runs", shrunk->runs},
+                                  {"fewer_ruled_out", shrunk->fewer_ruled_out},
+                                  {"switches", shrunk->switches}};
+      }
     }
     doc["scenarios"].push_back(std::move(s));
   }

@@ -3,6 +3,7 @@
 // once per backend (backends/*.cpp).
 #include "tmpmc/scenarios/driver.h"
 
+#include <algorithm>
 #include <iterator>
 
 #include "tmpmc/scenarios/impls.h"
@@ -42,7 +43,30 @@ std::string impl_note(const ScenarioConfig& config) {
   return impl != nullptr && impl->note != nullptr ? impl->note(config) : "";
 }
 
+std::uint64_t pct_choices(const ScenarioConfig& config, const DriverOptions& options) {
+  ScenarioConfig first = config;
+  first.runtime.deterministic = true;
+  first.runtime.workers = 1;
+  first.runtime.seed = 1;
+  first.run.repeat = 1;
+  first.run.warmup = 0;
+  DriverOptions counting = options;
+  counting.policy = runtime::SchedulePolicy{};  // random
+  counting.record_schedule = true;
+  counting.trace = false;
+  counting.check_linearizability = false;
+  counting.interval = std::chrono::milliseconds{0};
+  const RunResult run = run_scenario(first, counting);
+  return run.schedule ? std::max<std::uint64_t>(run.schedule->choices(), 1) : 1;
+}
+
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options) {
+  if (config.runtime.deterministic && options.policy.kind == runtime::PolicyKind::pct &&
+      options.policy.pct_expected_choices == 0) {
+    DriverOptions calibrated = options;
+    calibrated.policy.pct_expected_choices = pct_choices(config, options);
+    return run_scenario(config, calibrated);
+  }
   if (options.run_instead) return options.run_instead(config, options);
   const Impl* impl = find_impl(config.queue.impl);
   if (impl == nullptr) {

@@ -88,7 +88,7 @@ void explore_bounded(const ScenarioConfig& config, const StressOptions& options,
     bool stopped = false;
     std::vector<Branch> found;
     while (!stack.empty()) {
-      if (clock.out_of_time()) {
+      if (clock.out_of_time() || result.seeds_run >= options.max_schedules) {
         stopped = true;
         break;
       }
@@ -108,8 +108,10 @@ void explore_bounded(const ScenarioConfig& config, const StressOptions& options,
       }
       result.choice_points_reached |= run.choice_points_reached;
       if (options.on_run) options.on_run(run);
-      if (const std::optional<FailureClass> kind = classify(run)) {
-        StressFailure failure = failure_of(config, run, *kind, options.seed_start, options);
+      const std::optional<FailureClass> kind = classify(run);
+      if (kind && (!options.target || *kind == *options.target)) {
+        StressFailure failure =
+            report_failure(config, c, run, *kind, options.seed_start, options, driver_in, bound);
         failure.bound = bound;
         result.failure = std::move(failure);
         result.bounds.push_back(count);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "tmpmc/scenarios/stress.h"
 
@@ -24,6 +25,14 @@ struct StressClock {
 // replay command (`seed` for the seed form, when the schedule is too long).
 StressFailure failure_of(const ScenarioConfig& config, const RunResult& run, FailureClass kind,
                          std::uint64_t seed, const StressOptions& options);
+
+// report_failure(): failure_of() for a failed run of `run_config` (the
+// config as stress ran it), with its schedule shrunk first (shrink.h) unless
+// options.shrink is off. `minimal_bound`: the bound the search failed at.
+StressFailure report_failure(const ScenarioConfig& config, const ScenarioConfig& run_config,
+                             const RunResult& run, FailureClass kind, std::uint64_t seed,
+                             const StressOptions& options, const DriverOptions& driver,
+                             std::optional<unsigned> minimal_bound);
 
 // explore_bounded(): the bounded search of one scenario (explore.cpp): every
 // schedule with at most options.bound preemptions (this shard's part), bound

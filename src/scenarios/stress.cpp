@@ -2,6 +2,7 @@
 
 #include "explore.h"
 #include "replay_command.h"
+#include "shrink.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::scenarios {
@@ -12,6 +13,8 @@ runtime::SchedulePolicy parse_policy(const std::string& text) {
     policy.kind = runtime::PolicyKind::random;
   } else if (text == "round_robin") {
     policy.kind = runtime::PolicyKind::round_robin;
+  } else if (text == "pos") {
+    policy.kind = runtime::PolicyKind::pos;
   } else if (text.rfind("pct:", 0) == 0) {
     policy.kind = runtime::PolicyKind::pct;
     const std::string depth = text.substr(4);
@@ -26,8 +29,9 @@ runtime::SchedulePolicy parse_policy(const std::string& text) {
       throw ConfigError("--policy: expected pct:D with a depth D from 1 to 100, got " + text);
     }
     policy.pct_depth = d;
+    policy.pct_expected_choices = 0;  // learned from a first run (driver.h, pct_choices)
   } else {
-    throw ConfigError("--policy: expected random, pct:D or round_robin, got " + text);
+    throw ConfigError("--policy: expected random, pct:D, pos or round_robin, got " + text);
   }
   return policy;
 }
@@ -38,6 +42,8 @@ std::string policy_text(const runtime::SchedulePolicy& policy) {
       return "pct:" + std::to_string(policy.pct_depth);
     case runtime::PolicyKind::round_robin:
       return "round_robin";
+    case runtime::PolicyKind::pos:
+      return "pos";
     default:
       return "random";
   }
@@ -141,12 +147,33 @@ StressFailure failure_of(const ScenarioConfig& config, const RunResult& run, Fai
   return failure;
 }
 
+StressFailure report_failure(const ScenarioConfig& config, const ScenarioConfig& run_config,
+                             const RunResult& run, FailureClass kind, std::uint64_t seed,
+                             const StressOptions& options, const DriverOptions& driver,
+                             std::optional<unsigned> minimal_bound) {
+  if (options.shrink && options.workers <= 1) {
+    if (auto shrunk = shrink_failure(run_config, run, kind, driver, options, minimal_bound)) {
+      StressFailure failure = failure_of(config, shrunk->run, kind, seed, options);
+      failure.shrunk = std::move(shrunk->report);
+      return failure;
+    }
+  }
+  return failure_of(config, run, kind, seed, options);
+}
+
 namespace {
 
 // sample_seeds(): one scenario, seed after seed, until a failure, the seeds
 // or the budget run out.
 void sample_seeds(const ScenarioConfig& config, const StressOptions& options,
-                  const DriverOptions& driver, const StressClock& clock, StressResult& result) {
+                  const DriverOptions& driver_in, const StressClock& clock, StressResult& result) {
+  DriverOptions driver = driver_in;
+  if (options.workers <= 1 && driver.policy.kind == runtime::PolicyKind::pct &&
+      driver.policy.pct_expected_choices == 0) {
+    // Learned once per scenario, as each seed's run would learn it.
+    driver.policy.pct_expected_choices = pct_choices(stress_config(config, 1, 1), driver);
+    result.pct_choices = driver.policy.pct_expected_choices;
+  }
   for (std::uint64_t i = 0; i < options.seeds; ++i) {
     // The clock is read every 64 seeds: a seed takes tens of microseconds.
     if ((i & 63) == 0 && clock.out_of_time()) {
@@ -168,7 +195,8 @@ void sample_seeds(const ScenarioConfig& config, const StressOptions& options,
     if (options.on_run) options.on_run(run);
     const std::optional<FailureClass> failure_class = classify(run);
     if (!failure_class) continue;
-    result.failure = failure_of(config, run, *failure_class, seed, options);
+    result.failure =
+        report_failure(config, c, run, *failure_class, seed, options, driver, std::nullopt);
     break;
   }
 }

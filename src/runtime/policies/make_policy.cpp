@@ -15,6 +15,8 @@ std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t 
       return make_replay_policy(config.replay);
     case PolicyKind::bounded:
       return make_bounded_policy(config);
+    case PolicyKind::pos:
+      return make_pos_policy(seed);
   }
   return make_random_policy(seed);
 }

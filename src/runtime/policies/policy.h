@@ -39,7 +39,8 @@ class Policy {
 
   virtual ~Policy() = default;
   // pick(): the index in step.runnable of the fiber to run, or kDiverged.
-  // Every policy but PCT takes constant time; PCT is linear in the set.
+  // Random, round robin and replay take constant time; PCT, POS and the
+  // bounded search's policy are linear in the set.
   virtual std::size_t pick(const Step& step) = 0;
   // begin_run(): a block_on starts (replay starts its recording over).
   virtual void begin_run() {}
@@ -56,6 +57,7 @@ std::unique_ptr<Policy> make_round_robin_policy();
 std::unique_ptr<Policy> make_pct_policy(std::uint64_t seed, const SchedulePolicy& config);
 std::unique_ptr<Policy> make_replay_policy(const Schedule& schedule);
 std::unique_ptr<Policy> make_bounded_policy(const SchedulePolicy& config);
+std::unique_ptr<Policy> make_pos_policy(std::uint64_t seed);
 
 // make_policy(): the run's policy, chosen once (make_policy.cpp).
 std::unique_ptr<Policy> make_policy(const SchedulePolicy& config, std::uint64_t seed);

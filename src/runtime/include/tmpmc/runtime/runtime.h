@@ -47,6 +47,7 @@ enum class PolicyKind {
   round_robin,  // FIFO order, no randomness
   replay,       // a recorded schedule, step by step (schedule.h); never falls back
   bounded,      // one run of a bounded search: a prefix of choices, then no preemption
+  pos,          // partial-order sampling: priorities re-drawn at random at every choice
 };
 
 // ChoicePoint: one step of a run where two or more fibers were runnable, as
@@ -58,16 +59,41 @@ struct ChoicePoint {
   // and is among `runnable`): running another one here is a preemption. 0
   // if it parked, finished or was the idle loop: any choice is free.
   std::uint32_t continuing = 0;
+  // The fiber the bounded policy runs here when its prefix does not say:
+  // `continuing` if any, else the runnable fiber that ran least recently. A
+  // choice other than this one is a deviation (what shrinking removes).
+  std::uint32_t fallback = 0;
+  // The fiber that gave up the worker (0: the scheduler's idle loop) and how
+  // many steps it had run then, this one included: where in its own run the
+  // choice falls, whatever the other fibers did before (a Switch's key).
+  std::uint32_t previous = 0;
+  std::uint32_t previous_steps = 0;
   // The hash of the run's happens-before order up to this point: runs that
   // reach a point with the same state and continuing fiber can go on alike
   // (the search's reduction, scenarios/explore.cpp).
   std::uint64_t state = 0;
 };
 
+// Switch: "when fiber `from` gives up the worker after its `from_steps`-th
+// step, run fiber `to`" (the bounded policy, SchedulePolicy::switches).
+// Keyed by a fiber's own progress, not by the run's choice count, a switch
+// stays where it was when switches before it are removed: what shrinking
+// (scenarios/shrink.cpp) needs.
+struct Switch {
+  std::uint32_t from = 0;
+  std::uint32_t from_steps = 0;
+  std::uint32_t to = 0;
+  bool operator==(const Switch&) const = default;
+};
+
 struct SchedulePolicy {
   PolicyKind kind = PolicyKind::random;
-  int pct_depth = 3;                        // PCT's bug depth d (>= 1)
-  std::uint64_t pct_expected_steps = 2000;  // PCT's estimate of the run's length
+  int pct_depth = 3;  // PCT's bug depth d (>= 1)
+  // PCT's estimate k of a run's length in choices (steps with two or more
+  // runnable fibers: forced steps are no place for a change point). The
+  // scenario driver learns it from a first run (driver.h, calibrate_pct);
+  // 0 puts every change point at the first choice.
+  std::uint64_t pct_expected_choices = 2000;
   // PCT's fairness: after this many steps of one run, PCT picks uniformly at
   // random (policy.cpp says why), so a polling fiber cannot starve the others.
   std::uint64_t pct_fair_after = 10'000;
@@ -76,8 +102,15 @@ struct SchedulePolicy {
   // (steps with two or more runnable), then at every later one the fiber
   // that gave up the worker if it can go on, else the runnable fiber that
   // ran least recently (policies/bounded.cpp). Each choice point is appended to *choice_log
-  // (cleared when a run begins), which the caller owns.
+  // (cleared when a run begins), which the caller owns. A prefix entry of 0
+  // chooses as past the prefix. With lenient_prefix, an entry naming a fiber
+  // that is not runnable there also does (shrinking's edited schedules);
+  // without, the run diverges (the program is not deterministic).
   std::vector<std::uint32_t> prefix;
+  bool lenient_prefix = false;
+  // For bounded, past the prefix: where one of these matches, its fiber runs
+  // instead of the default (if runnable; else the default).
+  std::vector<Switch> switches;
   std::vector<ChoicePoint>* choice_log = nullptr;
 };
 

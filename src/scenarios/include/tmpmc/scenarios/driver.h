@@ -122,8 +122,15 @@ struct DriverOptions {
 };
 
 // run_scenario() runs `config` once: a fresh runtime (or executor), queue and
-// fibers, on the implementation named by config.queue.impl.
+// fibers, on the implementation named by config.queue.impl. A deterministic
+// run under PCT with pct_expected_choices 0 learns it first (pct_choices).
 RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& options);
+
+// pct_choices(): PCT's k for `config` (runtime.h, pct_expected_choices): the
+// choices of one deterministic run of it under the random policy at seed 1.
+// It depends on the scenario only, not on the seed nor the command, so that
+// `run --seed N --policy pct:D` replays what stress's seed N ran. At least 1.
+std::uint64_t pct_choices(const ScenarioConfig& config, const DriverOptions& options);
 
 // check_mode(): how a run of `config` checks its messages: its `check`, with
 // auto resolved by the run's length (config.h, CheckSetting).

@@ -23,7 +23,8 @@
 
 namespace tmpmc::scenarios {
 
-// parse_policy("random" | "pct:D" | "round_robin"). Throws ConfigError.
+// parse_policy("random" | "pct:D" | "pos" | "round_robin"). Throws
+// ConfigError. pct:D leaves k to be learned (driver.h, pct_choices).
 runtime::SchedulePolicy parse_policy(const std::string& text);
 std::string policy_text(const runtime::SchedulePolicy& policy);
 
@@ -64,6 +65,29 @@ struct StressOptions {
   // on_run, if set, sees every run's result as it ends (to compare what
   // searches reach: RunResult::outcome).
   std::function<void(const RunResult&)> on_run;
+  // Shrink each deterministic failure's schedule before reporting it
+  // (shrink.cpp); off: --no-shrink.
+  bool shrink = true;
+  // Only a run whose first class is this one fails; others count as passing
+  // (shrinking searches for one class). Empty: every failure.
+  std::optional<FailureClass> target;
+  // bounded: stop after this many schedules (not exhausted).
+  std::uint64_t max_schedules = UINT64_MAX;
+};
+
+// How a failure's schedule was shrunk (shrink.h).
+struct ShrinkReport {
+  unsigned preemptions = 0;  // of the printed schedule
+  std::uint64_t steps = 0;
+  unsigned original_preemptions = 0;  // of the schedule that failed first
+  std::uint64_t original_steps = 0;
+  std::uint64_t runs = 0;  // runs shrinking took
+  // Every schedule with fewer preemptions was run and none fails this way.
+  bool fewer_ruled_out = false;
+  // One line per place the schedule leaves the default (a preemption, or a
+  // free choice other than the longest-waiting fiber): the step, the fibers,
+  // and the access, park or wake where the switch happens.
+  std::vector<std::string> switches;
 };
 
 // One failing run: what broke, and how to see it again.
@@ -83,6 +107,8 @@ struct StressFailure {
   std::string schedule_note;
   std::string replay;  // a ready-to-run command line: `run ... --schedule S` when there is one
   std::uint64_t trace_hash = 0;
+  // The schedule, lines and replay above are the shrunk run's, when it shrank.
+  std::optional<ShrinkReport> shrunk;
 };
 // A schedule longer than this as text (a run the step cap stopped can have
 // millions of choices) is not printed; its failure replays by seed instead.
@@ -107,6 +133,9 @@ struct StressResult {
   double elapsed_s = 0;
   double seeds_per_sec = 0;
   std::uint64_t messages = 0;  // received, over all seeds
+  // Seeds under pct:D: the k its change points were drawn below, learned
+  // from a first run of the scenario (driver.h, pct_choices); else 0.
+  std::uint64_t pct_choices = 0;
   std::optional<StressFailure> failure;
   // The time budget ran out (or a signal came) before the seeds did; a seed
   // stopped in the middle is not counted in seeds_run.
