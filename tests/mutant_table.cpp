@@ -53,13 +53,15 @@ const Row kRows[] = {
     {"try_send_full_with_room", &run_mutant<TrySendFullWithRoom>, "answers-try-first"},
     {"timed_receive_waits_before_looking", &run_mutant<TimedReceiveWaitsBeforeLooking>,
      "faults-timed-receives"},
+    {"batch_stamps_before_values", &run_mutant<BatchStampsBeforeValues>, "batch-close-race"},
 };
 
 const char* const kPolicies[] = {"random", "pct:2", "pct:3", "pos"};
 constexpr unsigned kMaxBound = 3;
 
 sc::ScenarioConfig find_config(const std::string& name) {
-  for (const char* file : {"close-race.json", "wake-edge.json", "faults.json", "answers.json"}) {
+  for (const char* file :
+       {"close-race.json", "wake-edge.json", "faults.json", "answers.json", "batch.json"}) {
     for (auto& c :
          sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/" + file)) {
       if (c.name == name) return c;

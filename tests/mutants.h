@@ -271,6 +271,61 @@ class RingFreeingBeforeRead : public detail::Ring<T> {
 template <class T>
 using FreeSlotBeforeRead = QueueCore<T, void, RingFreeingBeforeRead<T>>;
 
+// RingPublishingRunBeforeWrite: a batch push that claims its run of free
+// slots publishes every stamp of the run first, then writes the values (the
+// batch's own copy of stamp_before_value: a pop that comes between reads a
+// slot not yet written). Slots start zeroed, as in (9). Single pushes are
+// the real ones.
+template <class T>
+class RingPublishingRunBeforeWrite : public detail::Ring<T> {
+  using Base = detail::Ring<T>;
+
+ public:
+  explicit RingPublishingRunBeforeWrite(std::size_t capacity) : Base(capacity) {
+    for (std::size_t i = 0; i < this->capacity_; ++i) {
+      std::memset(this->slots_[i].storage, 0, sizeof(T));
+    }
+  }
+  PushResult try_push_many(T* values, std::size_t n, std::size_t& count) {
+    namespace sites = detail::sites;
+    count = 0;
+    std::size_t tail = this->tail_.load(this->at(sites::kPushReadTail), std::memory_order_relaxed);
+    if (tail & this->mark_bit_) return PushResult::closed;
+    std::size_t end = tail, claimed = 0;
+    while (claimed < n) {
+      auto& slot = this->slots_[end & (this->mark_bit_ - 1)];
+      const auto& site = claimed == 0 ? sites::kPushReadStamp : sites::kPushManyReadStamp;
+      if (slot.stamp.load(this->at(site), std::memory_order_acquire) != end) break;
+      ++claimed;
+      end = this->after(end);
+    }
+    // Nothing free at the tail (full, stale or mid-way): the real push decides.
+    if (claimed == 0) return Base::try_push_many(values, n, count);
+    if (!this->tail_.compare_exchange_strong(tail, end, this->at(sites::kPushManyClaim),
+                                             std::memory_order_seq_cst,
+                                             std::memory_order_relaxed)) {
+      return Base::try_push_many(values, n, count);
+    }
+    std::size_t position = tail;
+    for (std::size_t k = 0; k < claimed; ++k, position = this->after(position)) {
+      this->slots_[position & (this->mark_bit_ - 1)].stamp.store(
+          position + 1, this->at(sites::kPushPublish), std::memory_order_release);
+    }
+    position = tail;
+    for (std::size_t k = 0; k < claimed; ++k, position = this->after(position)) {
+      auto& slot = this->slots_[position & (this->mark_bit_ - 1)];
+      runtime::choice_point_if(this->explore_, sites::kPushWriteValue, slot.storage, true);
+      ::new (slot.storage) T(std::move(values[k]));
+    }
+    count = claimed;
+    return PushResult::ok;
+  }
+};
+
+// (17) A batch push publishes its run of slots before writing the values.
+template <class T>
+using BatchStampsBeforeValues = QueueCore<T, void, RingPublishingRunBeforeWrite<T>>;
+
 // WaitListLinks: reaches a WaitList's protected links, as a derived class
 // may (through pointers to members of the derived class).
 struct WaitListLinks : runtime::WaitList {
@@ -338,6 +393,24 @@ class RingWithLanes {
     return lanes_[1].try_pop(out);
   }
   PopResult try_pop_unexplored(void* out) { return try_pop(out); }
+  // Batches, one value at a time (the lanes' order is the bug, not batches).
+  PushResult try_push_many(T* values, std::size_t, std::size_t& count) {
+    const PushResult result = try_push(values[0]);
+    count = result == PushResult::ok ? 1 : 0;
+    return result;
+  }
+  PopResult try_pop_many(T* out, std::size_t, std::size_t& count) {
+    alignas(T) unsigned char storage[sizeof(T)];
+    const PopResult result = try_pop(storage);
+    count = 0;
+    if (result == PopResult::ok) {
+      T* value = std::launder(reinterpret_cast<T*>(storage));
+      out[0] = std::move(*value);
+      value->~T();
+      count = 1;
+    }
+    return result;
+  }
   bool explored() const noexcept { return lanes_[0].explored(); }
   // Lane 0 closes last: closed() and a pop that finds lane 0 closed mean both are.
   bool close() {

@@ -30,7 +30,8 @@ const sc::TimestampClock& test_clock() {
 
 std::vector<sc::ScenarioConfig> stress_configs() {
   std::vector<sc::ScenarioConfig> all;
-  for (const char* file : {"close-race.json", "wake-edge.json", "faults.json", "answers.json"}) {
+  for (const char* file :
+       {"close-race.json", "wake-edge.json", "faults.json", "answers.json", "batch.json"}) {
     auto more = sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/" + file);
     all.insert(all.end(), more.begin(), more.end());
   }
@@ -230,7 +231,9 @@ std::vector<MutantCase> mutant_cases() {
       MutantCase{"free_slot_before_read", &run_mutant<FreeSlotBeforeRead>, "duplicated",
                  "close-race-idle-consumers", 2, true},
       MutantCase{"unlink_without_lock", &run_mutant<UnlinkWithoutLock>, "hang",
-                 "close-race-blocked-producers", 2, true}};
+                 "close-race-blocked-producers", 2, true},
+      MutantCase{"batch_stamps_before_values", &run_mutant<BatchStampsBeforeValues>, "duplicated",
+                 "batch-close-race", 1, true}};
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, Mutants,

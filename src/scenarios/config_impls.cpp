@@ -19,13 +19,18 @@ std::string tag_with_impl(const std::string& name, const std::string& impl) {
   return name + "[queue.impl=" + impl + "]";
 }
 
-// names_that_try(): the impls with try_send and try_receive.
-std::vector<std::string> names_that_try() {
+// names_with(): the impls that have a capability (a bool of their row).
+std::vector<std::string> names_with(bool Impl::*capability) {
   std::vector<std::string> names;
   for (const Impl& impl : impls()) {
-    if (impl.tries) names.emplace_back(impl.name);
+    if (impl.*capability) names.emplace_back(impl.name);
   }
   return names;
+}
+
+// only_these(names): "only a and b have" / "only a has".
+std::string only_these(const std::vector<std::string>& names) {
+  return "only " + join_names(names, " and ") + (names.size() == 1 ? " has" : " have");
 }
 
 }  // namespace
@@ -46,10 +51,14 @@ void check_impl(const ScenarioConfig& c) {
                       "); drop producers.send_timeout_us and consumers.receive_timeout_us");
   }
   if (!impl->tries && (c.producers.try_first || c.consumers.try_first)) {
-    const std::vector<std::string> trying = names_that_try();
-    throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no try_send or try_receive (only " +
-                      join_names(trying, " and ") + (trying.size() == 1 ? " has" : " have") +
+    throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no try_send or try_receive (" +
+                      only_these(names_with(&Impl::tries)) +
                       " them); drop producers.try_first and consumers.try_first");
+  }
+  if (!impl->batches && (c.producers.batch != 1 || c.consumers.batch != 1)) {
+    throw ConfigError("queue.impl \"" + c.queue.impl + "\" has no send_many or receive_many (" +
+                      only_these(names_with(&Impl::batches)) +
+                      " them); drop producers.batch and consumers.batch");
   }
 }
 

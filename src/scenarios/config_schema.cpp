@@ -98,6 +98,8 @@ void read_sweep(Reader& r, const Key&, ScenarioConfig&) {
 bool stops_early(const C& c) { return c.producers.stop_after != 0; }
 bool sends_timed(const C& c) { return c.producers.send_timeout_us != 0; }
 bool sends_try_first(const C& c) { return c.producers.try_first; }
+bool sends_batches(const C& c) { return c.producers.batch != 1; }
+bool receives_batches(const C& c) { return c.consumers.batch != 1; }
 bool receives_try_first(const C& c) { return c.consumers.try_first; }
 bool quits_early(const C& c) { return c.consumers.quit_after != 0; }
 bool receives_timed(const C& c) { return c.consumers.receive_timeout_us != 0; }
@@ -126,6 +128,11 @@ void check_producers(const Reader& p, ScenarioConfig& c) {
     p.fail(p.at("stoppers"),
            "expected at most producers.count (" + std::to_string(c.producers.count) + ")",
            p.raw().at("stoppers"));
+  }
+  if (c.producers.batch != 1 && c.producers.rate_per_sec > 0) {
+    p.fail(p.at("batch"),
+           "expected 1 with rate_per_sec (an open-loop producer sends each message when it is due)",
+           p.raw().at("batch"));
   }
 }
 
@@ -207,6 +214,7 @@ constexpr Key kProducers[] = {
     integer<&C::producers, &P::send_timeout_us>("send_timeout_us", 0, kHourUs, sweepable)
         .written_when(sends_timed),
     boolean<&C::producers, &P::try_first>("try_first", sweepable).written_when(sends_try_first),
+    integer<&C::producers, &P::batch>("batch", 1, kMaxBatch, sweepable).written_when(sends_batches),
 };
 constexpr Key kConsumers[] = {
     integer<&C::consumers, &K::count>("count", 1, kMaxFibersPerSide, sweepable),
@@ -219,6 +227,8 @@ constexpr Key kConsumers[] = {
         .written_when(receives_timed),
     boolean<&C::consumers, &K::try_first>("try_first", sweepable)
         .written_when(receives_try_first),
+    integer<&C::consumers, &K::batch>("batch", 1, kMaxBatch, sweepable)
+        .written_when(receives_batches),
 };
 constexpr Key kClose[] = {
     choice<&C::close, &Cl::when>("when", no, read_close_when),

@@ -8,8 +8,10 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <utility>
 
+#include "driver_batch_loops.h"
 #include "driver_run_state.h"
 #include "open_loop_pacer.h"
 #include "tmpmc/queue/status.h"
@@ -118,6 +120,12 @@ void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
   const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
   const std::uint64_t work_ns = c.producers.work_ns;  // a local: log stores may alias the config
   const std::uint64_t quota = producer_quota(c, id);
+  if constexpr (requires { out.send_many(std::span<Message<PayloadBytes>>{}); }) {
+    if (c.producers.batch > 1) {
+      produce_batches<Exec, PayloadBytes, R, Faults>(s, out, id, to_close, quota);
+      return;
+    }
+  }
   std::optional<OpenLoopPacer> pacer;
   if (open_loop) pacer.emplace(c, Exec::now(), s.lateness[id]);
   const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
@@ -270,6 +278,15 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
   ConsumerProgress& progress = s.progress[id];
   const ConsumerConstants k{c.consumers.work_ns, c.close.when == CloseWhen::after_received,
                             c.close.messages};
+  if constexpr (requires { in.receive_many(std::span<M>{}); }) {
+    if (c.consumers.batch > 1) {
+      consume_batches<PayloadBytes, Faults>(
+          s, in, consumer_quota(c, id),
+          [&](const M& m) { consumed<PayloadBytes, R>(s, k, m, record, latency, progress, to_close); },
+          [&] { saw_closed(s, in); });
+      return;
+    }
+  }
   if constexpr (!Faults && !requires { in.receive().error(); }) {
     // The plain loop: receive until closed and drained.
     while (auto m = in.receive()) {

@@ -24,6 +24,15 @@ std::size_t History::invoke(OpKind kind, std::uint64_t message) {
   return operations_.size() - 1;
 }
 
+std::size_t History::invoke_again(std::size_t index) {
+  Operation op = operations_[index];
+  op.status = OpStatus::pending;
+  op.responded = Operation::kNever;
+  op.response_step = 0;
+  operations_.push_back(op);
+  return operations_.size() - 1;
+}
+
 void History::respond(std::size_t index, OpStatus status, std::uint64_t message,
                       std::uint64_t answer) {
   Operation& op = operations_[index];

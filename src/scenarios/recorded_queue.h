@@ -14,7 +14,9 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "tmpmc/queue/status.h"
 #include "tmpmc/scenarios/history.h"
@@ -108,6 +110,51 @@ class RecordedQueue {
     return result;
   }
 
+  // The batches: one operation per message of the batch, each with the
+  // batch's interval. A send's are invoked with the batch, so that a batch
+  // left pending (its fiber unwound) leaves each of its messages pending; a
+  // message that did not go in is answered with the batch's status (closed,
+  // full or timeout: each true of the queue at some point of the interval).
+  // A receive's are known only once it returns: the first is invoked with
+  // the batch, the others are copies of it. Within a batch the check admits
+  // any order; the order of each producer's messages is the message checks'.
+  template <class M, class Self = Q>
+  auto send_many(std::span<M> values) -> decltype(std::declval<Self&>().send_many(values)) {
+    return record_sends(OpKind::send, values, [&] {
+      const std::size_t sent = queue_.send_many(values);
+      return BatchOutcome{sent == values.size() ? QueueStatus::ok : QueueStatus::closed, sent};
+    }).count;
+  }
+  template <class M, class Self = Q>
+  auto try_send_many(std::span<M> values)
+      -> decltype(std::declval<Self&>().try_send_many(values)) {
+    return record_sends(OpKind::try_send, values, [&] { return queue_.try_send_many(values); });
+  }
+  template <class M, class Duration, class Self = Q>
+  auto send_many_for(std::span<M> values, Duration timeout)
+      -> decltype(std::declval<Self&>().send_many_for(values, timeout)) {
+    return record_sends(OpKind::send_for, values,
+                        [&] { return queue_.send_many_for(values, timeout); });
+  }
+  template <class M, class Self = Q>
+  auto receive_many(std::span<M> out) -> decltype(std::declval<Self&>().receive_many(out)) {
+    return record_receives(OpKind::receive, out, [&] {
+      const std::size_t got = queue_.receive_many(out);
+      return BatchOutcome{got != 0 ? QueueStatus::ok : QueueStatus::closed, got};
+    }).count;
+  }
+  template <class M, class Self = Q>
+  auto try_receive_many(std::span<M> out)
+      -> decltype(std::declval<Self&>().try_receive_many(out)) {
+    return record_receives(OpKind::try_receive, out, [&] { return queue_.try_receive_many(out); });
+  }
+  template <class M, class Duration, class Self = Q>
+  auto receive_many_for(std::span<M> out, Duration timeout)
+      -> decltype(std::declval<Self&>().receive_many_for(out, timeout)) {
+    return record_receives(OpKind::receive_for, out,
+                           [&] { return queue_.receive_many_for(out, timeout); });
+  }
+
   bool close() {
     const std::size_t op = history_.invoke(OpKind::close);
     const bool closed_it = queue_.close();
@@ -136,6 +183,33 @@ class RecordedQueue {
   std::size_t capacity() const noexcept { return queue_.capacity(); }
 
  private:
+  template <class M, class Call>
+  BatchOutcome record_sends(OpKind kind, std::span<M> values, Call call) {
+    std::vector<std::size_t> ops;
+    ops.reserve(values.size());
+    for (const M& m : values) ops.push_back(history_.invoke(kind, m.id));
+    const BatchOutcome result = call();
+    for (std::size_t k = 0; k < ops.size(); ++k) {
+      history_.respond(ops[k], k < result.count ? OpStatus::ok : recorded::status_of(result.status));
+    }
+    return result;
+  }
+  template <class M, class Call>
+  BatchOutcome record_receives(OpKind kind, std::span<M> out, Call call) {
+    if (out.empty()) return call();  // returns at once, touching nothing
+    const std::size_t first = history_.invoke(kind);
+    const BatchOutcome result = call();
+    if (result.count == 0) {
+      history_.respond(first, recorded::status_of(result.status));
+      return result;
+    }
+    history_.respond(first, OpStatus::ok, out[0].id);
+    for (std::size_t k = 1; k < result.count; ++k) {
+      history_.respond(history_.invoke_again(first), OpStatus::ok, out[k].id);
+    }
+    return result;
+  }
+
   template <class Ask>
   bool observe(OpKind kind, Ask ask) const {
     const std::size_t op = history_.invoke(kind);

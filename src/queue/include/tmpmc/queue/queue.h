@@ -41,6 +41,14 @@ namespace tmpmc {
 //   try_receive() -> ReceiveOutcome<T>
 //   send_until(v, deadline), send_for(v, timeout) -> SendOutcome<T>
 //   receive_until(deadline), receive_for(timeout) -> ReceiveOutcome<T>
+// and their batches (one ring claim moves several values; BatchOutcome in
+// status.h says what each returns):
+//   send_many(span) -> size_t                     may park while full; how many
+//                                                 went in (all, unless closed)
+//   receive_many(span) -> size_t                  may park while empty; how many
+//                                                 came out (0: closed and drained)
+//   try_send_many(span), try_receive_many(span) -> BatchOutcome
+//   send_many_until/_for, receive_many_until/_for -> BatchOutcome
 template <class T>
 class Queue : public detail::SendApi<Queue<T>, T>, public detail::ReceiveApi<Queue<T>, T> {
  public:

@@ -1,6 +1,7 @@
 // status.h: what queue operations report.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <utility>
 
@@ -38,6 +39,19 @@ template <class T>
 struct ReceiveOutcome {
   QueueStatus status;
   std::optional<T> value;  // set exactly when status == ok
+  explicit operator bool() const noexcept { return status == QueueStatus::ok; }
+};
+
+// BatchOutcome: what a try or timed batch did. `count` values went in (a
+// send: the first `count` of the caller's range; the rest are untouched,
+// handed back) or came out (a receive: the first `count` of its buffer).
+//   try_send_many:       ok (all in), full or closed (count may be > 0)
+//   send_many_until:     ok (all in), closed or timeout (count may be > 0)
+//   try_receive_many:    ok (count >= 1), empty or closed (count == 0)
+//   receive_many_until:  ok (count >= 1), closed or timeout (count == 0)
+struct BatchOutcome {
+  QueueStatus status;
+  std::size_t count;
   explicit operator bool() const noexcept { return status == QueueStatus::ok; }
 };
 

@@ -68,6 +68,9 @@ struct ProducersConfig {
   // true: each send is first a try_send; only a full queue falls back to the
   // blocking send (or send_for). Exercises try_send's answers.
   bool try_first = false;
+  // > 1: each producer sends runs of up to this many messages with one
+  // send_many (try_send_many, send_many_for with the options above).
+  unsigned batch = 1;
 };
 
 struct ConsumersConfig {
@@ -81,6 +84,9 @@ struct ConsumersConfig {
   // true: each receive is first a try_receive; only an empty queue falls back
   // to the blocking receive (or receive_for).
   bool try_first = false;
+  // > 1: each consumer receives up to this many messages with one
+  // receive_many (try_receive_many, receive_many_for with the options above).
+  unsigned batch = 1;
 };
 
 struct CloseConfig {
@@ -139,6 +145,8 @@ inline constexpr std::uint64_t kMaxCapacity = std::uint64_t{1} << 26;
 inline constexpr unsigned kMaxFibersPerSide = 10'000;
 inline constexpr unsigned kMaxWorkers = 256;
 inline constexpr unsigned kMaxPayloadBytes = 4096;
+// producers.batch, consumers.batch: a batch is a buffer on the fiber's stack.
+inline constexpr unsigned kMaxBatch = 1024;
 
 // load_scenarios(path) reads one scenario or {"scenarios": [...]}, expands
 // sweeps, and validates everything. Throws ConfigError.

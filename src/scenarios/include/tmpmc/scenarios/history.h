@@ -12,8 +12,9 @@
 
 namespace tmpmc::scenarios {
 
-// What a client asked the queue. Batch operations are not recorded: the
-// queue has none yet.
+// What a client asked the queue. A batch (send_many, receive_many and their
+// try and timed variants) is recorded as one operation of the single kind per
+// message it carried, all with the batch's interval (recorded_queue.h).
 enum class OpKind : std::uint8_t {
   send,         // parks while full
   try_send,     // never parks
@@ -69,6 +70,10 @@ class History {
  public:
   // invoke(): a call begins; returns its index for respond().
   std::size_t invoke(OpKind kind, std::uint64_t message = 0);
+  // invoke_again(): another operation invoked with the one at `index` (the
+  // same client, kind and invocation), for a batch's further messages;
+  // returns its index for respond().
+  std::size_t invoke_again(std::size_t index);
   // respond(): the call at `index` returned `status` (and `message`/`answer`).
   void respond(std::size_t index, OpStatus status, std::uint64_t message = 0,
                std::uint64_t answer = 0);

@@ -30,6 +30,8 @@ struct Impl {
   std::string_view untimed_because;
   // try_send and try_receive (producers.try_first, consumers.try_first).
   bool tries;
+  // send_many and receive_many (producers.batch, consumers.batch > 1).
+  bool batches;
   // note(): what running a config on this impl changes about it, for the
   // report (nullptr: nothing).
   std::string (*note)(const ScenarioConfig&);

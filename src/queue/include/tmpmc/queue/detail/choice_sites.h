@@ -46,13 +46,20 @@ inline constexpr ChoicePointSite kHasRoomReadHead{85, PointKind::inner, false, "
 inline constexpr ChoicePointSite kLenReadTail{86, PointKind::between, false, "ring.h: len reads the tail (load)"};
 inline constexpr ChoicePointSite kLenReadHead{87, PointKind::inner, false, "ring.h: len reads the head (load)"};
 inline constexpr ChoicePointSite kLenRecheckTail{88, PointKind::inner, false, "ring.h: len re-reads the tail (load)"};
+// The batches (try_push_many, try_pop_many): their scan past the first slot
+// and their claim of several slots; the rest are the single operations' sites.
+inline constexpr ChoicePointSite kPushManyReadStamp{89, PointKind::inner, false, "ring.h: push_many reads a further slot's stamp: free too? (load)"};
+inline constexpr ChoicePointSite kPushManyClaim{90, PointKind::inner, false, "ring.h: push_many claims its slots (tail CAS)"};
+inline constexpr ChoicePointSite kPopManyReadStamp{91, PointKind::inner, false, "ring.h: pop_many reads a further slot's stamp: written too? (load)"};
+inline constexpr ChoicePointSite kPopManyClaim{92, PointKind::inner, false, "ring.h: pop_many claims its slots (head CAS)"};
 
 // queue_choice_points(): every site above, in id order.
-inline constexpr std::array<const ChoicePointSite*, 25> kQueueChoicePoints{
+inline constexpr std::array<const ChoicePointSite*, 29> kQueueChoicePoints{
     &kPushReadTail,    &kPushReadStamp,   &kPushClaim,       &kPushReadHead,   &kPushWaitsForPop,
     &kPushRereadTail,  &kPushWriteValue,  &kPushPublish,     &kPopReadHead,    &kPopReadStamp,
     &kPopClaim,        &kPopReadTail,     &kPopWaitsForPush, &kPopRereadHead,  &kPopReadValue,
     &kPopFree,         &kClose,           &kClosedReadTail,  &kHasItemReadTail, &kHasItemReadHead,
-    &kHasRoomReadTail, &kHasRoomReadHead, &kLenReadTail,     &kLenReadHead,    &kLenRecheckTail};
+    &kHasRoomReadTail, &kHasRoomReadHead, &kLenReadTail,     &kLenReadHead,    &kLenRecheckTail,
+    &kPushManyReadStamp, &kPushManyClaim,  &kPopManyReadStamp, &kPopManyClaim};
 
 }  // namespace tmpmc::detail::sites

@@ -26,10 +26,13 @@
 // the receiver's re-check sees the pushed item and does not park. The same
 // holds for pops and parked senders, and for close (a fetch_or on tail_).
 //
-// Where a fiber can park: send_from() (in send_until) on `senders_` (woken by
-// a pop, by close, or by its deadline); receive_into() (in receive_until, at
-// wait_for_item) on `receivers_` (woken by a push, by a hand-off, by close, or
-// by its deadline).
+// Where a fiber can park: send_from() (in send_until) and send_many_from() on
+// `senders_` (woken by a pop, by close, or by its deadline); receive_into()
+// (in receive_until) and receive_many_into(), at wait_for_item, on
+// `receivers_` (woken by a push, by a hand-off, by close, or by its deadline).
+//
+// Batches keep every invariant above: a batch is a run of pushes (pops) that
+// share one ring claim, and wakes one waiter per value it moved.
 #pragma once
 
 #include <optional>
@@ -108,6 +111,92 @@ class QueueCore {
         return status;
     }
     return receive_until(out, deadline);
+  }
+
+  // ---------------------------------------------------------------- batches
+  // The same protocol for a run of values: each ring claim takes several
+  // slots, and wakes as many waiters as values it moved (one per value, as
+  // the single operations do). `sent` and `got` count what was moved so far.
+
+  // try_send_many_from(): never parks. Moves values[sent, n) in while there
+  // is room: ok (all in), full (the rest did not fit), or closed. A parked
+  // receiver gets the next value handed over, as send does.
+  QueueStatus try_send_many_from(T* values, std::size_t n, std::size_t& sent) {
+    while (sent < n) {
+      const QueueStatus status = self().publish_many(values + sent, n - sent, sent, false);
+      if (status != QueueStatus::ok) return status;
+    }
+    return QueueStatus::ok;
+  }
+
+  // send_many_from(): parks while full, until values[sent, n) are all in: ok,
+  // closed (values[sent, n) untouched), or timeout (only with a deadline).
+  QueueStatus send_many_from(T* values, std::size_t n, std::size_t& sent,
+                             const runtime::TimePoint* deadline) {
+    bool took_wake = false;
+    while (sent < n) {
+      const QueueStatus status = self().publish_many(values + sent, n - sent, sent, took_wake);
+      if (status == QueueStatus::ok) {
+        took_wake = false;  // the room the wake was for is used
+        continue;
+      }
+      if (status != QueueStatus::full) return status;
+      if (deadline != nullptr && runtime::now() >= *deadline) {
+        if (took_wake) senders_.wake_one();  // pass on a wake we did not use
+        return QueueStatus::timeout;
+      }
+      // PARK until a pop makes room, close, or the deadline.
+      const runtime::WaitStatus waited =
+          senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
+      took_wake = waited == runtime::WaitStatus::woken;
+    }
+    return QueueStatus::ok;
+  }
+
+  // try_receive_many_into(): never parks. Moves up to `max` values (one ring
+  // claim) to out[0, got): ok (got >= 1), empty, or closed (and drained).
+  QueueStatus try_receive_many_into(T* out, std::size_t max, std::size_t& got) {
+    got = 0;
+    std::size_t popped = 0;
+    switch (ring_.try_pop_many(out, max, popped)) {
+      case PopResult::ok:
+        got = popped;
+        self().after_pops(popped);
+        return QueueStatus::ok;
+      case PopResult::empty:
+        return QueueStatus::empty;
+      case PopResult::closed:
+        return QueueStatus::closed;
+    }
+    return QueueStatus::closed;
+  }
+
+  // receive_many_into(): parks while empty; then as try_receive_many_into():
+  // ok (got >= 1), closed (closed and drained: got == 0), or timeout (only
+  // with a deadline; nothing was consumed).
+  QueueStatus receive_many_into(T* out, std::size_t max, std::size_t& got,
+                                const runtime::TimePoint* deadline) {
+    bool took_wake = false;
+    for (;;) {
+      const QueueStatus status = try_receive_many_into(out, max, got);
+      if (status != QueueStatus::empty) return status;
+      if (deadline != nullptr && runtime::now() >= *deadline) {
+        return self().receive_timed_out(took_wake);
+      }
+      std::optional<T> handed;
+      const runtime::WaitStatus waited = self().wait_for_item(handed, deadline);
+      if (handed.has_value()) {
+        // A sender handed us one value; take what else is there, not waiting.
+        out[0] = std::move(*handed);
+        got = 1;
+        std::size_t more = 0;
+        if (max > 1 && try_receive_many_into(out + 1, max - 1, more) == QueueStatus::ok) {
+          got += more;
+        }
+        return QueueStatus::ok;
+      }
+      took_wake = waited == runtime::WaitStatus::woken;
+    }
   }
 
   // now(): the clock of the deadlines (virtual in deterministic mode).
@@ -256,6 +345,49 @@ class QueueCore {
         return QueueStatus::closed;
     }
     return QueueStatus::closed;
+  }
+
+  // publish_many(): publish() for values[0, n): hands values[0] to a parked
+  // receiver, or pushes the run of values that fits with one claim and wakes
+  // one receiver per value. Adds what went in to `sent`: ok (some went in),
+  // full (none: no room), or closed (none).
+  QueueStatus publish_many(T* values, std::size_t n, std::size_t& sent, bool took_wake) {
+    if (receivers_.maybe_waiters()) [[unlikely]] {
+      if (hand_to_receiver(values[0])) {
+        ++sent;
+        if (took_wake) self().pass_on_room_wake();
+        return QueueStatus::ok;
+      }
+    }
+    std::size_t pushed = 0;
+    switch (ring_.try_push_many(values, n, pushed)) {
+      case PushResult::ok:
+        sent += pushed;
+        self().after_pushes(pushed);
+        return QueueStatus::ok;
+      case PushResult::full:
+        return QueueStatus::full;
+      case PushResult::closed:
+        return QueueStatus::closed;
+    }
+    return QueueStatus::closed;
+  }
+
+  // after_pushes(n): after_push() for each of n values pushed with one claim:
+  // wakes up to n receivers, stopping at the first wake that finds nobody.
+  void after_pushes(std::size_t n) {
+    // WAKE up to n receivers (seq_cst probe: see above).
+    if (!receivers_.maybe_waiters()) return;
+    for (std::size_t k = 0; k < n && receivers_.wake_one(); ++k) {
+    }
+  }
+
+  // after_pops(n): after_pop() for each of n values popped with one claim.
+  void after_pops(std::size_t n) {
+    // WAKE up to n senders.
+    if (!senders_.maybe_waiters()) return;
+    for (std::size_t k = 0; k < n && senders_.wake_one(); ++k) {
+    }
   }
 
   // pass_on_room_wake(): a sender woken by a pop was woken for the room that

@@ -7,6 +7,11 @@
 // exact (any value >= 1, no power-of-two rounding, no wasted slot) and no
 // division is needed.
 //
+// Batches (try_push_many, try_pop_many) claim several slots with one CAS:
+// the run of slots after the tail (head) whose stamps say free (written) in
+// this lap, up to the count asked for; then fill (empty) and publish each, in
+// order. One read-modify-write per batch instead of one per value.
+//
 // Close is a mark bit in tail_, set with one fetch_or. A push claims its slot
 // with a CAS on tail_ that fails once the mark is set, so every push either
 // precedes close in tail_'s modification order (and will be drained: pops keep
@@ -85,7 +90,7 @@ class Ring {
   [[gnu::always_inline]] PushResult try_push(T& value) {
     if (explore_) [[unlikely]]
       return push_explored(value);
-    return push<false>(value);
+    return try_push_unexplored(value);
   }
 
   // try_pop move-constructs the value into `out` (uninitialised storage) on
@@ -94,43 +99,123 @@ class Ring {
   [[gnu::always_inline]] PopResult try_pop(void* out) {
     if (explore_) [[unlikely]]
       return pop_explored(out);
-    return pop<false>(out);
+    return try_pop_unexplored(out);
+  }
+
+  // try_push_many moves values[0, count) in, for the largest count <= n that
+  // the free slots after the tail allow, claimed with one CAS: ok with
+  // count >= 1, or full | closed with count 0 (nothing moved). n >= 1.
+  [[gnu::always_inline]] PushResult try_push_many(T* values, std::size_t n, std::size_t& count) {
+    if (explore_) [[unlikely]]
+      return push_many_explored(values, n, count);
+    return push<false, true>(n, MoveFrom{values}, count);
+  }
+
+  // try_pop_many move-assigns up to `max` values (the written slots after the
+  // head, claimed with one CAS) to out[0, count): ok with count >= 1, or
+  // empty | closed with count 0. max >= 1.
+  [[gnu::always_inline]] PopResult try_pop_many(T* out, std::size_t max, std::size_t& count) {
+    static_assert(std::is_nothrow_move_assignable_v<T>,
+                  "a batch receive move-assigns into the caller's buffer after its claim");
+    if (explore_) [[unlikely]]
+      return pop_many_explored(out, max, count);
+    return pop<false, true>(max, AssignTo{out}, count);
   }
 
   // The plain copies, for a caller that has asked explored() itself (the
   // queue's fast path: queue_core.h).
   [[gnu::always_inline]] PushResult try_push_unexplored(T& value) noexcept {
-    return push<false>(value);
+    std::size_t count;
+    return push<false, false>(1, MoveFrom{&value}, count);
   }
-  [[gnu::always_inline]] PopResult try_pop_unexplored(void* out) noexcept { return pop<false>(out); }
+  [[gnu::always_inline]] PopResult try_pop_unexplored(void* out) noexcept {
+    std::size_t count;
+    return pop<false, false>(1, ConstructAt{out}, count);
+  }
   bool explored() const noexcept { return explore_; }
 
  private:
+  // How a claimed slot is filled or emptied: value k of a push comes from
+  // values[k]; value k of a pop is constructed at `out` (a single pop) or
+  // assigned to out[k] (a batch).
+  struct MoveFrom {
+    T* values;
+    void operator()(std::size_t k, void* storage) const noexcept {
+      ::new (storage) T(std::move(values[k]));
+    }
+  };
+  struct ConstructAt {
+    void* out;
+    void operator()(std::size_t, T& value) const noexcept { ::new (out) T(std::move(value)); }
+  };
+  struct AssignTo {
+    T* out;
+    void operator()(std::size_t k, T& value) const noexcept { out[k] = std::move(value); }
+  };
+
   // The explored copies, out of line: the inlined fast path stays the bare
   // ring's code (a call it never makes does not change how it is compiled).
-  [[gnu::noinline]] PushResult push_explored(T& value) { return push<true>(value); }
-  [[gnu::noinline]] PopResult pop_explored(void* out) { return pop<true>(out); }
+  [[gnu::noinline]] PushResult push_explored(T& value) {
+    std::size_t count;
+    return push<true, false>(1, MoveFrom{&value}, count);
+  }
+  [[gnu::noinline]] PopResult pop_explored(void* out) {
+    std::size_t count;
+    return pop<true, false>(1, ConstructAt{out}, count);
+  }
+  [[gnu::noinline]] PushResult push_many_explored(T* values, std::size_t n, std::size_t& count) {
+    return push<true, true>(n, MoveFrom{values}, count);
+  }
+  [[gnu::noinline]] PopResult pop_many_explored(T* out, std::size_t max, std::size_t& count) {
+    return pop<true, true>(max, AssignTo{out}, count);
+  }
 
-  template <bool Explore>
-  [[gnu::always_inline]] PushResult push(T& value) noexcept(!Explore) {
+  // push<Explore, Batch>(): claims `count` free slots from the tail with one
+  // CAS (count is 1 unless Batch: then as many of the n as are free in a
+  // row), then fills and publishes each in order. A single push is the batch
+  // with its scan compiled out: one protocol, one place.
+  template <bool Explore, bool Batch, class Fill>
+  [[gnu::always_inline]] PushResult push(std::size_t n, Fill fill, std::size_t& count) noexcept(!Explore) {
     unsigned spins = 0;
+    count = 0;
     std::size_t tail = tail_.load(at_if<Explore>(sites::kPushReadTail), std::memory_order_relaxed);
     for (;;) {
       if (tail & mark_bit_) return PushResult::closed;
       const std::size_t index = tail & (mark_bit_ - 1);
-      const std::size_t lap = tail & ~(one_lap_ - 1);
       Slot& slot = slots_[index];
       // acquire: the consumer of the previous lap has finished reading this slot.
       const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPushReadStamp), std::memory_order_acquire);
       if (tail == stamp) {
-        const std::size_t next = index + 1 < capacity_ ? tail + 1 : lap + one_lap_;
+        std::size_t claimed = 1;
+        std::size_t end = after(tail);
+        if constexpr (Batch) {
+          // The slots after this one, while free in this lap (stamp == its
+          // position; acquire as above). No push can take them before our
+          // CAS: it would have moved tail_ first. At most capacity_ of them:
+          // the slot after the last one is this slot a lap on, whose stamp
+          // (tail) is not its position (tail + one lap).
+          while (claimed < n) {
+            const std::size_t next_stamp = slots_[end & (mark_bit_ - 1)].stamp.load(
+                at_if<Explore>(sites::kPushManyReadStamp), std::memory_order_acquire);
+            if (next_stamp != end) break;
+            ++claimed;
+            end = after(end);
+          }
+        }
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (tail_.compare_exchange_weak(tail, next, at_if<Explore>(sites::kPushClaim),
+        if (tail_.compare_exchange_weak(tail, end,
+                                        at_if<Explore>(Batch ? sites::kPushManyClaim : sites::kPushClaim),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          runtime::choice_point_if(Explore, sites::kPushWriteValue, slot.storage, true);
-          ::new (slot.storage) T(std::move(value));
-          // release: publishes the value to the consumer that sees this stamp.
-          slot.stamp.store(tail + 1, at_if<Explore>(sites::kPushPublish), std::memory_order_release);
+          std::size_t position = tail;
+          for (std::size_t k = 0; k < claimed; ++k) {
+            Slot& claimed_slot = slots_[position & (mark_bit_ - 1)];
+            runtime::choice_point_if(Explore, sites::kPushWriteValue, claimed_slot.storage, true);
+            fill(k, claimed_slot.storage);
+            // release: publishes the value to the consumer that sees this stamp.
+            claimed_slot.stamp.store(position + 1, at_if<Explore>(sites::kPushPublish), std::memory_order_release);
+            position = after(position);
+          }
+          count = claimed;
           return PushResult::ok;
         }
       } else if (stamp + one_lap_ == tail + 1) {
@@ -158,27 +243,51 @@ class Ring {
     }
   }
 
-  template <bool Explore>
-  [[gnu::always_inline]] PopResult pop(void* out) noexcept(!Explore) {
+  // pop<Explore, Batch>(): claims `count` written slots from the head with
+  // one CAS (1 unless Batch: then up to `max` written in a row), then empties
+  // and frees each in order.
+  template <bool Explore, bool Batch, class Take>
+  [[gnu::always_inline]] PopResult pop(std::size_t max, Take take, std::size_t& count) noexcept(!Explore) {
     unsigned spins = 0;
+    count = 0;
     std::size_t head = head_.load(at_if<Explore>(sites::kPopReadHead), std::memory_order_relaxed);
     for (;;) {
       const std::size_t index = head & (mark_bit_ - 1);
-      const std::size_t lap = head & ~(one_lap_ - 1);
       Slot& slot = slots_[index];
       // acquire: pairs with the producer's release store of this stamp.
       const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPopReadStamp), std::memory_order_acquire);
       if (head + 1 == stamp) {
-        const std::size_t next = index + 1 < capacity_ ? head + 1 : lap + one_lap_;
+        std::size_t claimed = 1;
+        std::size_t end = after(head);
+        if constexpr (Batch) {
+          // The slots after this one, while written in this lap (stamp ==
+          // position + 1; acquire as above). No pop can take them before our
+          // CAS: it would have moved head_ first. At most capacity_: the slot
+          // after the last is this one a lap on, not written in that lap.
+          while (claimed < max) {
+            const std::size_t next_stamp = slots_[end & (mark_bit_ - 1)].stamp.load(
+                at_if<Explore>(sites::kPopManyReadStamp), std::memory_order_acquire);
+            if (next_stamp != end + 1) break;
+            ++claimed;
+            end = after(end);
+          }
+        }
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (head_.compare_exchange_weak(head, next, at_if<Explore>(sites::kPopClaim),
+        if (head_.compare_exchange_weak(head, end,
+                                        at_if<Explore>(Batch ? sites::kPopManyClaim : sites::kPopClaim),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          runtime::choice_point_if(Explore, sites::kPopReadValue, slot.storage, true);
-          T* value = slot.value();
-          ::new (out) T(std::move(*value));
-          value->~T();
-          // release: the slot is free for the producer of the next lap.
-          slot.stamp.store(head + one_lap_, at_if<Explore>(sites::kPopFree), std::memory_order_release);
+          std::size_t position = head;
+          for (std::size_t k = 0; k < claimed; ++k) {
+            Slot& claimed_slot = slots_[position & (mark_bit_ - 1)];
+            runtime::choice_point_if(Explore, sites::kPopReadValue, claimed_slot.storage, true);
+            T* value = claimed_slot.value();
+            take(k, *value);
+            value->~T();
+            // release: the slot is free for the producer of the next lap.
+            claimed_slot.stamp.store(position + one_lap_, at_if<Explore>(sites::kPopFree), std::memory_order_release);
+            position = after(position);
+          }
+          count = claimed;
           return PopResult::ok;
         }
       } else if (stamp == head) {

@@ -11,7 +11,16 @@
 //   static TimePoint now();                                            // the deadlines' clock
 //
 // which leave the value in `value` unless they return ok, and wait without
-// limit for a null deadline. A handle derives from SendApi<Handle, T>,
+// limit for a null deadline; and, where the queue has batches (Queue<T> and
+// the channel do, the peers do not), the batch operations over
+//
+//   QueueStatus try_send_many_from(T* values, size_t n, size_t& sent);
+//   QueueStatus send_many_from(T* values, size_t n, size_t& sent, const TimePoint* deadline);
+//   QueueStatus try_receive_many_into(T* out, size_t max, size_t& got);
+//   QueueStatus receive_many_into(T* out, size_t max, size_t& got, const TimePoint* deadline);
+//
+// (send_many, try_send_many, send_many_until/_for; receive_many,
+// try_receive_many, receive_many_until/_for). A handle derives from SendApi<Handle, T>,
 // ReceiveApi<Handle, T> or both (CRTP) and hands them its queue from a
 // primitives() member, private with the two as friends: Queue<T>, Sender<T>,
 // Receiver<T>, the peers, and the stress tests' broken queues. A primitive
@@ -22,6 +31,7 @@
 #include <chrono>
 #include <expected>
 #include <optional>
+#include <span>
 #include <utility>
 
 #include "tmpmc/queue/status.h"
@@ -55,6 +65,41 @@ class SendApi {
   }
   SendOutcome<T> send_for(T value, Duration timeout) {
     return send_until(std::move(value), queue().now() + timeout);
+  }
+
+  // send_many(values) moves values in, in order, parking while the queue is
+  // full; returns how many went in: values.size(), unless the queue closed
+  // first; then values[count, size) are untouched (handed back).
+  std::size_t send_many(std::span<T> values)
+    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
+  {
+    std::size_t sent = 0;
+    if (!values.empty()) queue().send_many_from(values.data(), values.size(), sent, nullptr);
+    return sent;
+  }
+  // try_send_many(values) never parks: moves in what fits now.
+  BatchOutcome try_send_many(std::span<T> values)
+    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().try_send_many_from(v, n, n); }
+  {
+    std::size_t sent = 0;
+    if (values.empty()) return {QueueStatus::ok, 0};
+    const QueueStatus status = queue().try_send_many_from(values.data(), values.size(), sent);
+    return {status, sent};
+  }
+  // send_many_until(values, deadline): parks while full until the deadline;
+  // what did not go in stays in values[count, size).
+  BatchOutcome send_many_until(std::span<T> values, TimePoint deadline)
+    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
+  {
+    std::size_t sent = 0;
+    if (values.empty()) return {QueueStatus::ok, 0};
+    const QueueStatus status = queue().send_many_from(values.data(), values.size(), sent, &deadline);
+    return {status, sent};
+  }
+  BatchOutcome send_many_for(std::span<T> values, Duration timeout)
+    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
+  {
+    return send_many_until(values, queue().now() + timeout);
   }
 
  private:
@@ -92,6 +137,42 @@ class ReceiveApi {
     return {status, std::move(out)};
   }
   ReceiveOutcome<T> receive_for(Duration timeout) { return receive_until(queue().now() + timeout); }
+
+  // receive_many(out) parks while the queue is empty, then move-assigns up
+  // to out.size() values (those there, taken at once) to out[0, count), in
+  // order; returns count, 0 only once the queue is closed and drained (or
+  // for an empty `out`, at once).
+  std::size_t receive_many(std::span<T> out)
+    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
+  {
+    std::size_t got = 0;
+    if (!out.empty()) queue().receive_many_into(out.data(), out.size(), got, nullptr);
+    return got;
+  }
+  // try_receive_many(out) never parks: ok with count >= 1, or empty | closed.
+  BatchOutcome try_receive_many(std::span<T> out)
+    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().try_receive_many_into(o, n, n); }
+  {
+    std::size_t got = 0;
+    if (out.empty()) return {QueueStatus::ok, 0};
+    const QueueStatus status = queue().try_receive_many_into(out.data(), out.size(), got);
+    return {status, got};
+  }
+  // receive_many_until(out, deadline): ok with count >= 1, or closed |
+  // timeout with nothing consumed.
+  BatchOutcome receive_many_until(std::span<T> out, TimePoint deadline)
+    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
+  {
+    std::size_t got = 0;
+    if (out.empty()) return {QueueStatus::ok, 0};
+    const QueueStatus status = queue().receive_many_into(out.data(), out.size(), got, &deadline);
+    return {status, got};
+  }
+  BatchOutcome receive_many_for(std::span<T> out, Duration timeout)
+    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
+  {
+    return receive_many_until(out, queue().now() + timeout);
+  }
 
  private:
   [[gnu::always_inline]] decltype(auto) queue() { return static_cast<Handle&>(*this).primitives(); }
