@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <bit>
+#include <span>
 #include <boost/fiber/all.hpp>
 #include <cstdint>
 #include <string>
@@ -139,6 +140,47 @@ void BM_Stream_tmpmc(benchmark::State& state, int producers, int consumers, std:
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kStreamItems));
 }
 
+// The same stream moved `batch` values at a time: producers send_many a
+// buffer of their next `batch` values, consumers receive_many up to `batch`.
+void BM_StreamBatch_tmpmc(benchmark::State& state, int producers, int consumers,
+                          std::size_t capacity, unsigned workers, std::size_t batch) {
+  on_tmpmc(workers, [&] {
+    for (auto _ : state) {
+      Queue<Item> q(capacity);
+      std::vector<rt::JoinHandle<void>> fibers;
+      for (int c = 0; c < consumers; ++c) {
+        fibers.push_back(rt::spawn([q, batch]() mutable {
+          std::vector<Item> buffer(batch);
+          Item sum = 0;
+          while (const std::size_t got = q.receive_many(buffer)) {
+            for (std::size_t k = 0; k < got; ++k) sum += buffer[k];
+          }
+          benchmark::DoNotOptimize(sum);
+        }));
+      }
+      std::vector<rt::JoinHandle<void>> senders;
+      for (int p = 0; p < producers; ++p) {
+        senders.push_back(rt::spawn([q, p, producers, batch]() mutable {
+          // Locals, not the captures: a store to the buffer (Item is a
+          // size_t) may alias `batch`, which would be reloaded per value.
+          const std::size_t size = batch;
+          const Item step = static_cast<Item>(producers);
+          std::vector<Item> buffer(size);
+          for (Item i = static_cast<Item>(p); i < kStreamItems;) {
+            std::size_t n = 0;
+            for (; n < size && i < kStreamItems; ++n, i += step) buffer[n] = i;
+            (void)q.send_many(std::span<Item>(buffer.data(), n));
+          }
+        }));
+      }
+      for (auto& s : senders) s.join();
+      q.close();
+      for (auto& f : fibers) f.join();
+    }
+  });
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kStreamItems));
+}
+
 void BM_Stream_boost(benchmark::State& state, int producers, int consumers, std::size_t capacity,
                      int workers) {
   run_on_boost(workers, [&] {
@@ -206,6 +248,17 @@ void BM_Stream_boost(benchmark::State& state, int producers, int consumers, std:
                                4, 1024, 2)
       ->UseRealTime()
       ->Unit(benchmark::kMillisecond);
+  for (std::size_t batch : {1, 8, 32, 128}) {
+    const std::string b = "/batch:" + std::to_string(batch);
+    benchmark::RegisterBenchmark(("BM_SpscBatch/tmpmc" + b).c_str(), BM_StreamBatch_tmpmc, 1, 1,
+                                 1024, 1u, batch)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_MpmcBatch/tmpmc/p:4/c:4" + b).c_str(), BM_StreamBatch_tmpmc,
+                                 4, 4, 1024, 1u, batch)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
   return true;
 }();
 

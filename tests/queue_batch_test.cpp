@@ -67,6 +67,27 @@ TEST_P(QueueBatchTest, batches_and_single_operations_interleave_in_order) {
   });
 }
 
+TEST_P(QueueBatchTest, a_batch_of_the_whole_capacity_claims_across_the_lap) {
+  rt().block_on([] {
+    Queue<int> q(4);
+    int next_in = 0, next_out = 0;
+    for (int start = 0; start < 4; ++start) {  // the run starts at every index
+      for (int k = 0; k < start; ++k) ASSERT_EQ(q.try_send(next_in++).status, QueueStatus::ok);
+      for (int k = 0; k < start; ++k) EXPECT_EQ(*q.try_receive().value, next_out++);
+      std::vector<int> in = iota(next_in, 6);
+      const BatchOutcome sent = q.try_send_many(in);
+      EXPECT_EQ(sent.status, QueueStatus::full);
+      EXPECT_EQ(sent.count, 4u);  // exactly the capacity, never a slot more
+      next_in += 4;
+      std::array<int, 8> out{};
+      const BatchOutcome got = q.try_receive_many(out);
+      ASSERT_EQ(got.count, 4u);
+      for (std::size_t k = 0; k < got.count; ++k) EXPECT_EQ(out[k], next_out++);
+      EXPECT_EQ(q.try_receive_many(out).status, QueueStatus::empty);
+    }
+  });
+}
+
 TEST_P(QueueBatchTest, try_send_many_moves_in_what_fits) {
   rt().block_on([] {
     Queue<int> q(4);

@@ -30,6 +30,7 @@
 // that wait for them yield to the fiber that can end them.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstddef>
@@ -187,34 +188,25 @@ class Ring {
       const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPushReadStamp), std::memory_order_acquire);
       if (tail == stamp) {
         std::size_t claimed = 1;
-        std::size_t end = after(tail);
         if constexpr (Batch) {
           // The slots after this one, while free in this lap (stamp == its
           // position; acquire as above). No push can take them before our
           // CAS: it would have moved tail_ first. At most capacity_ of them:
           // the slot after the last one is this slot a lap on, whose stamp
           // (tail) is not its position (tail + one lap).
-          while (claimed < n) {
-            const std::size_t next_stamp = slots_[end & (mark_bit_ - 1)].stamp.load(
-                at_if<Explore>(sites::kPushManyReadStamp), std::memory_order_acquire);
-            if (next_stamp != end) break;
-            ++claimed;
-            end = after(end);
-          }
+          claimed = ready_run<Explore>(tail, n, 0, sites::kPushManyReadStamp);
         }
+        const std::size_t end = Batch ? advance(tail, claimed) : after(tail);
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
         if (tail_.compare_exchange_weak(tail, end,
                                         at_if<Explore>(Batch ? sites::kPushManyClaim : sites::kPushClaim),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          std::size_t position = tail;
-          for (std::size_t k = 0; k < claimed; ++k) {
-            Slot& claimed_slot = slots_[position & (mark_bit_ - 1)];
+          for_each_in_run(tail, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
             runtime::choice_point_if(Explore, sites::kPushWriteValue, claimed_slot.storage, true);
             fill(k, claimed_slot.storage);
             // release: publishes the value to the consumer that sees this stamp.
             claimed_slot.stamp.store(position + 1, at_if<Explore>(sites::kPushPublish), std::memory_order_release);
-            position = after(position);
-          }
+          });
           count = claimed;
           return PushResult::ok;
         }
@@ -258,35 +250,27 @@ class Ring {
       const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPopReadStamp), std::memory_order_acquire);
       if (head + 1 == stamp) {
         std::size_t claimed = 1;
-        std::size_t end = after(head);
         if constexpr (Batch) {
           // The slots after this one, while written in this lap (stamp ==
           // position + 1; acquire as above). No pop can take them before our
           // CAS: it would have moved head_ first. At most capacity_: the slot
           // after the last is this one a lap on, not written in that lap.
-          while (claimed < max) {
-            const std::size_t next_stamp = slots_[end & (mark_bit_ - 1)].stamp.load(
-                at_if<Explore>(sites::kPopManyReadStamp), std::memory_order_acquire);
-            if (next_stamp != end + 1) break;
-            ++claimed;
-            end = after(end);
-          }
+          claimed = ready_run<Explore>(head, max, 1, sites::kPopManyReadStamp);
         }
+        const std::size_t end = Batch ? advance(head, claimed) : after(head);
         // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
         if (head_.compare_exchange_weak(head, end,
                                         at_if<Explore>(Batch ? sites::kPopManyClaim : sites::kPopClaim),
                                         std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          std::size_t position = head;
-          for (std::size_t k = 0; k < claimed; ++k) {
-            Slot& claimed_slot = slots_[position & (mark_bit_ - 1)];
+          const std::size_t one_lap = one_lap_;
+          for_each_in_run(head, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
             runtime::choice_point_if(Explore, sites::kPopReadValue, claimed_slot.storage, true);
             T* value = claimed_slot.value();
             take(k, *value);
             value->~T();
             // release: the slot is free for the producer of the next lap.
-            claimed_slot.stamp.store(position + one_lap_, at_if<Explore>(sites::kPopFree), std::memory_order_release);
-            position = after(position);
-          }
+            claimed_slot.stamp.store(position + one_lap, at_if<Explore>(sites::kPopFree), std::memory_order_release);
+          });
           count = claimed;
           return PopResult::ok;
         }
@@ -388,6 +372,58 @@ class Ring {
   std::size_t after(std::size_t position) const noexcept {
     return (position & (mark_bit_ - 1)) + 1 < capacity_ ? position + 1
                                                         : (position & ~(one_lap_ - 1)) + one_lap_;
+  }
+
+  // advance(position, k): the position k claims on (k <= capacity_); after()
+  // k times.
+  std::size_t advance(std::size_t position, std::size_t k) const noexcept {
+    const std::size_t index = (position & (mark_bit_ - 1)) + k;
+    return index < capacity_ ? position + k
+                             : (position & ~(one_lap_ - 1)) + one_lap_ + (index - capacity_);
+  }
+
+  // ready_run<Explore>(start, max, offset, site): how many slots from
+  // position `start` on (at most max; the first one known ready) are ready
+  // in a row: the slot at position p has stamp p + offset (a free slot for a
+  // push: offset 0; a written one for a pop: 1). Acquire loads at `site`.
+  // The run stops at the end of this lap's slots or goes on into the next
+  // lap's, from index 0; each part is a plain indexed loop (this is the
+  // batch's per-slot cost), with the ring's fields in registers: a stamp's
+  // atomic type may alias them, so the compiler would reload each per slot.
+  template <bool Explore>
+  std::size_t ready_run(std::size_t start, std::size_t max, std::size_t offset,
+                        const runtime::ChoicePointSite& site) const noexcept(!Explore) {
+    Slot* const slots = slots_.get();
+    const std::size_t index = start & (mark_bit_ - 1);
+    const std::size_t in_lap = std::min(max, capacity_ - index);
+    std::size_t ready = 1;
+    for (; ready < in_lap; ++ready) {
+      if (slots[index + ready].stamp.load(at_if<Explore>(site), std::memory_order_acquire) !=
+          start + ready + offset) {
+        return ready;
+      }
+    }
+    const std::size_t next_lap = (start & ~(one_lap_ - 1)) + one_lap_;
+    for (std::size_t j = 0; ready < max; ++j, ++ready) {
+      if (slots[j].stamp.load(at_if<Explore>(site), std::memory_order_acquire) != next_lap + j + offset) {
+        break;
+      }
+    }
+    return ready;
+  }
+
+  // for_each_in_run(start, count, each): each(k, slot, position) for the k-th
+  // of `count` claimed slots from position `start` (count <= capacity_), in
+  // order; two plain loops, as ready_run.
+  template <class Each>
+  [[gnu::always_inline]] void for_each_in_run(std::size_t start, std::size_t count, Each each) {
+    Slot* const slots = slots_.get();
+    const std::size_t index = start & (mark_bit_ - 1);
+    const std::size_t in_lap = std::min(count, capacity_ - index);
+    for (std::size_t k = 0; k < in_lap; ++k) each(k, slots[index + k], start + k);
+    if (in_lap == count) [[likely]] return;
+    const std::size_t next_lap = (start & ~(one_lap_ - 1)) + one_lap_;
+    for (std::size_t k = in_lap; k < count; ++k) each(k, slots[k - in_lap], next_lap + (k - in_lap));
   }
 
   std::size_t count(std::size_t head, std::size_t tail) const noexcept {
