@@ -127,8 +127,9 @@ TEST_P(QueueBatchTest, send_many_parks_while_full_until_all_are_in) {
       EXPECT_EQ(q.send_many(in), 7u);
       done = true;
     });
+    yield_until([&] { return q.len() == 2; });  // the producer's first two are in
     for (int i = 0; i < 20; ++i) this_fiber::yield();
-    EXPECT_FALSE(done.load());
+    EXPECT_FALSE(done.load());  // and it cannot finish: full
     EXPECT_EQ(q.len(), 2u);
     for (int expected = 0; expected < 7; ++expected) EXPECT_EQ(q.receive(), expected);
     producer.join();
@@ -182,12 +183,14 @@ TEST_P(QueueBatchTest, send_many_on_close_hands_the_rest_back) {
       }
       return sent;
     });
-    for (int i = 0; i < 20; ++i) this_fiber::yield();
+    // Close only once the first two are in: before that, the producer may not
+    // have run at all (two workers under TSan) and would send 2 after close.
+    yield_until([&] { return q.len() == 2; });
     q.close();
     EXPECT_EQ(producer.join(), 2u);
     // What went in before close is drained, in order.
     std::array<std::unique_ptr<int>, 4> out;
-    EXPECT_EQ(q.receive_many(out), 2u);
+    ASSERT_EQ(q.receive_many(out), 2u);
     EXPECT_EQ(*out[0], 0);
     EXPECT_EQ(*out[1], 1);
     EXPECT_EQ(q.receive_many(out), 0u);

@@ -88,6 +88,16 @@ class RuntimeFixture : public ::testing::TestWithParam<Mode> {
   std::unique_ptr<runtime::Runtime> runtime_;
 };
 
+// yield_until(): yields until `condition` holds. A test that needs another
+// fiber to have got somewhere (parked, sent its first values) waits for that
+// state, never for a fixed number of yields: with two workers under TSan the
+// other fiber may not have run at all after 20. A condition that never comes
+// true is caught by the runtime's watchdog.
+template <typename Condition>
+void yield_until(Condition condition) {
+  while (!condition()) this_fiber::yield();
+}
+
 #define TMPMC_ALL_MODES(Suite)                                                                     \
   INSTANTIATE_TEST_SUITE_P(                                                                        \
       Modes, Suite,                                                                                \
