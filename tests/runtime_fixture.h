@@ -95,7 +95,7 @@ class RuntimeFixture : public ::testing::TestWithParam<Mode> {
 // true is caught by the runtime's watchdog.
 template <typename Condition>
 void yield_until(Condition condition) {
-  while (!condition()) this_fiber::yield();
+  while (!condition()) runtime::this_fiber::yield();
 }
 
 #define TMPMC_ALL_MODES(Suite)                                                                     \
