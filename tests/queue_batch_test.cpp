@@ -309,6 +309,41 @@ TEST_P(QueueBatchTest, empty_spans_return_at_once) {
   });
 }
 
+// A batch of one takes the single-value path (value_api.h): the same
+// contract, clause by clause: parks while full (empty), FIFO with the rest,
+// a parked receiver woken, the value handed back on close, 0 once drained.
+TEST_P(QueueBatchTest, a_batch_of_one_keeps_the_batch_contract) {
+  rt().block_on([] {
+    Queue<std::unique_ptr<int>> q(1);
+    std::array<std::unique_ptr<int>, 1> one{std::make_unique<int>(0)};
+    EXPECT_EQ(q.send_many(one), 1u);
+    auto producer = runtime::spawn([q]() mutable {
+      std::array<std::unique_ptr<int>, 1> next{std::make_unique<int>(1)};
+      return q.send_many(next);  // parks: full
+    });
+    std::array<std::unique_ptr<int>, 1> out;
+    ASSERT_EQ(q.receive_many(out), 1u);  // makes room: wakes the producer
+    EXPECT_EQ(*out[0], 0);
+    EXPECT_EQ(producer.join(), 1u);
+    ASSERT_EQ(q.receive_many(out), 1u);
+    EXPECT_EQ(*out[0], 1);
+    auto consumer = runtime::spawn([q]() mutable {
+      std::array<std::unique_ptr<int>, 1> got;
+      return q.receive_many(got) == 1 ? *got[0] : -1;  // parks: empty
+    });
+    for (int i = 0; i < 20; ++i) this_fiber::yield();  // parked by now, or it finds the value
+    std::array<std::unique_ptr<int>, 1> two{std::make_unique<int>(2)};
+    EXPECT_EQ(q.send_many(two), 1u);
+    EXPECT_EQ(consumer.join(), 2);
+    q.close();
+    std::array<std::unique_ptr<int>, 1> late{std::make_unique<int>(3)};
+    EXPECT_EQ(q.send_many(late), 0u);
+    ASSERT_NE(late[0], nullptr);  // handed back, not moved from
+    EXPECT_EQ(*late[0], 3);
+    EXPECT_EQ(q.receive_many(out), 0u);  // closed and drained
+  });
+}
+
 TEST_P(QueueBatchTest, channel_batches) {
   rt().block_on([] {
     auto [tx, rx] = channel<int>(4);

@@ -47,6 +47,31 @@
 
 namespace tmpmc::detail {
 
+// to_status(): what a ring operation's result means to the caller of a
+// send or receive primitive.
+constexpr QueueStatus to_status(PushResult pushed) noexcept {
+  switch (pushed) {
+    case PushResult::ok:
+      return QueueStatus::ok;
+    case PushResult::full:
+      return QueueStatus::full;
+    case PushResult::closed:
+      return QueueStatus::closed;
+  }
+  return QueueStatus::closed;
+}
+constexpr QueueStatus to_status(PopResult popped) noexcept {
+  switch (popped) {
+    case PopResult::ok:
+      return QueueStatus::ok;
+    case PopResult::empty:
+      return QueueStatus::empty;
+    case PopResult::closed:
+      return QueueStatus::closed;
+  }
+  return QueueStatus::closed;
+}
+
 // QueueCore<T, Derived, RingType>: the protocol, over a RingType (Ring<T>).
 // The steps that a bug could hide in are functions of their own (under "the
 // steps" below), which the protocol calls through self(). Derived, if not
@@ -158,17 +183,12 @@ class QueueCore {
   QueueStatus try_receive_many_into(T* out, std::size_t max, std::size_t& got) {
     got = 0;
     std::size_t popped = 0;
-    switch (ring_.try_pop_many(out, max, popped)) {
-      case PopResult::ok:
-        got = popped;
-        self().after_pops(popped);
-        return QueueStatus::ok;
-      case PopResult::empty:
-        return QueueStatus::empty;
-      case PopResult::closed:
-        return QueueStatus::closed;
+    const PopResult result = ring_.try_pop_many(out, max, popped);
+    if (result == PopResult::ok) {
+      got = popped;
+      self().after_pops(popped);
     }
-    return QueueStatus::closed;
+    return to_status(result);
   }
 
   // receive_many_into(): parks while empty; then as try_receive_many_into():
@@ -237,24 +257,17 @@ class QueueCore {
   [[gnu::always_inline]] QueueStatus try_receive_as(std::optional<T>& out) {
     alignas(T) unsigned char storage[sizeof(T)];
     const PopResult popped = Explore ? ring_.try_pop(storage) : ring_.try_pop_unexplored(storage);
-    switch (popped) {
-      case PopResult::ok: {
-        T* value = std::launder(reinterpret_cast<T*>(storage));
-        out.emplace(std::move(*value));
-        value->~T();
-        if constexpr (Explore) {
-          self().after_pop();
-        } else {
-          after_pop();
-        }
-        return QueueStatus::ok;
+    if (popped == PopResult::ok) {
+      T* value = std::launder(reinterpret_cast<T*>(storage));
+      out.emplace(std::move(*value));
+      value->~T();
+      if constexpr (Explore) {
+        self().after_pop();
+      } else {
+        after_pop();
       }
-      case PopResult::empty:
-        return QueueStatus::empty;
-      case PopResult::closed:
-        return QueueStatus::closed;
     }
-    return QueueStatus::closed;
+    return to_status(popped);
   }
 
   // send_until(): the blocking send, after the try found the ring full (or
@@ -331,20 +344,14 @@ class QueueCore {
       }
     }
     const PushResult pushed = Explore ? ring_.try_push(value) : ring_.try_push_unexplored(value);
-    switch (pushed) {
-      case PushResult::ok:
-        if constexpr (Explore) {
-          self().after_push();
-        } else {
-          after_push();
-        }
-        return QueueStatus::ok;
-      case PushResult::full:
-        return QueueStatus::full;
-      case PushResult::closed:
-        return QueueStatus::closed;
+    if (pushed == PushResult::ok) {
+      if constexpr (Explore) {
+        self().after_push();
+      } else {
+        after_push();
+      }
     }
-    return QueueStatus::closed;
+    return to_status(pushed);
   }
 
   // publish_many(): publish() for values[0, n): hands values[0] to a parked
@@ -360,17 +367,12 @@ class QueueCore {
       }
     }
     std::size_t pushed = 0;
-    switch (ring_.try_push_many(values, n, pushed)) {
-      case PushResult::ok:
-        sent += pushed;
-        self().after_pushes(pushed);
-        return QueueStatus::ok;
-      case PushResult::full:
-        return QueueStatus::full;
-      case PushResult::closed:
-        return QueueStatus::closed;
+    const PushResult result = ring_.try_push_many(values, n, pushed);
+    if (result == PushResult::ok) {
+      sent += pushed;
+      self().after_pushes(pushed);
     }
-    return QueueStatus::closed;
+    return to_status(result);
   }
 
   // after_pushes(n): after_push() for each of n values pushed with one claim:

@@ -70,9 +70,12 @@ class SendApi {
   // send_many(values) moves values in, in order, parking while the queue is
   // full; returns how many went in: values.size(), unless the queue closed
   // first; then values[count, size) are untouched (handed back).
+  // A batch of one is a send: the same contract, on the inlined single path
+  // (the batch loop costs a lone value 0.79x: BM_SpscBatch/tmpmc/batch:1).
   std::size_t send_many(std::span<T> values)
     requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
   {
+    if (values.size() == 1) return queue().send_from(values[0], nullptr) == QueueStatus::ok ? 1 : 0;
     std::size_t sent = 0;
     if (!values.empty()) queue().send_many_from(values.data(), values.size(), sent, nullptr);
     return sent;
@@ -142,9 +145,16 @@ class ReceiveApi {
   // to out.size() values (those there, taken at once) to out[0, count), in
   // order; returns count, 0 only once the queue is closed and drained (or
   // for an empty `out`, at once).
+  // A buffer of one is a receive, as send_many's batch of one is a send.
   std::size_t receive_many(std::span<T> out)
     requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
   {
+    if (out.size() == 1) {
+      std::optional<T> one;
+      if (queue().receive_into(one, nullptr) != QueueStatus::ok) return 0;
+      out[0] = std::move(*one);
+      return 1;
+    }
     std::size_t got = 0;
     if (!out.empty()) queue().receive_many_into(out.data(), out.size(), got, nullptr);
     return got;
