@@ -4,9 +4,9 @@
 #include <benchmark/benchmark.h>
 
 #include <bit>
-#include <span>
 #include <boost/fiber/all.hpp>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 

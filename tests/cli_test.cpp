@@ -540,13 +540,18 @@ json run_faults(const std::string& impl, const std::string& extra, const std::st
   return run;
 }
 
-TEST(Faults, every_fault_is_accounted_for_on_every_impl) {
-  // Quitting consumers, stopping producers, timed sends and receives, and a
-  // producer-side close, on each impl that has timed operations.
-  for (const char* impl : {"tmpmc", "mutex", "threads"}) {
-    run_faults(impl, "", R"("stop_after":200,"send_timeout_us":50)",
-               R"("quit_after":100,"quitters":2,"receive_timeout_us":50)");
-  }
+// Quitting consumers, stopping producers, timed sends and receives, and a
+// producer-side close, on each impl that has timed operations: one test per
+// impl, so that a failure names it.
+class FaultsOnTimedImpl : public ::testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(Faults, FaultsOnTimedImpl, ::testing::Values("tmpmc", "mutex", "threads"),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return std::string(info.param);
+                         });
+
+TEST_P(FaultsOnTimedImpl, every_fault_is_accounted_for) {
+  run_faults(GetParam(), "", R"("stop_after":200,"send_timeout_us":50)",
+             R"("quit_after":100,"quitters":2,"receive_timeout_us":50)");
 }
 
 #if !defined(__SANITIZE_THREAD__)

@@ -2,6 +2,8 @@
 // the linearizability check (linearizability.h), on histories written by
 // hand. Outside a fiber, every call is the "driver" client's: what matters
 // to the check is the order of calls and returns, which each test spells out.
+#include "tmpmc/scenarios/linearizability.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -10,7 +12,6 @@
 
 #include "tmpmc/scenarios/checker.h"
 #include "tmpmc/scenarios/history.h"
-#include "tmpmc/scenarios/linearizability.h"
 #include "tmpmc/scenarios/queue_spec.h"
 
 namespace sc = tmpmc::scenarios;

@@ -38,8 +38,7 @@ const Row kRows[] = {
      "close-race-draining-consumers"},
     {"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>,
      "close-race-idle-consumers"},
-    {"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>,
-     "close-race-blocked-producers"},
+    {"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "close-race-blocked-producers"},
     {"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "close-race-idle-consumers"},
     {"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "faults-timed-receives"},
     {"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>,
@@ -88,8 +87,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const sc::TimestampClock clock = sc::TimestampClock::calibrate();
-  std::printf("| mutant | scenario | class | smallest bound | random | pct:2 | pct:3 | pos | "
-              "shrunk: preemptions, steps |\n");
+  std::printf(
+      "| mutant | scenario | class | smallest bound | random | pct:2 | pct:3 | pos | "
+      "shrunk: preemptions, steps |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const Row& row : kRows) {
     const sc::ScenarioConfig config = find_config(row.scenario);
@@ -131,12 +131,13 @@ int main(int argc, char** argv) {
       driver.policy = sc::parse_policy(policy);
       if (driver.policy.pct_expected_choices == 0 &&
           driver.policy.kind == tmpmc::runtime::PolicyKind::pct) {
-        driver.policy.pct_expected_choices = sc::pct_choices(sc::stress_config(config, 1, 1), driver);
+        driver.policy.pct_expected_choices =
+            sc::pct_choices(sc::stress_config(config, 1, 1), driver);
       }
       std::uint64_t caught = 0;
       for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
-        caught += sc::classify(sc::run_scenario(sc::stress_config(config, seed, 1), driver))
-                      .has_value();
+        caught +=
+            sc::classify(sc::run_scenario(sc::stress_config(config, seed, 1), driver)).has_value();
       }
       rates += " " + std::to_string(caught * 10'000 / seeds) + " |";
     }

@@ -138,7 +138,8 @@ class RingReadingBeforeClaim : public detail::Ring<T> {
   using Base::Base;
   PopResult try_pop(void* out) {
     namespace sites = detail::sites;
-    const std::size_t head = this->head_.load(this->at(sites::kPopReadHead), std::memory_order_relaxed);
+    const std::size_t head =
+        this->head_.load(this->at(sites::kPopReadHead), std::memory_order_relaxed);
     auto& slot = this->slots_[head & (this->mark_bit_ - 1)];
     if (slot.stamp.load(this->at(sites::kPopReadStamp), std::memory_order_acquire) != head + 1) {
       return Base::try_pop(out);

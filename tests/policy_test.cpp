@@ -152,8 +152,8 @@ TEST(Pos, reorders_by_redrawn_priorities) {
     }
     interleavings.insert(order);
     pos_blocks += blocks(trace);
-    random_blocks += blocks(traced(options_for(Mode::deterministic, seed),
-                                   [] { two_after_forced(0, 30); }));
+    random_blocks +=
+        blocks(traced(options_for(Mode::deterministic, seed), [] { two_after_forced(0, 30); }));
   }
   EXPECT_GE(interleavings.size(), 30u);
   EXPECT_LT(pos_blocks, random_blocks);

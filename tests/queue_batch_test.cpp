@@ -257,7 +257,8 @@ TEST_P(QueueBatchTest, a_batch_receive_wakes_one_parked_sender_per_value) {
     ASSERT_EQ(q.send_many(first), 3u);
     std::vector<runtime::JoinHandle<void>> senders;
     for (int i = 0; i < 3; ++i) {
-      senders.push_back(runtime::spawn([q, i]() mutable { EXPECT_TRUE(q.send(10 + i).has_value()); }));
+      senders.push_back(
+          runtime::spawn([q, i]() mutable { EXPECT_TRUE(q.send(10 + i).has_value()); }));
     }
     for (int i = 0; i < 20; ++i) this_fiber::yield();  // all three park: full
     std::array<int, 3> out{};

@@ -211,29 +211,28 @@ TEST_P(Mutants, caught_within_10000_seeds_and_replayed_exactly) {
 using namespace tmpmc::mutants;
 // mutant_cases(): every mutant of mutants.h and the class it must be caught as.
 std::vector<MutantCase> mutant_cases() {
-  return {
-      MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang",
-                 "close-race-idle-consumers", 1},
-      MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang",
-                 "close-race-draining-consumers", 1, false, nullptr, "pct:2"},
-      MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang",
-                 "close-race-idle-consumers", 1},
-      MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost",
-                 "close-race-blocked-producers", 0, false, "spurious_closed"},
-      MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated",
-                 "close-race-idle-consumers", 2},
-      MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost",
-                 "faults-timed-receives", 1},
-      MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang",
-                 "wake-edge-many-producers", 0, false, nullptr, "pct:2"},
-      MutantCase{"stamp_before_value", &run_mutant<StampBeforeValue>, "duplicated",
-                 "close-race-idle-consumers", 1, true},
-      MutantCase{"free_slot_before_read", &run_mutant<FreeSlotBeforeRead>, "duplicated",
-                 "close-race-idle-consumers", 2, true},
-      MutantCase{"unlink_without_lock", &run_mutant<UnlinkWithoutLock>, "hang",
-                 "close-race-blocked-producers", 2, true},
-      MutantCase{"batch_stamps_before_values", &run_mutant<BatchStampsBeforeValues>, "duplicated",
-                 "batch-close-race", 1, true}};
+  return {MutantCase{"notify_before_publish", &run_mutant<NotifyBeforePublish>, "hang",
+                     "close-race-idle-consumers", 1},
+          MutantCase{"wake_sender_only_from_full", &run_mutant<WakeSenderOnlyFromFull>, "hang",
+                     "close-race-draining-consumers", 1, false, nullptr, "pct:2"},
+          MutantCase{"check_then_wait_unregistered", &run_mutant<CheckThenWaitUnregistered>, "hang",
+                     "close-race-idle-consumers", 1},
+          MutantCase{"push_after_close_on_wake", &run_mutant<PushAfterCloseOnWake>, "lost",
+                     "close-race-blocked-producers", 0, false, "spurious_closed"},
+          MutantCase{"read_slot_before_claim", &run_mutant<ReadSlotBeforeClaim>, "duplicated",
+                     "close-race-idle-consumers", 2},
+          MutantCase{"timed_out_receive_consumes", &run_mutant<TimedOutReceiveConsumes>, "lost",
+                     "faults-timed-receives", 1},
+          MutantCase{"woken_sender_keeps_room_wake", &run_mutant<WokenSenderKeepsRoomWake>, "hang",
+                     "wake-edge-many-producers", 0, false, nullptr, "pct:2"},
+          MutantCase{"stamp_before_value", &run_mutant<StampBeforeValue>, "duplicated",
+                     "close-race-idle-consumers", 1, true},
+          MutantCase{"free_slot_before_read", &run_mutant<FreeSlotBeforeRead>, "duplicated",
+                     "close-race-idle-consumers", 2, true},
+          MutantCase{"unlink_without_lock", &run_mutant<UnlinkWithoutLock>, "hang",
+                     "close-race-blocked-producers", 2, true},
+          MutantCase{"batch_stamps_before_values", &run_mutant<BatchStampsBeforeValues>,
+                     "duplicated", "batch-close-race", 1, true}};
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, Mutants,
@@ -288,8 +287,9 @@ sc::ScenarioConfig find_config(const std::string& name) {
 // others have up to millions of schedules: the README's counts).
 bool searched_whole_in_tests(const std::string& name) {
   if (kSanitized) return name == "close-race-blocked-producers";
-  for (const char* small : {"close-race-blocked-producers", "faults-timed-receives",
-                            "faults-timed-sends", "faults-stopping-producers", "wake-edge-handoff"}) {
+  for (const char* small :
+       {"close-race-blocked-producers", "faults-timed-receives", "faults-timed-sends",
+        "faults-stopping-producers", "wake-edge-handoff"}) {
     if (name == small) return true;
   }
   return false;
@@ -483,36 +483,36 @@ std::vector<AnswerMutant> answer_mutants() {
   return {
       // Two values in a 1-slot queue: both sends returned before either
       // value came out.
-      AnswerMutant{"one_value_too_many",
-                   &run_mutant<OneValueTooMany>,
-                   "close-race-blocked-producers",
-                   0,
-                   {"steps 18-25  producer-0  send(p0#1) -> ok",
-                    "steps 26-33  producer-1  send(p1#0) -> ok",
-                    "steps 52-58  consumer-0  receive() -> p0#1",
-                    "steps 58-64  consumer-0  receive() -> p1#0"}},
+      AnswerMutant{
+          "one_value_too_many",
+          &run_mutant<OneValueTooMany>,
+          "close-race-blocked-producers",
+          0,
+          {"steps 18-25  producer-0  send(p0#1) -> ok", "steps 26-33  producer-1  send(p1#0) -> ok",
+           "steps 52-58  consumer-0  receive() -> p0#1",
+           "steps 58-64  consumer-0  receive() -> p1#0"}},
       // p0#0's send returned before p1#0's began; p1#0 came out first.
-      AnswerMutant{"fifo_broken_across_producers",
-                   &run_mutant<FifoBrokenAcrossProducers>,
-                   "answers-fifo-across-producers",
-                   0,
-                   {"steps 2-16   producer-0  send(p0#0) -> ok",
-                    "steps 17-31  producer-1  send(p1#0) -> ok",
-                    "steps 32-38  consumer-0  receive() -> p1#0",
-                    "steps 38-47  consumer-0  receive() -> p0#0"}},
+      AnswerMutant{
+          "fifo_broken_across_producers",
+          &run_mutant<FifoBrokenAcrossProducers>,
+          "answers-fifo-across-producers",
+          0,
+          {"steps 2-16   producer-0  send(p0#0) -> ok", "steps 17-31  producer-1  send(p1#0) -> ok",
+           "steps 32-38  consumer-0  receive() -> p1#0",
+           "steps 38-47  consumer-0  receive() -> p0#0"}},
       // "full" at steps 26-30, right after len() read 0 (the shrunk
       // schedule: the search's first failing one said "full" before
       // anything was sent, with one message more around it).
-      AnswerMutant{"try_send_full_with_room",
-                   &run_mutant<TrySendFullWithRoom>,
-                   "answers-try-first",
-                   0,
-                   {"steps 5-44   consumer-0  receive() -> p0#0",
-                    "steps 19-25  producer-0  send(p0#0) -> ok",
-                    "steps 25-25  producer-0  len() -> 0",
-                    "steps 26-30  producer-1  try_send(p1#0) -> full",
-                    "steps 30-37  producer-1  send(p1#0) -> ok",
-                    "steps 44-50  consumer-0  try_receive() -> p1#0"}},
+      AnswerMutant{
+          "try_send_full_with_room",
+          &run_mutant<TrySendFullWithRoom>,
+          "answers-try-first",
+          0,
+          {"steps 5-44   consumer-0  receive() -> p0#0",
+           "steps 19-25  producer-0  send(p0#0) -> ok", "steps 25-25  producer-0  len() -> 0",
+           "steps 26-30  producer-1  try_send(p1#0) -> full",
+           "steps 30-37  producer-1  send(p1#0) -> ok",
+           "steps 44-50  consumer-0  try_receive() -> p1#0"}},
       AnswerMutant{"timed_receive_waits_before_looking",
                    &run_mutant<TimedReceiveWaitsBeforeLooking>,
                    "faults-timed-receives",
@@ -599,8 +599,8 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
                     "not linearizable", ""},
         // Its Err(Closed) on a receive is an answer the queue's contract
         // never gives: the history check files it too, showing that receive.
-        Expectation{"close-race-draining-consumers", "random", "spurious_closed",
-                    "spurious closed", "not_linearizable"}}) {
+        Expectation{"close-race-draining-consumers", "random", "spurious_closed", "spurious closed",
+                    "not_linearizable"}}) {
     std::vector<sc::ScenarioConfig> one;
     for (const auto& c : configs) {
       if (c.name == e.scenario) one.push_back(c);
@@ -623,7 +623,8 @@ TEST(SeedDesign, stress_finds_its_three_bugs) {
       EXPECT_NE(std::find(f.kinds.begin(), f.kinds.end(), e.also), f.kinds.end())
           << e.scenario << ": " << ::testing::PrintToString(f.kinds);
       bool witnessed = false;
-      for (const auto& line : f.lines) witnessed |= line.find("receive() -> error") != std::string::npos;
+      for (const auto& line : f.lines)
+        witnessed |= line.find("receive() -> error") != std::string::npos;
       EXPECT_TRUE(witnessed) << ::testing::PrintToString(f.lines);
     }
     EXPECT_NE(f.replay.find("--impl seed"), std::string::npos);

@@ -90,10 +90,9 @@ class Run : public Command {
                          sc::join_names(sc::impl_names()));
     app_->add_flag("--deterministic", deterministic_,
                    "Deterministic mode: 1 worker, seeded schedule, virtual time");
-    auto* policy =
-        app_->add_option("--policy", policy_,
-                         "Deterministic mode's scheduling policy: random, pct:D, pos or "
-                         "round_robin");
+    auto* policy = app_->add_option("--policy", policy_,
+                                    "Deterministic mode's scheduling policy: random, pct:D, pos or "
+                                    "round_robin");
     policy->capture_default_str();
     app_->add_option("--schedule", schedule_,
                      "Replay this schedule (the string a failure prints) on the one scenario "

@@ -35,9 +35,9 @@ class Stress : public Command {
                  ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
     seed_start_ =
         app_->add_option("--seed-start", options_.seed_start, "First seed")->capture_default_str();
-    policy_option_ =
-        app_->add_option("--policy", policy_, "Scheduling policy: random, pct:D, pos or round_robin")
-            ->capture_default_str();
+    policy_option_ = app_->add_option("--policy", policy_,
+                                      "Scheduling policy: random, pct:D, pos or round_robin")
+                         ->capture_default_str();
     app_->add_option("--explore", explore_,
                      "seeds: one schedule per seed, from --policy; bounded: every schedule with "
                      "at most --bound preemptions, each once, bound by bound")

@@ -5,10 +5,10 @@
 #include <string>
 
 #include "text_table.h"
-#include "tmpmc/scenarios/coverage.h"
 #include "tmpmc/results/facts.h"
 #include "tmpmc/results/schema.h"
 #include "tmpmc/results/units.h"
+#include "tmpmc/scenarios/coverage.h"
 
 namespace tmpmc::results {
 
@@ -46,9 +46,8 @@ void print_shrunk(std::ostream& out, const scenarios::ShrinkReport& s) {
   out << "shrunk: " << plural(s.preemptions, "preemption", "preemptions") << ", "
       << plural(s.steps, "step", "steps") << " (from "
       << plural(s.original_preemptions, "preemption", "preemptions") << ", "
-      << plural(s.original_steps, "step", "steps") << "; " << plural(s.runs, "run", "runs")
-      << ")" << (s.fewer_ruled_out ? "; no schedule with fewer preemptions fails this way" : "")
-      << "\n";
+      << plural(s.original_steps, "step", "steps") << "; " << plural(s.runs, "run", "runs") << ")"
+      << (s.fewer_ruled_out ? "; no schedule with fewer preemptions fails this way" : "") << "\n";
   for (const auto& line : s.switches) out << "  " << line << "\n";
 }
 
@@ -172,11 +171,13 @@ json to_json(const std::vector<scenarios::StressResult>& results,
       s["coverage"] = {{"queue", coverage_json(c.queue)}, {"runtime", coverage_json(c.runtime)}};
     }
     if (r.failure) {
-      s["failure"] = {
-          {"seed", r.failure->seed},         {"kind", r.failure->kind},
-          {"kinds", r.failure->kinds},
-          {"lines", r.failure->lines},       {"replay", r.failure->replay},
-          {"schedule", r.failure->schedule}, {"trace_hash", detail::hex16(r.failure->trace_hash)}};
+      s["failure"] = {{"seed", r.failure->seed},
+                      {"kind", r.failure->kind},
+                      {"kinds", r.failure->kinds},
+                      {"lines", r.failure->lines},
+                      {"replay", r.failure->replay},
+                      {"schedule", r.failure->schedule},
+                      {"trace_hash", detail::hex16(r.failure->trace_hash)}};
       if (r.failure->bound) s["failure"]["bound"] = *r.failure->bound;
       if (const auto& shrunk = r.failure->shrunk) {
         s["failure"]["shrunk"] = {{"preemptions", shrunk->preemptions},

@@ -26,7 +26,8 @@ void summarize_runs(ScenarioResult& r) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + failure);
     }
     for (const std::string& line : run.linearizability_report) {
-      r.failures.push_back(line.starts_with(" ") ? line : "run " + std::to_string(i + 1) + ": " + line);
+      r.failures.push_back(line.starts_with(" ") ? line
+                                                 : "run " + std::to_string(i + 1) + ": " + line);
     }
     if (!run.error.empty()) r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.error);
     if (!run.stuck_summary.empty()) {

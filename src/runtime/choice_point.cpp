@@ -12,23 +12,40 @@ using detail::Worker;
 
 void choice_point(const ChoicePointSite& site, const void* object, bool write) {
   Worker* worker = Worker::current();
-  if (worker != nullptr && worker->deterministic()) worker->choice_point(site, object, write, false);
+  if (worker != nullptr && worker->deterministic())
+    worker->choice_point(site, object, write, false);
 }
 
 void spin_point(const ChoicePointSite& site, const void* object, bool waiting) {
   Worker* worker = Worker::current();
-  if (worker != nullptr && worker->deterministic()) worker->choice_point(site, object, false, waiting);
+  if (worker != nullptr && worker->deterministic())
+    worker->choice_point(site, object, false, waiting);
 }
 
 std::span<const ChoicePointSite* const> runtime_choice_points() noexcept {
   using namespace sites;
-  static constexpr std::array<const ChoicePointSite*, 22> kAll{
-      &kWaitLock,          &kWakeOneLock,        &kWakeAllLock,        &kHandOffLock,
-      &kLeaveLock,         &kLockSpin,           &kLockRetry,          &kLeaveLockSpin,
-      &kLeaveLockRetry,    &kUnlock,             &kMaybeWaiters,       &kWakeTimed,
-      &kWakeUntimed,       &kNotifyLock,         &kNotifyWithdrawLock, &kNotifyCallsBump,
-      &kNotifyCallsRead,   &kNotifyCallsRecheck, &kNotifiedStateLocked, &kNotifiedStateRead,
-      &kNotifiedDone,      &kNotifyWake};
+  static constexpr std::array<const ChoicePointSite*, 22> kAll{&kWaitLock,
+                                                               &kWakeOneLock,
+                                                               &kWakeAllLock,
+                                                               &kHandOffLock,
+                                                               &kLeaveLock,
+                                                               &kLockSpin,
+                                                               &kLockRetry,
+                                                               &kLeaveLockSpin,
+                                                               &kLeaveLockRetry,
+                                                               &kUnlock,
+                                                               &kMaybeWaiters,
+                                                               &kWakeTimed,
+                                                               &kWakeUntimed,
+                                                               &kNotifyLock,
+                                                               &kNotifyWithdrawLock,
+                                                               &kNotifyCallsBump,
+                                                               &kNotifyCallsRead,
+                                                               &kNotifyCallsRecheck,
+                                                               &kNotifiedStateLocked,
+                                                               &kNotifiedStateRead,
+                                                               &kNotifiedDone,
+                                                               &kNotifyWake};
   return kAll;
 }
 

@@ -82,7 +82,9 @@ bool DeterministicPicker::end_of_run() {
   return false;
 }
 
-void DeterministicPicker::wait_in_spin(Fiber* fiber) noexcept { fiber->spin_since_writes_ = writes_; }
+void DeterministicPicker::wait_in_spin(Fiber* fiber) noexcept {
+  fiber->spin_since_writes_ = writes_;
+}
 
 Fiber* DeterministicPicker::choose(Fiber* previous, const char* at, std::uint64_t fiber_wakes) {
   if (fiber_wakes != fiber_wakes_seen_) {
@@ -228,8 +230,8 @@ Fiber* Worker::explore_step(Fiber* previous, const char* at, bool previous_runna
   // Virtual time moves on by one tick per step, except at a labelled access:
   // those are nanoseconds apart, and a deadline must not pass (a timed
   // receive time out) because the accesses of one try were explored.
-  const bool at_access = previous != &idle_ && previous_runnable &&
-                         previous->pending_access_.site != nullptr;
+  const bool at_access =
+      previous != &idle_ && previous_runnable && previous->pending_access_.site != nullptr;
   for (;;) {
     if (!at_access) core_.tick_virtual_time();
     fire_due_timers();

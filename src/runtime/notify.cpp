@@ -1,9 +1,13 @@
 // notify.cpp: Notify on the park protocol of park.h.
 #include "tmpmc/runtime/notify.h"
 
+#include "tmpmc/runtime/contract.h"
+
 namespace tmpmc::runtime {
 
 void Notify::link(Notified& n) noexcept {
+  TMPMC_ASSERT(lock_.locked(), "Notify::link: the Notify's lock is held");
+  TMPMC_ASSERT(!n.linked_, "Notify::link: a registration is linked once");
   n.prev_ = tail_;
   n.next_ = nullptr;
   (tail_ != nullptr ? tail_->next_ : head_) = &n;
@@ -12,6 +16,8 @@ void Notify::link(Notified& n) noexcept {
 }
 
 void Notify::unlink(Notified& n) noexcept {
+  TMPMC_ASSERT(lock_.locked(), "Notify::unlink: the Notify's lock is held");
+  TMPMC_ASSERT(n.linked_, "Notify::unlink: the registration is linked");
   (n.prev_ != nullptr ? n.prev_->next_ : head_) = n.next_;
   (n.next_ != nullptr ? n.next_->prev_ : tail_) = n.prev_;
   n.prev_ = n.next_ = nullptr;
@@ -55,17 +61,23 @@ void Notify::notify_waiters() {
 }
 
 Notified Notify::notified() {
-  return Notified(*this, waiters_calls_.load(at(sites::kNotifyCallsRead), std::memory_order_acquire));
+  return Notified(*this,
+                  waiters_calls_.load(at(sites::kNotifyCallsRead), std::memory_order_acquire));
 }
 
 void Notify::wait() { notified().wait(); }
 
+// arm_locked(). Requires: the Notify's lock is held by the caller (enable,
+// settle_locked). Ensures: state_ is no longer init: linked and waiting, or
+// notified at once (a permit taken, or a notify_waiters() since notified()).
 void Notified::arm_locked() noexcept {
+  TMPMC_ASSERT(notify_->lock_.locked(), "Notified::arm_locked: the Notify's lock is held");
   const At locked = at(sites::kNotifiedStateLocked);
   if (state_.load(locked, std::memory_order_relaxed) != State::init) return;
   if (notify_->waiters_calls_.load(notify_->at(sites::kNotifyCallsRecheck),
                                    std::memory_order_relaxed) != calls_snapshot_) {
-    state_.store(State::by_all, locked, std::memory_order_relaxed);  // a notify_waiters() since notified()
+    state_.store(State::by_all, locked,
+                 std::memory_order_relaxed);  // a notify_waiters() since notified()
   } else if (notify_->permit_) {
     notify_->permit_ = false;
     state_.store(State::by_one, locked, std::memory_order_relaxed);

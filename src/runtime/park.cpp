@@ -105,6 +105,8 @@ bool WaitList::maybe_waiters_explored() const {
 }
 
 void WaitList::link(Waiter& w) noexcept {
+  TMPMC_ASSERT(locked(), "WaitList::link: the list's lock is held");
+  TMPMC_ASSERT(!w.linked, "WaitList::link: a waiter is linked once");
   w.prev = tail_;
   w.next = nullptr;
   if (tail_ != nullptr) {
@@ -118,6 +120,9 @@ void WaitList::link(Waiter& w) noexcept {
 }
 
 void WaitList::unlink(Waiter& w) noexcept {
+  // (Not asserted: that the lock is held. The stress tests' mutant 11 unlinks
+  // without it on purpose, to prove that stress, not an assert, catches it.)
+  TMPMC_ASSERT(w.linked && count_ > 0, "WaitList::unlink: the waiter is linked in this list");
   if (w.prev != nullptr) {
     w.prev->next = w.next;
   } else {
@@ -134,6 +139,7 @@ void WaitList::unlink(Waiter& w) noexcept {
 }
 
 WaitStatus WaitList::park_locked(const TimePoint* deadline, void* handoff) {
+  TMPMC_ASSERT(locked(), "WaitList::park_locked: entered with the list locked (wait_unless)");
   Worker& worker = Worker::require_fiber(label_, this);
   if (deadline != nullptr) return park_locked_until(worker, *deadline);
   // The untimed wait is the hot one (a send on a full queue, a receive on an

@@ -62,7 +62,7 @@ inline Fiber* Worker::periodic_check() {
 // worker at `at`), starting it if it never ran; &idle_ when there is none
 // (or the runtime stops): the idle loop looks further, then sleeps.
 [[gnu::always_inline]] inline Fiber* Worker::pick_next(Fiber* previous, const char* at,
-                                                      bool previous_runnable) {
+                                                       bool previous_runnable) {
   // The deterministic mode's one call: a policy chooses (policies/).
   if (picker_ != nullptr) [[unlikely]]
     return explore_step(previous, at, previous_runnable);

@@ -1,4 +1,10 @@
-// runtime_core.h: state shared by a runtime's workers.
+// runtime_core.h: state shared by a runtime's workers, and what block_on does
+// with them.
+//
+// Its definitions, by job: runtime_core.cpp (start, spawn and schedule, the
+// injection queue, idle workers, block_on), stuck_reports.cpp (what a
+// deadlock, hang or stopped run reports), teardown.cpp (unwinding what is
+// left); the fibers it knows of are in fiber_registry.h.
 #pragma once
 
 #include <atomic>
@@ -10,6 +16,7 @@
 #include <vector>
 
 #include "deterministic_picker.h"
+#include "fiber_registry.h"
 #include "tmpmc/runtime/runtime.h"
 
 namespace tmpmc::runtime::detail {
@@ -50,16 +57,16 @@ class RuntimeCore {
   // costs parallelism, never a fiber (the pusher runs it itself).
   [[gnu::always_inline]] bool surplus_unwatched() const noexcept {
     return sleeping_workers_.load(std::memory_order_relaxed) != 0 &&
-           spinning_workers_.load(std::memory_order_relaxed) == 0;
+           watching_workers_.load(std::memory_order_relaxed) == 0;
   }
   // begin_watch() counts the caller among the workers watching for a backlog
   // to steal, and is true if it is the only one; end_watch() uncounts it
   // (call it either way). note_sleeping(true/false) brackets a worker's sleep.
   // seq_cst: ordered with the sleeper's announce-then-recheck (thread_parker.h).
   bool begin_watch() noexcept {
-    return spinning_workers_.fetch_add(1, std::memory_order_seq_cst) == 0;
+    return watching_workers_.fetch_add(1, std::memory_order_seq_cst) == 0;
   }
-  void end_watch() noexcept { spinning_workers_.fetch_sub(1, std::memory_order_seq_cst); }
+  void end_watch() noexcept { watching_workers_.fetch_sub(1, std::memory_order_seq_cst); }
   void note_sleeping(bool asleep) noexcept {
     if (asleep) {
       sleeping_workers_.fetch_add(1, std::memory_order_seq_cst);
@@ -135,14 +142,12 @@ class RuntimeCore {
  private:
   static constexpr Duration kVirtualStep = std::chrono::microseconds(1);
 
-  void register_fiber(Fiber* fiber, std::uint32_t shard);
-  void unregister_fiber(Fiber* fiber) noexcept;
   std::vector<Fiber*> drain_run_queues();
 
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};             // block_on must return (see stopping())
   std::atomic<unsigned> sleeping_workers_{0};     // in ThreadParker::sleep_until, or about to be
-  std::atomic<unsigned> spinning_workers_{0};     // between begin_watch and end_watch
+  std::atomic<unsigned> watching_workers_{0};     // between begin_watch and end_watch
   std::atomic<std::uint64_t> external_wakes_{0};  // unparks made from outside any worker
   std::optional<TimePoint> watchdog_deadline_;
   std::atomic<Stuck> stuck_{Stuck::no};
@@ -152,27 +157,7 @@ class RuntimeCore {
   Fiber* injected_tail_ = nullptr;
   std::atomic<std::size_t> injected_count_{0};
 
-  // Every fiber not yet finished, for reports and for unwinding at shutdown:
-  // one shard per worker (the spawner's) plus one for spawns from outside, so
-  // that spawning and finishing take an uncontended lock. In a one-worker
-  // runtime the worker's shard takes none: its fibers are spawned and finish
-  // on that worker's thread, and the list is walked only once the worker has
-  // stopped (reports, teardown); `live` is atomic for live_fibers() meanwhile.
-  struct alignas(64) RegistryShard {
-    explicit RegistryShard(bool shared) : shared(shared) {}
-    const bool shared;
-    std::atomic<bool> locked{false};
-    Fiber* head = nullptr;
-    std::atomic<std::size_t> live{0};  // written under the lock (or by the one worker)
-    std::uint64_t spawned = 0;         // numbers the shard's fibers: ids are deterministic
-    void lock() noexcept;
-    void unlock() noexcept {
-      if (shared) locked.store(false, std::memory_order_release);
-    }
-  };
-  std::vector<std::unique_ptr<RegistryShard>> registry_;
-  template <class Visit>
-  void for_each_live_fiber(Visit&& visit);
+  FiberRegistry registry_;  // every fiber not yet finished
   std::atomic<std::uint64_t> external_spawns_{0};
   std::unique_ptr<DeterministicPicker> picker_;   // deterministic mode only (set first)
   TimePoint virtual_now_{std::chrono::hours(1)};  // the same start on every run

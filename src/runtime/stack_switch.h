@@ -47,7 +47,7 @@ template struct FiberRawContextAccess<&boost::context::fiber::fctx_>;
     boost::context::fiber&& to) noexcept {
 #if defined(__x86_64__) && !defined(TMPMC_CALL_SWITCH)
 #if defined(__AVX512F__)
-#define TMPMC_UPPER_VECTOR_CLOBBERS                                                         \
+#define TMPMC_UPPER_VECTOR_CLOBBERS                                                           \
   , "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", \
       "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31"
 #else
@@ -74,9 +74,9 @@ template struct FiberRawContextAccess<&boost::context::fiber::fctx_>;
       : "=a"(from), "+r"(target)
       :
       : "rcx", "rdx", "rsi", "r8", "r9", "r10", "r11", "r12", "memory", "cc", "xmm0", "xmm1",
-        "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-        "xmm12", "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)",
-        "st(6)", "st(7)" TMPMC_UPPER_VECTOR_CLOBBERS);
+        "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
+        "xmm13", "xmm14", "xmm15", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
+        "st(7)" TMPMC_UPPER_VECTOR_CLOBBERS);
 #undef TMPMC_UPPER_VECTOR_CLOBBERS
   boost::context::fiber resumed_from;
   resumed_from.*fiber_raw_context() = from;

@@ -12,6 +12,7 @@
 #include "runtime_core.h"
 #include "sanitizer.h"
 #include "stack_switch.h"
+#include "tmpmc/runtime/contract.h"
 #include "worker.h"
 
 namespace tmpmc::runtime::detail {
@@ -44,14 +45,24 @@ namespace tmpmc::runtime::detail {
   HandOver::After& what = hand_over_.after;
   switch (what.index()) {
     case HandOver::index_of<after::Save>:
+      TMPMC_ASSERT(static_cast<bool>(from),
+                   "complete_switch: a fiber that lives on has a continuation");
       previous->context_ = std::move(from);
       break;
     case HandOver::index_of<after::Requeue>:
+      TMPMC_ASSERT(static_cast<bool>(from),
+                   "complete_switch: a fiber that lives on has a continuation");
       previous->context_ = std::move(from);
       push_back(previous);
       break;
     case HandOver::index_of<after::Park>: {
       const after::Park& park = *std::get_if<after::Park>(&what);
+      TMPMC_ASSERT(static_cast<bool>(from),
+                   "complete_switch: a fiber that lives on has a continuation");
+      // An untimed park hands over the list it parked on, still locked: the
+      // unlock below is what lets its only waker find it (park.h).
+      TMPMC_ASSERT(park.racing || (park.unlock_after != nullptr && park.unlock_after->locked()),
+                   "complete_switch: an untimed park hands over its list, locked");
       previous->context_ = std::move(from);
       if (!park.racing) {
         // kRunning -> kParked, plain store: its only waker needs the lock we
@@ -79,6 +90,8 @@ namespace tmpmc::runtime::detail {
     }
     case HandOver::index_of<after::ParkJoin>: {
       const after::ParkJoin& join = *std::get_if<after::ParkJoin>(&what);
+      TMPMC_ASSERT(static_cast<bool>(from),
+                   "complete_switch: a fiber that lives on has a continuation");
       previous->context_ = std::move(from);
       // kRunning -> kParked, plain store: its only waker (the target's
       // mark_finished) finds it only through the CAS below, which publishes it.

@@ -26,7 +26,20 @@ class ThreadParker {
   void sleep_until(std::optional<TimePoint> deadline) noexcept;
   // wake() returns true if the thread was asleep (or about to be) and is now woken.
   bool wake() noexcept;
-  bool sleeping() const noexcept { return state_.load(std::memory_order_relaxed) == kSleeping; }
+  // sleeping(): the waker's filter before wake() (Worker::wake_if_sleeping).
+  // It is the load half of the waker's side of the pair, so it is seq_cst,
+  // not relaxed: a waker publishes its work with a seq_cst RMW (inject's
+  // fetch_add on the injection count) and then calls this; the sleeper
+  // stores kSleeping (seq_cst) and then re-reads the count (seq_cst). In the
+  // single total order of those four, either the sleeper's store comes
+  // before this load (we see kSleeping and wake it), or this load comes
+  // before that store, so the waker's RMW does too and the sleeper's re-read
+  // sees the work. A relaxed load has no place in that order: C++ would let
+  // it read the stale kAwake while the sleeper read the stale count (x86
+  // happens to forbid that, after a locked RMW; the model does not). On x86
+  // a seq_cst load is the same plain mov. A false answer to a local push's
+  // wake (surplus_unwatched) only costs parallelism: its pusher runs the work.
+  bool sleeping() const noexcept { return state_.load(std::memory_order_seq_cst) == kSleeping; }
   // watchful: the thread sleeps with a short timeout, to look for a backlog
   // again, so local pushes need not wake it (only outside work does).
   void set_watchful(bool watchful) noexcept {

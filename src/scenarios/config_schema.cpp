@@ -225,8 +225,7 @@ constexpr Key kConsumers[] = {
         .written_when(quits_early),
     integer<&C::consumers, &K::receive_timeout_us>("receive_timeout_us", 0, kHourUs, sweepable)
         .written_when(receives_timed),
-    boolean<&C::consumers, &K::try_first>("try_first", sweepable)
-        .written_when(receives_try_first),
+    boolean<&C::consumers, &K::try_first>("try_first", sweepable).written_when(receives_try_first),
     integer<&C::consumers, &K::batch>("batch", 1, kMaxBatch, sweepable)
         .written_when(receives_batches),
 };

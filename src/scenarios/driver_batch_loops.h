@@ -69,8 +69,7 @@ template <bool Faults, class Out, class M>
 // produce_batches(): produce() with producers.batch > 1 (closed loop only:
 // the config refuses batches with rate_per_sec).
 template <class Exec, unsigned PayloadBytes, Recording R, bool Faults, class Out, class Q>
-void produce_batches(RunState& s, Out& out, std::uint32_t id, Q* to_close,
-                     std::uint64_t quota) {
+void produce_batches(RunState& s, Out& out, std::uint32_t id, Q* to_close, std::uint64_t quota) {
   using M = Message<PayloadBytes>;
   const ScenarioConfig& c = s.config;
   ProducerLog& log = s.producer_logs[id];

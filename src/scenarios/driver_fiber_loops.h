@@ -282,7 +282,9 @@ void consume(RunState& s, In& in, std::uint32_t id, Q* to_close) {
     if (c.consumers.batch > 1) {
       consume_batches<PayloadBytes, Faults>(
           s, in, consumer_quota(c, id),
-          [&](const M& m) { consumed<PayloadBytes, R>(s, k, m, record, latency, progress, to_close); },
+          [&](const M& m) {
+            consumed<PayloadBytes, R>(s, k, m, record, latency, progress, to_close);
+          },
           [&] { saw_closed(s, in); });
       return;
     }

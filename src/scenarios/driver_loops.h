@@ -296,7 +296,7 @@ inline std::uint64_t outcome_of(const RunState& s, std::uint64_t hung) {
 template <class Backend>
 constexpr bool records_history() {
   if constexpr (requires { Backend::Executor::kCanBeDeterministic; }) {
-    return !requires(typename Backend::Executor& ex, RunState& s) {
+    return !requires(typename Backend::Executor & ex, RunState & s) {
       Backend::template run<0, Recording::exact, false>(ex, s);
     };
   } else {

@@ -54,30 +54,48 @@ std::uint32_t History::client_of_caller() {
 
 const char* to_string(OpKind kind) noexcept {
   switch (kind) {
-    case OpKind::send: return "send";
-    case OpKind::try_send: return "try_send";
-    case OpKind::send_for: return "send_for";
-    case OpKind::receive: return "receive";
-    case OpKind::try_receive: return "try_receive";
-    case OpKind::receive_for: return "receive_for";
-    case OpKind::close: return "close";
-    case OpKind::len: return "len";
-    case OpKind::is_empty: return "is_empty";
-    case OpKind::is_full: return "is_full";
-    case OpKind::is_closed: return "is_closed";
+    case OpKind::send:
+      return "send";
+    case OpKind::try_send:
+      return "try_send";
+    case OpKind::send_for:
+      return "send_for";
+    case OpKind::receive:
+      return "receive";
+    case OpKind::try_receive:
+      return "try_receive";
+    case OpKind::receive_for:
+      return "receive_for";
+    case OpKind::close:
+      return "close";
+    case OpKind::len:
+      return "len";
+    case OpKind::is_empty:
+      return "is_empty";
+    case OpKind::is_full:
+      return "is_full";
+    case OpKind::is_closed:
+      return "is_closed";
   }
   return "?";
 }
 
 const char* to_string(OpStatus status) noexcept {
   switch (status) {
-    case OpStatus::ok: return "ok";
-    case OpStatus::full: return "full";
-    case OpStatus::empty: return "empty";
-    case OpStatus::closed: return "closed";
-    case OpStatus::timeout: return "timeout";
-    case OpStatus::error: return "error";
-    case OpStatus::pending: return "(never returned)";
+    case OpStatus::ok:
+      return "ok";
+    case OpStatus::full:
+      return "full";
+    case OpStatus::empty:
+      return "empty";
+    case OpStatus::closed:
+      return "closed";
+    case OpStatus::timeout:
+      return "timeout";
+    case OpStatus::error:
+      return "error";
+    case OpStatus::pending:
+      return "(never returned)";
   }
   return "?";
 }
@@ -90,8 +108,8 @@ std::string message_name(std::uint64_t packed) {
 }
 
 std::string call_of(const Operation& op) {
-  return std::string(to_string(op.kind)) + "(" + (is_send(op.kind) ? message_name(op.message) : "") +
-         ")";
+  return std::string(to_string(op.kind)) + "(" +
+         (is_send(op.kind) ? message_name(op.message) : "") + ")";
 }
 
 std::string answer_of(const Operation& op) {

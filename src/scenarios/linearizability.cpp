@@ -18,7 +18,9 @@ enum class Decision { yes, no, out_of_budget };
 class Search {
  public:
   Search(std::vector<Operation> ops, std::size_t capacity, std::uint64_t budget)
-      : ops_(std::move(ops)), capacity_(capacity), budget_(budget),
+      : ops_(std::move(ops)),
+        capacity_(capacity),
+        budget_(budget),
         placed_((ops_.size() + 63) / 64, 0) {
     // By call order: the candidates at each point are a prefix of the
     // unplaced operations (those called before the earliest pending return).
@@ -62,7 +64,8 @@ class Search {
     // Only an operation called before every unplaced one returned can come next.
     std::uint64_t first_return = Operation::kNever;
     for (std::size_t i = 0; i < ops_.size(); ++i) {
-      if (!placed(i) && ops_[i].returned()) first_return = std::min(first_return, ops_[i].responded);
+      if (!placed(i) && ops_[i].returned())
+        first_return = std::min(first_return, ops_[i].responded);
     }
     for (std::size_t i = 0; i < ops_.size() && ops_[i].invoked < first_return; ++i) {
       if (placed(i)) continue;

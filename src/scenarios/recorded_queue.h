@@ -27,11 +27,16 @@ namespace recorded {
 
 inline OpStatus status_of(QueueStatus status) noexcept {
   switch (status) {
-    case QueueStatus::ok: return OpStatus::ok;
-    case QueueStatus::full: return OpStatus::full;
-    case QueueStatus::empty: return OpStatus::empty;
-    case QueueStatus::closed: return OpStatus::closed;
-    case QueueStatus::timeout: return OpStatus::timeout;
+    case QueueStatus::ok:
+      return OpStatus::ok;
+    case QueueStatus::full:
+      return OpStatus::full;
+    case QueueStatus::empty:
+      return OpStatus::empty;
+    case QueueStatus::closed:
+      return OpStatus::closed;
+    case QueueStatus::timeout:
+      return OpStatus::timeout;
   }
   return OpStatus::error;
 }
@@ -120,14 +125,16 @@ class RecordedQueue {
   // any order; the order of each producer's messages is the message checks'.
   template <class M, class Self = Q>
   auto send_many(std::span<M> values) -> decltype(std::declval<Self&>().send_many(values)) {
-    return record_sends(OpKind::send, values, [&] {
-      const std::size_t sent = queue_.send_many(values);
-      return BatchOutcome{sent == values.size() ? QueueStatus::ok : QueueStatus::closed, sent};
-    }).count;
+    return record_sends(OpKind::send, values,
+                        [&] {
+                          const std::size_t sent = queue_.send_many(values);
+                          return BatchOutcome{
+                              sent == values.size() ? QueueStatus::ok : QueueStatus::closed, sent};
+                        })
+        .count;
   }
   template <class M, class Self = Q>
-  auto try_send_many(std::span<M> values)
-      -> decltype(std::declval<Self&>().try_send_many(values)) {
+  auto try_send_many(std::span<M> values) -> decltype(std::declval<Self&>().try_send_many(values)) {
     return record_sends(OpKind::try_send, values, [&] { return queue_.try_send_many(values); });
   }
   template <class M, class Duration, class Self = Q>
@@ -138,14 +145,16 @@ class RecordedQueue {
   }
   template <class M, class Self = Q>
   auto receive_many(std::span<M> out) -> decltype(std::declval<Self&>().receive_many(out)) {
-    return record_receives(OpKind::receive, out, [&] {
-      const std::size_t got = queue_.receive_many(out);
-      return BatchOutcome{got != 0 ? QueueStatus::ok : QueueStatus::closed, got};
-    }).count;
+    return record_receives(
+               OpKind::receive, out,
+               [&] {
+                 const std::size_t got = queue_.receive_many(out);
+                 return BatchOutcome{got != 0 ? QueueStatus::ok : QueueStatus::closed, got};
+               })
+        .count;
   }
   template <class M, class Self = Q>
-  auto try_receive_many(std::span<M> out)
-      -> decltype(std::declval<Self&>().try_receive_many(out)) {
+  auto try_receive_many(std::span<M> out) -> decltype(std::declval<Self&>().try_receive_many(out)) {
     return record_receives(OpKind::try_receive, out, [&] { return queue_.try_receive_many(out); });
   }
   template <class M, class Duration, class Self = Q>
@@ -190,7 +199,8 @@ class RecordedQueue {
     for (const M& m : values) ops.push_back(history_.invoke(kind, m.id));
     const BatchOutcome result = call();
     for (std::size_t k = 0; k < ops.size(); ++k) {
-      history_.respond(ops[k], k < result.count ? OpStatus::ok : recorded::status_of(result.status));
+      history_.respond(ops[k],
+                       k < result.count ? OpStatus::ok : recorded::status_of(result.status));
     }
     return result;
   }

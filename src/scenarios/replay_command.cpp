@@ -41,7 +41,8 @@ std::string replay_command(const ScenarioConfig& config, std::uint64_t seed,
                            const std::string& schedule, const StressOptions& options, bool trace) {
   // The file the scenario came from (several files may have been stressed).
   const std::string& path = config.source.empty() ? options.config_path : config.source;
-  std::string command = "tmpmc-bench run " + shell_quote(path) + " --filter " + exactly(config.name);
+  std::string command =
+      "tmpmc-bench run " + shell_quote(path) + " --filter " + exactly(config.name);
   if (options.workers <= 1) {
     // The one impl the failure ran on: a config may list several.
     command += " --impl " + shell_quote(config.queue.impl);

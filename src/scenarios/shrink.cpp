@@ -229,8 +229,7 @@ std::optional<Shrunk> shrink_failure(const ScenarioConfig& config, const RunResu
     DriverOptions search_driver = driver;
     search_driver.stop_at.reset();
     search_driver.record_schedule = true;
-    const StressClock no_deadline{std::chrono::steady_clock::time_point::max(),
-                                  driver.interrupt};
+    const StressClock no_deadline{std::chrono::steady_clock::time_point::max(), driver.interrupt};
     StressResult found;
     explore_bounded(config, search, search_driver, no_deadline, found);
     shrinker.count_runs(found.seeds_run);

@@ -106,9 +106,7 @@ class BoundedPolicy final : public Policy {
     return it == last_ran_.end() ? 0 : it->second;
   }
 
-  static std::uint64_t key(std::uint64_t fiber, std::uint64_t steps) {
-    return fiber << 32 | steps;
-  }
+  static std::uint64_t key(std::uint64_t fiber, std::uint64_t steps) { return fiber << 32 | steps; }
 
   const std::vector<std::uint32_t> prefix_;
   const bool lenient_;
@@ -123,8 +121,8 @@ class BoundedPolicy final : public Policy {
 }  // namespace
 
 std::unique_ptr<Policy> make_bounded_policy(const SchedulePolicy& config) {
-  return std::make_unique<BoundedPolicy>(config.prefix, config.lenient_prefix,
-                                         config.switches, config.choice_log);
+  return std::make_unique<BoundedPolicy>(config.prefix, config.lenient_prefix, config.switches,
+                                         config.choice_log);
 }
 
 }  // namespace tmpmc::runtime::detail

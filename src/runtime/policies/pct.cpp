@@ -42,8 +42,7 @@ namespace {
 // PCT's depth would mean nothing.
 class PctPolicy final : public Policy {
  public:
-  PctPolicy(std::uint64_t seed, int depth, std::uint64_t expected_choices,
-            std::uint64_t fair_after)
+  PctPolicy(std::uint64_t seed, int depth, std::uint64_t expected_choices, std::uint64_t fair_after)
       : rng_(seed), fair_after_(fair_after) {
     depth_ = std::max(depth, 1);
     const std::uint64_t k = std::max<std::uint64_t>(expected_choices, 1);

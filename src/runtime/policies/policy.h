@@ -28,7 +28,7 @@ struct Step {
   const RunnableSet& runnable;  // never empty; one fiber: a forced step
   std::uint64_t previous;       // id of the fiber that gave up the worker (0: none)
   std::uint64_t number;         // steps before this one, over all runs of the runtime
-  std::uint64_t state;          // the run's trace hash so far (bounded policy only; happens_before.h)
+  std::uint64_t state;  // the run's trace hash so far (bounded policy only; happens_before.h)
 };
 
 class Policy {

@@ -167,6 +167,8 @@ class ChoiceAtomic {
 // One per access and call site (a lock taken to wait is not the lock taken
 // to wake). Ids are never reused; a new site takes the next free id.
 namespace sites {
+// One site per line, a table to read down: not reflowed.
+// clang-format off
 // park.h / park.cpp: a WaitList's state word (lock bit + waiter count). The
 // wakers' locks are inner: wake_one, wake_all and hand_to_first are noexcept
 // (the queue's fast path is compiled around that), so a waker is never
@@ -198,6 +200,7 @@ inline constexpr ChoicePointSite kNotifiedStateLocked{19, PointKind::inner, fals
 inline constexpr ChoicePointSite kNotifiedStateRead{20, PointKind::between, false, "notify.cpp: a registration reads its own state (load)"};
 inline constexpr ChoicePointSite kNotifiedDone{21, PointKind::between, false, "notify.cpp: a woken wait marks its registration done (store)"};
 inline constexpr ChoicePointSite kNotifyWake{22, PointKind::inner, false, "notify.cpp: wake a parked registration (park word store)"};
+// clang-format on
 }  // namespace sites
 
 // runtime_choice_points(): every site above, in id order.

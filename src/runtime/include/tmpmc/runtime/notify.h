@@ -39,6 +39,8 @@ class Notify {
 
  private:
   friend class Notified;
+  // link(n) and unlink(n) require the Notify's lock held by the caller, n
+  // not linked (link) or linked here (unlink); both are asserted.
   void link(Notified& n) noexcept;
   void unlink(Notified& n) noexcept;
   bool wake_first_locked() noexcept;

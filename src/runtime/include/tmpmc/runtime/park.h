@@ -51,13 +51,14 @@
 
 #include "tmpmc/runtime/choice_point.h"
 #include "tmpmc/runtime/clock.h"
+#include "tmpmc/runtime/contract.h"
 
 namespace tmpmc::runtime {
 
 namespace detail {
 class Fiber;
 class Worker;
-}
+}  // namespace detail
 class WaitList;
 
 // ParkToken names one park of one fiber: the fiber and the epoch of that park.
@@ -118,8 +119,7 @@ class WaitList {
   // `receive on queue "q0" (empty)`.
   // A list built on a deterministic runtime's fiber is explored: each access
   // to its state word is a choice point (choice_point.h).
-  explicit WaitList(std::string label = "wait")
-      : explore_(exploring()), label_(std::move(label)) {}
+  explicit WaitList(std::string label = "wait") : explore_(exploring()), label_(std::move(label)) {}
   WaitList(const WaitList&) = delete;
   WaitList& operator=(const WaitList&) = delete;
 
@@ -203,6 +203,11 @@ class WaitList {
   void unlock_after_switch() noexcept {
     state_.unshared().store(count_ << 1, std::memory_order_release);
   }
+  // locked(): the lock bit is set (by someone: the word does not say whom),
+  // for the contracts of the functions entered with the lock held.
+  bool locked() const noexcept {
+    return (state_.unshared().load(std::memory_order_relaxed) & 1u) != 0;
+  }
   bool explored() const noexcept { return explore_; }
   // state_word(): the lock word's identity, for the trace of a park (happens_before.h).
   const void* state_word() const noexcept { return &state_; }
@@ -210,11 +215,22 @@ class WaitList {
  protected:
   // Protected, not private: the stress tests derive a list with one
   // operation broken (tests/mutants.h).
+  // unlink(w). Requires: the list is locked by the caller, and w is linked
+  // in it. Ensures: w is out of the list (w.linked false), count_ one less.
   void unlink(Waiter& w) noexcept;
   void wake(Waiter& w) noexcept;
   Waiter* head_ = nullptr;
 
  private:
+  // park_locked(deadline, handoff): links the calling fiber and parks it.
+  // Requires: called on a fiber, with the list locked by that fiber (by
+  // wait_unless, after its ready() said no). Ensures, on return: the list is
+  // unlocked, but not by this fiber: an untimed park is unlocked by the fiber
+  // that runs next, once the parked one's continuation is saved
+  // (unlock_after_switch, in the switch's After::Park case), so a waker that
+  // gets the lock finds a fiber it can resume. The timed park relocks to
+  // leave and unlocks itself. Either way the fiber is no longer linked.
+  // Throws only the runtime's teardown unwinding (the fiber is unlinked first).
   WaitStatus park_locked(const TimePoint* deadline, void* handoff);
   WaitStatus park_locked_until(detail::Worker& worker, TimePoint deadline);
   // abandon(w): a wait unwound by shutdown leaves the list, if still linked.
@@ -224,6 +240,8 @@ class WaitList {
   // no call (park.cpp).
   [[gnu::noinline]] bool maybe_waiters_explored() const;
   At at(const ChoicePointSite& site) const noexcept { return At{&site, explore_}; }
+  // link(w). Requires: the list is locked by the caller, w not linked.
+  // Ensures: w is the tail (the newest waiter), count_ one more.
   void link(Waiter& w) noexcept;
 
   // state_: bit 0 = locked, bits 1.. = number of linked waiters. One word, so

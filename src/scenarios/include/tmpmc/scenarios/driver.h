@@ -47,7 +47,7 @@ struct RunResult {
   // Deterministic mode with DriverOptions::record_schedule (or trace): the
   // run's schedule (runtime/schedule.h), which `run --schedule` replays.
   std::optional<runtime::Schedule> schedule;
-  std::vector<runtime::TraceEvent> trace;   // deterministic mode with DriverOptions::trace
+  std::vector<runtime::TraceEvent> trace;  // deterministic mode with DriverOptions::trace
   // Exact-mode runs: a hash of what the run delivered to whom, in which
   // order, and what it refused (driver_loops.h, outcome_of); 0 otherwise.
   std::uint64_t outcome = 0;

@@ -37,7 +37,7 @@ struct LinearizabilityVerdict {
   // not_linearizable: the minimal witness's operations (indices into the
   // history's operations()).
   std::vector<std::size_t> witness;
-  std::size_t operations = 0;       // in the whole history
+  std::size_t operations = 0;        // in the whole history
   std::uint64_t configurations = 0;  // (placed set, state) pairs the first search visited
 };
 

@@ -1,8 +1,8 @@
 // stress.h: seeded schedule exploration. Each scenario runs once per seed in
 // deterministic mode (one worker, virtual time, every shared access of the
-// queue and the runtime a choice point), until a run fails its checks or the seeds or the time run out. A
-// failure comes with its seed, its schedule (runtime/schedule.h) and the
-// command that replays that schedule exactly, whatever policy found it.
+// queue and the runtime a choice point), until a run fails its checks or the seeds or the time run
+// out. A failure comes with its seed, its schedule (runtime/schedule.h) and the command that
+// replays that schedule exactly, whatever policy found it.
 //
 // With workers > 1 the runs are real-thread instead (memory-ordering bugs,
 // under TSan): each iteration draws its close point from the seed.
@@ -96,7 +96,7 @@ struct StressFailure {
   // bounded only: the preemptions of the failing schedule (the smallest
   // bound that fails: the search goes bound by bound).
   std::optional<unsigned> bound;
-  std::string kind;                // to_string() of its FailureClass
+  std::string kind;  // to_string() of its FailureClass
   // Every class the run broke, kind first (a lost message, say, may also
   // make the history not linearizable).
   std::vector<std::string> kinds;
@@ -125,7 +125,7 @@ struct BoundCount {
 struct StressResult {
   std::string scenario;
   std::string impl;
-  std::uint64_t seeds_run = 0;  // seeds: seeds run; bounded: schedules run
+  std::uint64_t seeds_run = 0;     // seeds: seeds run; bounded: schedules run
   std::vector<BoundCount> bounds;  // bounded only, from bound 0 up
   // The choice point sites (runtime/choice_point.h) the scenario's runs
   // passed through, over every seed or schedule: its coverage.

@@ -16,6 +16,8 @@ namespace tmpmc::detail::sites {
 using runtime::ChoicePointSite;
 using runtime::PointKind;
 
+// One site per line, a table to read down: not reflowed.
+// clang-format off
 // try_push. Before its claim the push has changed nothing, so its re-reads
 // are `between`: a fiber stopped there may be unwound.
 inline constexpr ChoicePointSite kPushReadTail{64, PointKind::between, false, "ring.h: push reads the tail (load)"};
@@ -53,13 +55,17 @@ inline constexpr ChoicePointSite kPushManyClaim{90, PointKind::inner, false, "ri
 inline constexpr ChoicePointSite kPopManyReadStamp{91, PointKind::inner, false, "ring.h: pop_many reads a further slot's stamp: written too? (load)"};
 inline constexpr ChoicePointSite kPopManyClaim{92, PointKind::inner, false, "ring.h: pop_many claims its slots (head CAS)"};
 
+// clang-format on
+
 // queue_choice_points(): every site above, in id order.
 inline constexpr std::array<const ChoicePointSite*, 29> kQueueChoicePoints{
-    &kPushReadTail,    &kPushReadStamp,   &kPushClaim,       &kPushReadHead,   &kPushWaitsForPop,
-    &kPushRereadTail,  &kPushWriteValue,  &kPushPublish,     &kPopReadHead,    &kPopReadStamp,
-    &kPopClaim,        &kPopReadTail,     &kPopWaitsForPush, &kPopRereadHead,  &kPopReadValue,
-    &kPopFree,         &kClose,           &kClosedReadTail,  &kHasItemReadTail, &kHasItemReadHead,
-    &kHasRoomReadTail, &kHasRoomReadHead, &kLenReadTail,     &kLenReadHead,    &kLenRecheckTail,
-    &kPushManyReadStamp, &kPushManyClaim,  &kPopManyReadStamp, &kPopManyClaim};
+    &kPushReadTail,    &kPushReadStamp,     &kPushClaim,       &kPushReadHead,
+    &kPushWaitsForPop, &kPushRereadTail,    &kPushWriteValue,  &kPushPublish,
+    &kPopReadHead,     &kPopReadStamp,      &kPopClaim,        &kPopReadTail,
+    &kPopWaitsForPush, &kPopRereadHead,     &kPopReadValue,    &kPopFree,
+    &kClose,           &kClosedReadTail,    &kHasItemReadTail, &kHasItemReadHead,
+    &kHasRoomReadTail, &kHasRoomReadHead,   &kLenReadTail,     &kLenReadHead,
+    &kLenRecheckTail,  &kPushManyReadStamp, &kPushManyClaim,   &kPopManyReadStamp,
+    &kPopManyClaim};
 
 }  // namespace tmpmc::detail::sites

@@ -23,6 +23,11 @@
 // from producer to consumer. The CASes on head_/tail_ are seq_cst because the
 // queue's park protocol (queue_core.h) builds a Dekker pair on them.
 //
+// Racing accesses are labelled [push A-D] and [pop A-D] where they happen:
+// A reads the slot's stamp, B reads the other side's position (full? empty?),
+// C claims (the CAS on its own position), D writes the stamp (publish, free).
+// Each A, B races the other side's C, D as the labels there say.
+//
 // Exploration: every access to head_, tail_, a stamp or a slot's value names
 // its site (choice_sites.h); on a deterministic runtime each is a choice
 // point, so the states "a push claimed its slot but has not written it" and
@@ -176,7 +181,8 @@ class Ring {
   // row), then fills and publishes each in order. A single push is the batch
   // with its scan compiled out: one protocol, one place.
   template <bool Explore, bool Batch, class Fill>
-  [[gnu::always_inline]] PushResult push(std::size_t n, Fill fill, std::size_t& count) noexcept(!Explore) {
+  [[gnu::always_inline]] PushResult push(std::size_t n, Fill fill,
+                                         std::size_t& count) noexcept(!Explore) {
     unsigned spins = 0;
     count = 0;
     std::size_t tail = tail_.load(at_if<Explore>(sites::kPushReadTail), std::memory_order_relaxed);
@@ -184,8 +190,11 @@ class Ring {
       if (tail & mark_bit_) return PushResult::closed;
       const std::size_t index = tail & (mark_bit_ - 1);
       Slot& slot = slots_[index];
-      // acquire: the consumer of the previous lap has finished reading this slot.
-      const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPushReadStamp), std::memory_order_acquire);
+      // [push A] races [pop D] (a pop freeing this slot) and [push C] (a
+      // push claiming it). acquire: the consumer of the previous lap has
+      // finished reading this slot.
+      const std::size_t stamp =
+          slot.stamp.load(at_if<Explore>(sites::kPushReadStamp), std::memory_order_acquire);
       if (tail == stamp) {
         std::size_t claimed = 1;
         if constexpr (Batch) {
@@ -197,23 +206,33 @@ class Ring {
           claimed = ready_run<Explore>(tail, n, 0, sites::kPushManyReadStamp);
         }
         const std::size_t end = Batch ? advance(tail, claimed) : after(tail);
-        // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (tail_.compare_exchange_weak(tail, end,
-                                        at_if<Explore>(Batch ? sites::kPushManyClaim : sites::kPushClaim),
-                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
-          for_each_in_run(tail, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
-            runtime::choice_point_if(Explore, sites::kPushWriteValue, claimed_slot.storage, true);
-            fill(k, claimed_slot.storage);
-            // release: publishes the value to the consumer that sees this stamp.
-            claimed_slot.stamp.store(position + 1, at_if<Explore>(sites::kPushPublish), std::memory_order_release);
-          });
+        // [push C] the claim: fails if another push (or close's mark) moved
+        // the tail since our read. seq_cst: one half of the park protocol's
+        // Dekker pair (queue_core.h).
+        if (tail_.compare_exchange_weak(
+                tail, end, at_if<Explore>(Batch ? sites::kPushManyClaim : sites::kPushClaim),
+                std::memory_order_seq_cst, std::memory_order_relaxed)) {
+          for_each_in_run(
+              tail, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
+                runtime::choice_point_if(Explore, sites::kPushWriteValue, claimed_slot.storage,
+                                         true);
+                fill(k, claimed_slot.storage);
+                // [push D] release: publishes the value to the consumer whose
+                // [pop A] sees this stamp.
+                claimed_slot.stamp.store(position + 1, at_if<Explore>(sites::kPushPublish),
+                                         std::memory_order_release);
+              });
           count = claimed;
           return PushResult::ok;
         }
       } else if (stamp + one_lap_ == tail + 1) {
         // The slot still holds last lap's value: full, unless head moved on
         // (a pop claimed the slot and is still reading it: wait for it).
-        const std::size_t head = head_.load(at_if<Explore>(sites::kPushReadHead), std::memory_order_seq_cst);
+        // [push B] races [pop C]: full only if no pop has claimed the slot
+        // (head a whole lap behind our tail); a claimed, unfreed slot is a
+        // wait of a few instructions for its [pop D].
+        const std::size_t head =
+            head_.load(at_if<Explore>(sites::kPushReadHead), std::memory_order_seq_cst);
         if (head + one_lap_ == tail) return PushResult::full;
         if (!Explore) runtime::spin_pause(spins);
         tail = tail_.spin_load(
@@ -229,7 +248,9 @@ class Ring {
         if (!Explore) runtime::spin_pause(spins);
         tail = tail_.spin_load(
             at_if<Explore>(sites::kPushRereadTail),
-            [this, &slot, tail, stamp] { return tail_.peek() == tail && slot.stamp.peek() == stamp; },
+            [this, &slot, tail, stamp] {
+              return tail_.peek() == tail && slot.stamp.peek() == stamp;
+            },
             std::memory_order_relaxed);
       }
     }
@@ -239,15 +260,18 @@ class Ring {
   // one CAS (1 unless Batch: then up to `max` written in a row), then empties
   // and frees each in order.
   template <bool Explore, bool Batch, class Take>
-  [[gnu::always_inline]] PopResult pop(std::size_t max, Take take, std::size_t& count) noexcept(!Explore) {
+  [[gnu::always_inline]] PopResult pop(std::size_t max, Take take,
+                                       std::size_t& count) noexcept(!Explore) {
     unsigned spins = 0;
     count = 0;
     std::size_t head = head_.load(at_if<Explore>(sites::kPopReadHead), std::memory_order_relaxed);
     for (;;) {
       const std::size_t index = head & (mark_bit_ - 1);
       Slot& slot = slots_[index];
-      // acquire: pairs with the producer's release store of this stamp.
-      const std::size_t stamp = slot.stamp.load(at_if<Explore>(sites::kPopReadStamp), std::memory_order_acquire);
+      // [pop A] races [push D] (a push publishing this slot) and [pop C] (a
+      // pop claiming it). acquire: pairs with [push D]'s release store.
+      const std::size_t stamp =
+          slot.stamp.load(at_if<Explore>(sites::kPopReadStamp), std::memory_order_acquire);
       if (head + 1 == stamp) {
         std::size_t claimed = 1;
         if constexpr (Batch) {
@@ -258,26 +282,33 @@ class Ring {
           claimed = ready_run<Explore>(head, max, 1, sites::kPopManyReadStamp);
         }
         const std::size_t end = Batch ? advance(head, claimed) : after(head);
-        // seq_cst: one half of the park protocol's Dekker pair (queue_core.h).
-        if (head_.compare_exchange_weak(head, end,
-                                        at_if<Explore>(Batch ? sites::kPopManyClaim : sites::kPopClaim),
-                                        std::memory_order_seq_cst, std::memory_order_relaxed)) {
+        // [pop C] the claim: fails if another pop moved the head since our
+        // read. seq_cst: one half of the park protocol's Dekker pair.
+        if (head_.compare_exchange_weak(
+                head, end, at_if<Explore>(Batch ? sites::kPopManyClaim : sites::kPopClaim),
+                std::memory_order_seq_cst, std::memory_order_relaxed)) {
           const std::size_t one_lap = one_lap_;
-          for_each_in_run(head, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
-            runtime::choice_point_if(Explore, sites::kPopReadValue, claimed_slot.storage, true);
-            T* value = claimed_slot.value();
-            take(k, *value);
-            value->~T();
-            // release: the slot is free for the producer of the next lap.
-            claimed_slot.stamp.store(position + one_lap, at_if<Explore>(sites::kPopFree), std::memory_order_release);
-          });
+          for_each_in_run(
+              head, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
+                runtime::choice_point_if(Explore, sites::kPopReadValue, claimed_slot.storage, true);
+                T* value = claimed_slot.value();
+                take(k, *value);
+                value->~T();
+                // [pop D] release: the slot is free for the next lap's [push A].
+                claimed_slot.stamp.store(position + one_lap, at_if<Explore>(sites::kPopFree),
+                                         std::memory_order_release);
+              });
           count = claimed;
           return PopResult::ok;
         }
       } else if (stamp == head) {
         // Nothing written here in this lap: empty, unless a push claimed the
         // slot and is still writing it (then tail is ahead of head: wait).
-        const std::size_t tail = tail_.load(at_if<Explore>(sites::kPopReadTail), std::memory_order_seq_cst);
+        // [pop B] races [push C] and close's fetch_or: empty (or closed and
+        // drained) only if no push has claimed this slot; a claimed, unwritten
+        // slot is a wait of a few instructions for its [push D].
+        const std::size_t tail =
+            tail_.load(at_if<Explore>(sites::kPopReadTail), std::memory_order_seq_cst);
         if ((tail & ~mark_bit_) == head) {
           return (tail & mark_bit_) ? PopResult::closed : PopResult::empty;
         }
@@ -294,7 +325,9 @@ class Ring {
         if (!Explore) runtime::spin_pause(spins);
         head = head_.spin_load(
             at_if<Explore>(sites::kPopRereadHead),
-            [this, &slot, head, stamp] { return head_.peek() == head && slot.stamp.peek() == stamp; },
+            [this, &slot, head, stamp] {
+              return head_.peek() == head && slot.stamp.peek() == stamp;
+            },
             std::memory_order_relaxed);
       }
     }
@@ -405,7 +438,8 @@ class Ring {
     }
     const std::size_t next_lap = (start & ~(one_lap_ - 1)) + one_lap_;
     for (std::size_t j = 0; ready < max; ++j, ++ready) {
-      if (slots[j].stamp.load(at_if<Explore>(site), std::memory_order_acquire) != next_lap + j + offset) {
+      if (slots[j].stamp.load(at_if<Explore>(site), std::memory_order_acquire) !=
+          next_lap + j + offset) {
         break;
       }
     }
@@ -421,9 +455,11 @@ class Ring {
     const std::size_t index = start & (mark_bit_ - 1);
     const std::size_t in_lap = std::min(count, capacity_ - index);
     for (std::size_t k = 0; k < in_lap; ++k) each(k, slots[index + k], start + k);
-    if (in_lap == count) [[likely]] return;
+    if (in_lap == count) [[likely]]
+      return;
     const std::size_t next_lap = (start & ~(one_lap_ - 1)) + one_lap_;
-    for (std::size_t k = in_lap; k < count; ++k) each(k, slots[k - in_lap], next_lap + (k - in_lap));
+    for (std::size_t k = in_lap; k < count; ++k)
+      each(k, slots[k - in_lap], next_lap + (k - in_lap));
   }
 
   std::size_t count(std::size_t head, std::size_t tail) const noexcept {

@@ -53,11 +53,10 @@ class SendApi {
   }
   // try_send(v) never parks: ok, or full | closed with the value handed back.
   // Only where the queue has the primitive (a caller can ask with requires).
-  SendOutcome<T> try_send(T value)
-    requires requires(Handle& h, T& v) { h.primitives().try_send_from(v); }
-  {
-    return outcome(queue().try_send_from(value), value);
+  SendOutcome<T> try_send(T value) requires requires(Handle& h, T& v) {
+    h.primitives().try_send_from(v);
   }
+  { return outcome(queue().try_send_from(value), value); }
   // send_until(v, deadline): ok, or closed | timeout with the value handed
   // back, never also delivered.
   SendOutcome<T> send_until(T value, TimePoint deadline) {
@@ -72,8 +71,9 @@ class SendApi {
   // first; then values[count, size) are untouched (handed back).
   // A batch of one is a send: the same contract, on the inlined single path
   // (the batch loop costs a lone value 0.79x: BM_SpscBatch/tmpmc/batch:1).
-  std::size_t send_many(std::span<T> values)
-    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
+  std::size_t send_many(std::span<T> values) requires requires(Handle& h, T* v, std::size_t n) {
+    h.primitives().send_many_from(v, n, n, nullptr);
+  }
   {
     if (values.size() == 1) return queue().send_from(values[0], nullptr) == QueueStatus::ok ? 1 : 0;
     std::size_t sent = 0;
@@ -81,8 +81,10 @@ class SendApi {
     return sent;
   }
   // try_send_many(values) never parks: moves in what fits now.
-  BatchOutcome try_send_many(std::span<T> values)
-    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().try_send_many_from(v, n, n); }
+  BatchOutcome try_send_many(std::span<T> values) requires
+      requires(Handle& h, T* v, std::size_t n) {
+    h.primitives().try_send_many_from(v, n, n);
+  }
   {
     std::size_t sent = 0;
     if (values.empty()) return {QueueStatus::ok, 0};
@@ -91,19 +93,22 @@ class SendApi {
   }
   // send_many_until(values, deadline): parks while full until the deadline;
   // what did not go in stays in values[count, size).
-  BatchOutcome send_many_until(std::span<T> values, TimePoint deadline)
-    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
+  BatchOutcome send_many_until(std::span<T> values, TimePoint deadline) requires
+      requires(Handle& h, T* v, std::size_t n) {
+    h.primitives().send_many_from(v, n, n, nullptr);
+  }
   {
     std::size_t sent = 0;
     if (values.empty()) return {QueueStatus::ok, 0};
-    const QueueStatus status = queue().send_many_from(values.data(), values.size(), sent, &deadline);
+    const QueueStatus status =
+        queue().send_many_from(values.data(), values.size(), sent, &deadline);
     return {status, sent};
   }
-  BatchOutcome send_many_for(std::span<T> values, Duration timeout)
-    requires requires(Handle& h, T* v, std::size_t n) { h.primitives().send_many_from(v, n, n, nullptr); }
-  {
-    return send_many_until(values, queue().now() + timeout);
+  BatchOutcome send_many_for(std::span<T> values, Duration timeout) requires
+      requires(Handle& h, T* v, std::size_t n) {
+    h.primitives().send_many_from(v, n, n, nullptr);
   }
+  { return send_many_until(values, queue().now() + timeout); }
 
  private:
   [[gnu::always_inline]] decltype(auto) queue() { return static_cast<Handle&>(*this).primitives(); }
@@ -146,8 +151,9 @@ class ReceiveApi {
   // order; returns count, 0 only once the queue is closed and drained (or
   // for an empty `out`, at once).
   // A buffer of one is a receive, as send_many's batch of one is a send.
-  std::size_t receive_many(std::span<T> out)
-    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
+  std::size_t receive_many(std::span<T> out) requires requires(Handle& h, T* o, std::size_t n) {
+    h.primitives().receive_many_into(o, n, n, nullptr);
+  }
   {
     if (out.size() == 1) {
       std::optional<T> one;
@@ -160,8 +166,10 @@ class ReceiveApi {
     return got;
   }
   // try_receive_many(out) never parks: ok with count >= 1, or empty | closed.
-  BatchOutcome try_receive_many(std::span<T> out)
-    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().try_receive_many_into(o, n, n); }
+  BatchOutcome try_receive_many(std::span<T> out) requires
+      requires(Handle& h, T* o, std::size_t n) {
+    h.primitives().try_receive_many_into(o, n, n);
+  }
   {
     std::size_t got = 0;
     if (out.empty()) return {QueueStatus::ok, 0};
@@ -170,19 +178,21 @@ class ReceiveApi {
   }
   // receive_many_until(out, deadline): ok with count >= 1, or closed |
   // timeout with nothing consumed.
-  BatchOutcome receive_many_until(std::span<T> out, TimePoint deadline)
-    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
+  BatchOutcome receive_many_until(std::span<T> out, TimePoint deadline) requires
+      requires(Handle& h, T* o, std::size_t n) {
+    h.primitives().receive_many_into(o, n, n, nullptr);
+  }
   {
     std::size_t got = 0;
     if (out.empty()) return {QueueStatus::ok, 0};
     const QueueStatus status = queue().receive_many_into(out.data(), out.size(), got, &deadline);
     return {status, got};
   }
-  BatchOutcome receive_many_for(std::span<T> out, Duration timeout)
-    requires requires(Handle& h, T* o, std::size_t n) { h.primitives().receive_many_into(o, n, n, nullptr); }
-  {
-    return receive_many_until(out, queue().now() + timeout);
+  BatchOutcome receive_many_for(std::span<T> out, Duration timeout) requires
+      requires(Handle& h, T* o, std::size_t n) {
+    h.primitives().receive_many_into(o, n, n, nullptr);
   }
+  { return receive_many_until(out, queue().now() + timeout); }
 
  private:
   [[gnu::always_inline]] decltype(auto) queue() { return static_cast<Handle&>(*this).primitives(); }

@@ -100,6 +100,7 @@ class Fiber {
  private:
   // The scheduler (and its nested helpers) and the two wakes of park.cpp.
   friend class RuntimeCore;
+  friend class FiberRegistry;
   friend class Worker;
   friend class DeterministicPicker;
   friend bool tmpmc::runtime::unpark(ParkToken, bool) noexcept;
