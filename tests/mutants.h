@@ -27,6 +27,23 @@ using detail::PopResult;
 using detail::PushResult;
 using detail::QueueCore;
 
+// Unconfined: a ring's confinement (confinement.h) switched off: every
+// access claims. For the rings below that replace a shared operation: a
+// confined access would bypass their broken copy, or run beside it.
+class Unconfined {
+ public:
+  explicit Unconfined(bool) {}
+  template <bool Explore>
+  bool enter() {
+    return false;
+  }
+  template <bool Explore>
+  void leave() {}
+  bool confined() const noexcept { return false; }
+};
+template <class T>
+using UnconfinedRing = detail::Ring<T, Unconfined>;
+
 // (1) A sender wakes a receiver before its item is in the ring (and hands
 // nothing to a parked receiver).
 template <class T>
@@ -69,8 +86,8 @@ struct CheckThenWaitUnregistered : QueueCore<T, CheckThenWaitUnregistered<T>> {
 // RingWithUncheckedPush: the ring plus a push that does not look at the
 // closed mark (keeping the mark set in tail_).
 template <class T>
-class RingWithUncheckedPush : public detail::Ring<T> {
-  using Base = detail::Ring<T>;
+class RingWithUncheckedPush : public UnconfinedRing<T> {
+  using Base = UnconfinedRing<T>;
 
  public:
   using Base::Base;
@@ -131,8 +148,8 @@ struct PushAfterCloseOnWake : QueueCore<T, PushAfterCloseOnWake<T>, RingWithUnch
 // a choice point), returning the early copy: a slot read twice, and another
 // never delivered.
 template <class T>
-class RingReadingBeforeClaim : public detail::Ring<T> {
-  using Base = detail::Ring<T>;
+class RingReadingBeforeClaim : public UnconfinedRing<T> {
+  using Base = UnconfinedRing<T>;
 
  public:
   using Base::Base;
@@ -203,8 +220,8 @@ struct SpinUntilItem : QueueCore<T, SpinUntilItem<T>> {
 // stamp before it writes the value. The slots start zeroed, so that what a
 // pop reads too early is the same bytes in every build.
 template <class T>
-class RingPublishingBeforeWrite : public detail::Ring<T> {
-  using Base = detail::Ring<T>;
+class RingPublishingBeforeWrite : public UnconfinedRing<T> {
+  using Base = UnconfinedRing<T>;
 
  public:
   explicit RingPublishingBeforeWrite(std::size_t capacity) : Base(capacity) {
@@ -241,8 +258,8 @@ using StampBeforeValue = QueueCore<T, void, RingPublishingBeforeWrite<T>>;
 // next lap before it moves the value out, so a push of the next lap may
 // overwrite the value first.
 template <class T>
-class RingFreeingBeforeRead : public detail::Ring<T> {
-  using Base = detail::Ring<T>;
+class RingFreeingBeforeRead : public UnconfinedRing<T> {
+  using Base = UnconfinedRing<T>;
 
  public:
   using Base::Base;
@@ -278,8 +295,8 @@ using FreeSlotBeforeRead = QueueCore<T, void, RingFreeingBeforeRead<T>>;
 // slot not yet written). Slots start zeroed, as in (9). Single pushes are
 // the real ones.
 template <class T>
-class RingPublishingRunBeforeWrite : public detail::Ring<T> {
-  using Base = detail::Ring<T>;
+class RingPublishingRunBeforeWrite : public UnconfinedRing<T> {
+  using Base = UnconfinedRing<T>;
 
  public:
   explicit RingPublishingRunBeforeWrite(std::size_t capacity) : Base(capacity) {
@@ -327,6 +344,20 @@ class RingPublishingRunBeforeWrite : public detail::Ring<T> {
 template <class T>
 using BatchStampsBeforeValues = QueueCore<T, void, RingPublishingRunBeforeWrite<T>>;
 
+// UpgradeWithoutWaiting: the upgrade of a confined ring (confinement.h) marks
+// it shared without waiting for the owner's confined access to end.
+class UpgradeWithoutWaiting : public detail::ThreadConfinement<UpgradeWithoutWaiting> {
+ public:
+  using ThreadConfinement::ThreadConfinement;
+  template <bool Explore>
+  void wait_for_owner_to_leave() {}
+};
+
+// (18) An upgrade that does not wait for the owner: the owner's confined push
+// (pop) and the upgrader's claiming one take the same slot.
+template <class T>
+using UpgradeIgnoringOwner = QueueCore<T, void, detail::Ring<T, UpgradeWithoutWaiting>>;
+
 // WaitListLinks: reaches a WaitList's protected links, as a derived class
 // may (through pointers to members of the derived class).
 struct WaitListLinks : runtime::WaitList {
@@ -344,9 +375,14 @@ struct WaitListLinks : runtime::WaitList {
 // lock: a receiver that has locked the list and is re-checking the ring is
 // not linked yet, so the wake finds nobody, and the receiver then parks for
 // an item that is already there.
+//
+// Its ring is unconfined: with a confined first phase the search meets a
+// schedule where the unlocked unlink corrupts a waiter's stack (the harness
+// crashes) before the one where it strands the receiver (a hang it can
+// report); the bug is the wait list's, the same either way.
 template <class T>
-struct UnlinkWithoutLock : QueueCore<T, UnlinkWithoutLock<T>> {
-  using QueueCore<T, UnlinkWithoutLock>::QueueCore;
+struct UnlinkWithoutLock : QueueCore<T, UnlinkWithoutLock<T>, UnconfinedRing<T>> {
+  using QueueCore<T, UnlinkWithoutLock, UnconfinedRing<T>>::QueueCore;
   void after_push() {
     if (this->receivers_.maybe_waiters()) WaitListLinks::wake_one_unlocked(this->receivers_);
   }

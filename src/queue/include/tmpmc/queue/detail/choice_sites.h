@@ -54,18 +54,61 @@ inline constexpr ChoicePointSite kPushManyReadStamp{89, PointKind::inner, false,
 inline constexpr ChoicePointSite kPushManyClaim{90, PointKind::inner, false, "ring.h: push_many claims its slots (tail CAS)"};
 inline constexpr ChoicePointSite kPopManyReadStamp{91, PointKind::inner, false, "ring.h: pop_many reads a further slot's stamp: written too? (load)"};
 inline constexpr ChoicePointSite kPopManyClaim{92, PointKind::inner, false, "ring.h: pop_many claims its slots (head CAS)"};
+// Confinement (confinement.h): who may access the ring without claims, the
+// upgrade when a second actor comes, and the confined operations' one point
+// between reading the positions and touching the slots.
+inline constexpr ChoicePointSite kConfineClaim{93, PointKind::between, false, "confinement.h: the first access claims the ring for its actor (owner CAS)"};
+inline constexpr ChoicePointSite kConfineAnnounce{94, PointKind::between, false, "confinement.h: the owner announces an access (in_op store)"};
+inline constexpr ChoicePointSite kConfineRecheck{95, PointKind::inner, false, "confinement.h: the owner re-reads the owner after announcing (load)"};
+inline constexpr ChoicePointSite kConfineLeave{96, PointKind::inner, false, "confinement.h: the owner's access ends (in_op store)"};
+inline constexpr ChoicePointSite kConfineUpgrade{97, PointKind::between, false, "confinement.h: another actor's access starts the upgrade (owner CAS)"};
+inline constexpr ChoicePointSite kConfineUpgradeWaits{98, PointKind::inner, true, "confinement.h: the upgrade waits for the owner's access to end (in_op load)"};
+inline constexpr ChoicePointSite kConfineShared{99, PointKind::inner, false, "confinement.h: the upgrade marks the ring shared for good (owner store)"};
+inline constexpr ChoicePointSite kConfineWaitsForUpgrade{100, PointKind::between, true, "confinement.h: an access waits for another's upgrade to finish (owner load)"};
+inline constexpr ChoicePointSite kConfinedPushWrite{101, PointKind::inner, false, "ring.h: a confined push writes its slots"};
+inline constexpr ChoicePointSite kConfinedPopRead{102, PointKind::inner, false, "ring.h: a confined pop reads its slots"};
 
 // clang-format on
 
 // queue_choice_points(): every site above, in id order.
-inline constexpr std::array<const ChoicePointSite*, 29> kQueueChoicePoints{
-    &kPushReadTail,    &kPushReadStamp,     &kPushClaim,       &kPushReadHead,
-    &kPushWaitsForPop, &kPushRereadTail,    &kPushWriteValue,  &kPushPublish,
-    &kPopReadHead,     &kPopReadStamp,      &kPopClaim,        &kPopReadTail,
-    &kPopWaitsForPush, &kPopRereadHead,     &kPopReadValue,    &kPopFree,
-    &kClose,           &kClosedReadTail,    &kHasItemReadTail, &kHasItemReadHead,
-    &kHasRoomReadTail, &kHasRoomReadHead,   &kLenReadTail,     &kLenReadHead,
-    &kLenRecheckTail,  &kPushManyReadStamp, &kPushManyClaim,   &kPopManyReadStamp,
-    &kPopManyClaim};
+inline constexpr std::array<const ChoicePointSite*, 39> kQueueChoicePoints{&kPushReadTail,
+                                                                           &kPushReadStamp,
+                                                                           &kPushClaim,
+                                                                           &kPushReadHead,
+                                                                           &kPushWaitsForPop,
+                                                                           &kPushRereadTail,
+                                                                           &kPushWriteValue,
+                                                                           &kPushPublish,
+                                                                           &kPopReadHead,
+                                                                           &kPopReadStamp,
+                                                                           &kPopClaim,
+                                                                           &kPopReadTail,
+                                                                           &kPopWaitsForPush,
+                                                                           &kPopRereadHead,
+                                                                           &kPopReadValue,
+                                                                           &kPopFree,
+                                                                           &kClose,
+                                                                           &kClosedReadTail,
+                                                                           &kHasItemReadTail,
+                                                                           &kHasItemReadHead,
+                                                                           &kHasRoomReadTail,
+                                                                           &kHasRoomReadHead,
+                                                                           &kLenReadTail,
+                                                                           &kLenReadHead,
+                                                                           &kLenRecheckTail,
+                                                                           &kPushManyReadStamp,
+                                                                           &kPushManyClaim,
+                                                                           &kPopManyReadStamp,
+                                                                           &kPopManyClaim,
+                                                                           &kConfineClaim,
+                                                                           &kConfineAnnounce,
+                                                                           &kConfineRecheck,
+                                                                           &kConfineLeave,
+                                                                           &kConfineUpgrade,
+                                                                           &kConfineUpgradeWaits,
+                                                                           &kConfineShared,
+                                                                           &kConfineWaitsForUpgrade,
+                                                                           &kConfinedPushWrite,
+                                                                           &kConfinedPopRead};
 
 }  // namespace tmpmc::detail::sites

@@ -28,6 +28,13 @@
 // C claims (the CAS on its own position), D writes the stamp (publish, free).
 // Each A, B races the other side's C, D as the labels there say.
 //
+// Confinement (confinement.h): while one actor (thread) is the only one that
+// has touched the ring, push and pop move its positions with plain stores, no
+// claim (push_confined, pop_confined); the first access from a second actor
+// upgrades the ring to the protocol above, for good. Confined operations keep
+// the stamps exactly as the shared ones do, so the ring the upgrade hands on
+// is an ordinary one.
+//
 // Exploration: every access to head_, tail_, a stamp or a slot's value names
 // its site (choice_sites.h); on a deterministic runtime each is a choice
 // point, so the states "a push claimed its slot but has not written it" and
@@ -48,6 +55,7 @@
 #include <utility>
 
 #include "tmpmc/queue/detail/choice_sites.h"
+#include "tmpmc/queue/detail/confinement.h"
 #include "tmpmc/runtime/choice_point.h"
 #include "tmpmc/runtime/spin.h"
 
@@ -56,7 +64,9 @@ namespace tmpmc::detail {
 enum class PushResult { ok, full, closed };
 enum class PopResult { ok, empty, closed };
 
-template <class T>
+// Confinement: ThreadConfinement<> (tests/mutants.h passes a broken one, or
+// one that never confines, for mutants that replace the shared operations).
+template <class T, class Confinement = ThreadConfinement<>>
 class Ring {
   static_assert(std::is_nothrow_move_constructible_v<T>,
                 "queue elements must be nothrow-move-constructible: a value is moved into "
@@ -67,7 +77,7 @@ class Ring {
 
   // A ring built on a deterministic runtime's fiber is explored (see above).
   explicit Ring(std::size_t capacity)
-      : capacity_(checked(capacity)), explore_(runtime::exploring()) {
+      : capacity_(checked(capacity)), explore_(runtime::exploring()), confinement_(explore_) {
     mark_bit_ = std::bit_ceil(capacity_ + 1);
     one_lap_ = mark_bit_ * 2;
     slots_ = std::make_unique<Slot[]>(capacity_);
@@ -183,6 +193,11 @@ class Ring {
   template <bool Explore, bool Batch, class Fill>
   [[gnu::always_inline]] PushResult push(std::size_t n, Fill fill,
                                          std::size_t& count) noexcept(!Explore) {
+    if (confinement_.template enter<Explore>()) {
+      const PushResult pushed = push_confined<Explore, Batch>(n, fill, count);
+      confinement_.template leave<Explore>();
+      return pushed;
+    }
     unsigned spins = 0;
     count = 0;
     std::size_t tail = tail_.load(at_if<Explore>(sites::kPushReadTail), std::memory_order_relaxed);
@@ -262,6 +277,11 @@ class Ring {
   template <bool Explore, bool Batch, class Take>
   [[gnu::always_inline]] PopResult pop(std::size_t max, Take take,
                                        std::size_t& count) noexcept(!Explore) {
+    if (confinement_.template enter<Explore>()) {
+      const PopResult popped = pop_confined<Explore, Batch>(max, take, count);
+      confinement_.template leave<Explore>();
+      return popped;
+    }
     unsigned spins = 0;
     count = 0;
     std::size_t head = head_.load(at_if<Explore>(sites::kPopReadHead), std::memory_order_relaxed);
@@ -333,9 +353,88 @@ class Ring {
     }
   }
 
+  // push_confined<Explore, Batch>(): push() for the ring's owner, inside a
+  // confined access (confinement.h): no other actor touches the ring until
+  // it leaves, so the positions it reads are current and it moves the tail
+  // with a plain store. Stamps are kept as push() keeps them.
+  template <bool Explore, bool Batch, class Fill>
+  [[gnu::always_inline]] PushResult push_confined(std::size_t n, Fill fill,
+                                                  std::size_t& count) noexcept {
+    count = 0;
+    const std::size_t tail = tail_.unshared().load(std::memory_order_relaxed);
+    if (tail & mark_bit_) return PushResult::closed;
+    const std::size_t head = head_.unshared().load(std::memory_order_relaxed);
+    if (head + one_lap_ == tail) return PushResult::full;
+    const std::size_t claimed = Batch ? std::min(n, capacity_ - this->count(head, tail)) : 1;
+    // The point between reading the positions and writing: where an upgrade
+    // that did not wait for this access (a bug) would claim the same slot.
+    runtime::choice_point_if(Explore, sites::kConfinedPushWrite, &tail_, true);
+    for_each_in_run<Batch>(
+        tail, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
+          fill(k, claimed_slot.storage);
+          // release: for the reader of another actor, after an upgrade.
+          claimed_slot.stamp.unshared().store(position + 1, std::memory_order_release);
+        });
+    tail_.unshared().store(Batch ? advance(tail, claimed) : after(tail), std::memory_order_release);
+    count = claimed;
+    return PushResult::ok;
+  }
+
+  // pop_confined<Explore, Batch>(): pop() for the owner, as push_confined().
+  template <bool Explore, bool Batch, class Take>
+  [[gnu::always_inline]] PopResult pop_confined(std::size_t max, Take take,
+                                                std::size_t& count) noexcept {
+    count = 0;
+    const std::size_t head = head_.unshared().load(std::memory_order_relaxed);
+    const std::size_t tail = tail_.unshared().load(std::memory_order_relaxed);
+    if ((tail & ~mark_bit_) == head) {
+      return (tail & mark_bit_) ? PopResult::closed : PopResult::empty;
+    }
+    const std::size_t claimed = Batch ? std::min(max, this->count(head, tail & ~mark_bit_)) : 1;
+    runtime::choice_point_if(Explore, sites::kConfinedPopRead, &head_, true);
+    const std::size_t one_lap = one_lap_;
+    for_each_in_run<Batch>(
+        head, claimed, [&](std::size_t k, Slot& claimed_slot, std::size_t position) {
+          T* value = claimed_slot.value();
+          take(k, *value);
+          value->~T();
+          claimed_slot.stamp.unshared().store(position + one_lap, std::memory_order_release);
+        });
+    head_.unshared().store(Batch ? advance(head, claimed) : after(head), std::memory_order_release);
+    count = claimed;
+    return PopResult::ok;
+  }
+
+  // Access: close's or a park re-check's stay in the ring, confined or not
+  // (confinement.h), left when it goes out of scope.
+  class Access {
+   public:
+    explicit Access(const Ring& ring) : ring_(ring), confined_(ring.enter()) {}
+    ~Access() {
+      if (confined_) ring_.leave();
+    }
+    Access(const Access&) = delete;
+    Access& operator=(const Access&) = delete;
+
+   private:
+    const Ring& ring_;
+    bool confined_;
+  };
+  bool enter() const {
+    return explore_ ? confinement_.template enter<true>() : confinement_.template enter<false>();
+  }
+  void leave() const {
+    if (explore_) {
+      confinement_.template leave<true>();
+    } else {
+      confinement_.template leave<false>();
+    }
+  }
+
  public:
   // close() sets the mark; true for the call that set it.
   bool close() {
+    const Access access(*this);
     // seq_cst: ordered against every push's CAS and every waiter's re-check.
     return (tail_.fetch_or(mark_bit_, at(sites::kClose), std::memory_order_seq_cst) & mark_bit_) ==
            0;
@@ -344,15 +443,24 @@ class Ring {
   // The re-checks of the park protocol: seq_cst loads (the other half of the
   // Dekker pair). A push that claimed a slot but has not written it yet counts
   // as an item: the receiver will wait a few instructions for it in try_pop.
+  // has_item_or_closed and has_room_or_closed are accesses (they may
+  // upgrade a confined ring: a waiter on another thread is a second actor);
+  // closed and len only read, and leave the ring as it is: a confined
+  // owner's positions and mark are release stores, read here with seq_cst
+  // loads, so a reader on another thread (a monitor, a trace line) sees a
+  // state the ring was in, and len's re-read of the tail still proves that
+  // head and tail were read from one state.
   bool closed() const {
     return (tail_.load(at(sites::kClosedReadTail), std::memory_order_seq_cst) & mark_bit_) != 0;
   }
   bool has_item_or_closed() const {
+    const Access access(*this);
     const std::size_t tail = tail_.load(at(sites::kHasItemReadTail), std::memory_order_seq_cst);
     return (tail & mark_bit_) != 0 ||
            tail != head_.load(at(sites::kHasItemReadHead), std::memory_order_seq_cst);
   }
   bool has_room_or_closed() const {
+    const Access access(*this);
     const std::size_t tail = tail_.load(at(sites::kHasRoomReadTail), std::memory_order_seq_cst);
     if (tail & mark_bit_) return true;
     return head_.load(at(sites::kHasRoomReadHead), std::memory_order_seq_cst) + one_lap_ != tail;
@@ -370,6 +478,8 @@ class Ring {
     }
   }
   std::size_t capacity() const noexcept { return capacity_; }
+  // confined(): some actor owns the ring (a snapshot, for tests).
+  bool confined() const noexcept { return confinement_.confined(); }
 
  private:
   static std::size_t checked(std::size_t capacity) {
@@ -485,6 +595,9 @@ class Ring {
   std::size_t mark_bit_ = 0;
   std::size_t one_lap_ = 0;
   std::unique_ptr<Slot[]> slots_;
+  // mutable: the park protocol's re-checks (const) are accesses too, and may
+  // upgrade the ring.
+  mutable Confinement confinement_;
 };
 
 }  // namespace tmpmc::detail
