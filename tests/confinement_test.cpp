@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <cstdint>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <new>
 #include <optional>

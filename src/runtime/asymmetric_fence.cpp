@@ -35,8 +35,9 @@ void heavy_fence() noexcept {
   // Registered before any caller could get here (heavy_fence_available), so
   // the kernel cannot refuse; if it did, no fence ran and the pair is broken:
   // stop rather than corrupt a queue, in every build.
-  if (done != 0) detail::contract_failed("done == 0", "membarrier refused after registration",
-                                         __FILE__, __LINE__);
+  if (done != 0)
+    detail::contract_failed("done == 0", "membarrier refused after registration", __FILE__,
+                            __LINE__);
 }
 
 }  // namespace tmpmc::runtime

@@ -146,10 +146,9 @@ class ThreadConfinement {
           owner = me;
       } else if (owner == kUpgrading) {
         owner = wait_for_upgrade<Explore>();
-      } else if (owner_.compare_exchange_strong(owner, kUpgrading,
-                                                at<Explore>(sites::kConfineUpgrade),
-                                                std::memory_order_seq_cst,
-                                                std::memory_order_acquire)) {
+      } else if (owner_.compare_exchange_strong(
+                     owner, kUpgrading, at<Explore>(sites::kConfineUpgrade),
+                     std::memory_order_seq_cst, std::memory_order_acquire)) {
         // [up A] won: this access upgrades the ring.
         if (!Explore) runtime::heavy_fence();
         self().template wait_for_owner_to_leave<Explore>();
