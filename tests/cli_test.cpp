@@ -400,8 +400,10 @@ TEST(OpenLoop, every_impl_records_each_sends_lateness) {
 
 #if !defined(__SANITIZE_THREAD__)
 // Asio's close() makes what is still buffered unreceivable; the checker says
-// so. Deterministic: the one consumer quits after 10 of 42 messages, so 32
-// are buffered (capacity 64) when the queue closes after the producer.
+// so. Deterministic: the one consumer quits after 10 of 42 messages, and the
+// producer (capacity 32) finishes, and closes, only once those 10 are taken:
+// 32 are buffered at the close. (With a capacity above 42 the producer could
+// close before the consumer's first receive, on a loaded machine.)
 TEST(Peers, asio_close_fails_in_the_open) {
   const std::string config = std::string(config_dir()) + "/asio-close.json";
   const auto out = std::filesystem::temp_directory_path() / "tmpmc_result_asio_close.json";

@@ -125,6 +125,29 @@ TEST_F(Confinement, close_from_another_thread_upgrades_and_the_owner_sees_it) {
   EXPECT_EQ(ring.try_pop(storage), PopResult::closed);
 }
 
+// close and a park's re-check are atomic loads and a fetch_or: the owner's
+// leave the ring confined (its confined push and pop then see the mark); a
+// re-check from another thread (a waiter there) upgrades it.
+TEST_F(Confinement, the_owners_close_keeps_it_confined_another_threads_recheck_upgrades) {
+  Ring<int> ring(2);
+  int v = 1;
+  ASSERT_EQ(ring.try_push(v), PushResult::ok);
+  EXPECT_TRUE(ring.has_room_or_closed());
+  EXPECT_TRUE(ring.close());
+  EXPECT_TRUE(ring.confined());
+  EXPECT_EQ(ring.try_push(v), PushResult::closed);
+  EXPECT_EQ(pop(ring), 1);
+  alignas(int) unsigned char storage[sizeof(int)];
+  EXPECT_EQ(ring.try_pop(storage), PopResult::closed);
+  EXPECT_TRUE(ring.confined());
+
+  Ring<int> other(2);
+  ASSERT_EQ(other.try_push(v), PushResult::ok);
+  std::thread([&] { EXPECT_TRUE(other.has_item_or_closed()); }).join();
+  EXPECT_FALSE(other.confined());
+  EXPECT_EQ(pop(other), 1);
+}
+
 // The upgrade lands wherever the owner is in its stream of operations: the
 // other threads start once the owner has claimed the ring, and every value
 // arrives once, in each producer's order.
@@ -142,21 +165,36 @@ void wait_for(const std::atomic<bool>& started) {
   while (!started.load(std::memory_order_acquire)) std::this_thread::yield();
 }
 
+// Pops the kValues of each of `producers` push_all()s, checking that each
+// producer's values arrive once and in its order. It drains all of them
+// even after a failure, so that the producers finish and can be joined.
+void expect_each_producers_values_in_order(Ring<int>& ring, int producers, int round) {
+  std::vector<int> next(static_cast<std::size_t>(producers));
+  for (int p = 0; p < producers; ++p) next[static_cast<std::size_t>(p)] = p * kValues;
+  bool in_order = true;
+  for (int received = 0; received < producers * kValues;) {
+    if (auto v = pop(ring)) {
+      const auto producer = static_cast<std::size_t>(*v / kValues);
+      if (in_order && (producer >= next.size() || *v != next[producer])) {
+        ADD_FAILURE() << "round " << round << ": got " << *v << ", expected "
+                      << (producer < next.size() ? next[producer] : -1);
+        in_order = false;
+      }
+      if (producer < next.size()) next[producer] = *v + 1;
+      ++received;
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
 TEST_F(Confinement, a_consumer_upgrading_mid_stream_gets_every_value_in_order) {
   for (int round = 0; round < 3; ++round) {
     Ring<int> ring(64);
     std::atomic<bool> started{false};
     std::thread owner(push_all, std::ref(ring), 0, &started);
     wait_for(started);
-    int expected = 0;
-    while (expected < kValues) {
-      if (auto v = pop(ring)) {
-        ASSERT_EQ(*v, expected) << "round " << round;
-        ++expected;
-      } else {
-        std::this_thread::yield();
-      }
-    }
+    expect_each_producers_values_in_order(ring, 1, round);
     owner.join();
     EXPECT_FALSE(ring.confined());
     EXPECT_EQ(pop(ring), std::nullopt);
@@ -170,17 +208,7 @@ TEST_F(Confinement, a_second_producer_upgrading_mid_stream_loses_nothing) {
     std::thread owner(push_all, std::ref(ring), 0, &started);
     wait_for(started);
     std::thread second(push_all, std::ref(ring), 1, nullptr);
-    std::array<int, 2> next{0, kValues};
-    for (int received = 0; received < 2 * kValues;) {
-      if (auto v = pop(ring)) {
-        const int producer = *v / kValues;
-        ASSERT_EQ(*v, next[producer]) << "round " << round;
-        ++next[producer];
-        ++received;
-      } else {
-        std::this_thread::yield();
-      }
-    }
+    expect_each_producers_values_in_order(ring, 2, round);
     owner.join();
     second.join();
     EXPECT_EQ(pop(ring), std::nullopt);

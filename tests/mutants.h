@@ -39,6 +39,8 @@ class Unconfined {
   }
   template <bool Explore>
   void leave() {}
+  template <bool Explore>
+  void touch() {}
   bool confined() const noexcept { return false; }
 };
 template <class T>

@@ -500,9 +500,9 @@ std::vector<AnswerMutant> answer_mutants() {
           &run_mutant<OneValueTooMany>,
           "close-race-blocked-producers",
           0,
-          {"steps 25-32  producer-0  send(p0#1) -> ok", "steps 33-40  producer-1  send(p1#0) -> ok",
-           "steps 59-65  consumer-0  receive() -> p0#1",
-           "steps 65-71  consumer-0  receive() -> p1#0"}},
+          {"steps 22-29  producer-0  send(p0#1) -> ok", "steps 30-37  producer-1  send(p1#0) -> ok",
+           "steps 56-62  consumer-0  receive() -> p0#1",
+           "steps 62-68  consumer-0  receive() -> p1#0"}},
       // p0#0's send returned before p1#0's began; p1#0 came out first.
       AnswerMutant{
           "fifo_broken_across_producers",
@@ -512,7 +512,7 @@ std::vector<AnswerMutant> answer_mutants() {
           {"steps 2-16   producer-0  send(p0#0) -> ok", "steps 17-31  producer-1  send(p1#0) -> ok",
            "steps 32-41  consumer-0  receive() -> p1#0",
            "steps 41-53  consumer-0  receive() -> p0#0"}},
-      // "full" at steps 33-37, right after len() read 0 (the shrunk
+      // "full" at steps 30-34, right after len() read 0 (the shrunk
       // schedule: the search's first failing one said "full" before
       // anything was sent, with one message more around it).
       AnswerMutant{
@@ -520,11 +520,11 @@ std::vector<AnswerMutant> answer_mutants() {
           &run_mutant<TrySendFullWithRoom>,
           "answers-try-first",
           0,
-          {"steps 6-51   consumer-0  receive() -> p0#0",
-           "steps 23-32  producer-0  send(p0#0) -> ok", "steps 32-32  producer-0  len() -> 0",
-           "steps 33-37  producer-1  try_send(p1#0) -> full",
-           "steps 37-44  producer-1  send(p1#0) -> ok",
-           "steps 51-57  consumer-0  try_receive() -> p1#0"}},
+          {"steps 6-48   consumer-0  receive() -> p0#0",
+           "steps 20-29  producer-0  send(p0#0) -> ok", "steps 29-29  producer-0  len() -> 0",
+           "steps 30-34  producer-1  try_send(p1#0) -> full",
+           "steps 34-41  producer-1  send(p1#0) -> ok",
+           "steps 48-54  consumer-0  try_receive() -> p1#0"}},
       AnswerMutant{"timed_receive_waits_before_looking",
                    &run_mutant<TimedReceiveWaitsBeforeLooking>,
                    "faults-timed-receives",
@@ -532,8 +532,8 @@ std::vector<AnswerMutant> answer_mutants() {
                    // p0#0 was in the queue before the timed receive began
                    // and still there when it timed out.
                    {"steps 3-10   producer-0  send(p0#0) -> ok",
-                    "steps 11-35  consumer-0  receive_for() -> timeout",
-                    "steps 35-47  consumer-0  receive_for() -> p0#0"}},
+                    "steps 11-32  consumer-0  receive_for() -> timeout",
+                    "steps 32-44  consumer-0  receive_for() -> p0#0"}},
   };
 }
 

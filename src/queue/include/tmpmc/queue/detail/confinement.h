@@ -27,6 +27,9 @@
 //   in_op_ == 0 (acquire); owner_ = kShared (release). Any access that sees
 //   kUpgrading waits for kShared (acquire); one that sees kNone claims the
 //   ring for its own actor (CAS) and is then the owner.
+// An access of atomic loads and read-modify-writes only (close, a park's
+// re-check: touch()): the owner runs it as it is (no plain store of its own
+// is in flight); another actor upgrades first, as above.
 //
 // Why no confined access overlaps a shared one: [own A]-[own B] against
 // [up A]-[up B] is the Dekker pair. Either [own B] sees kUpgrading (the owner
@@ -97,12 +100,33 @@ class ThreadConfinement {
     in_op_.store(0, at<Explore>(sites::kConfineLeave), std::memory_order_release);
   }
 
+  // touch<Explore>(): before an access made only of atomic loads and
+  // read-modify-writes (close's mark, a park's re-check), which runs the same
+  // whether the ring is confined or shared, and leaves nothing to leave.
+  // The owner needs no announce for it: an announce keeps an upgrade from
+  // running beside the owner's plain stores, and the owner has none in
+  // flight (it is making this access), so an upgrade racing it does no harm.
+  // Any other actor upgrades the ring first (or claims an unowned one), as
+  // its push would: the owner's later operations must be shared, since its
+  // plain stores carry no StoreLoad fence for the park protocol's Dekker
+  // pair with a waiter on another thread (queue_core.h), nor may they
+  // overwrite close's mark.
+  template <bool Explore>
+  [[gnu::always_inline]] void touch() {
+    // A filter, as in enter(): kShared never changes, and `me`, once owner,
+    // stays owner until another actor's upgrade, which need not wait for us.
+    const std::uintptr_t owner = owner_.peek();
+    if (owner == kShared) return;
+    const std::uintptr_t me = Explore ? runtime::explored_actor_token() : runtime::thread_token();
+    if (owner == me) return;
+    if (enter_slow<Explore>(me)) leave<Explore>();  // claimed: now the owner, not inside
+  }
+
   // confined(): some actor owns the ring (a snapshot, for tests).
   bool confined() const noexcept {
     const std::uintptr_t owner = owner_.peek();
     return owner != kNone && owner != kUpgrading && owner != kShared;
   }
-  bool shared() const noexcept { return owner_.peek() == kShared; }
 
  protected:
   static constexpr std::uintptr_t kNone = 0;

@@ -166,14 +166,7 @@ class QueueCore {
         continue;
       }
       if (status != QueueStatus::full) return status;
-      if (deadline != nullptr && runtime::now() >= *deadline) {
-        if (took_wake) senders_.wake_one();  // pass on a wake we did not use
-        return QueueStatus::timeout;
-      }
-      // PARK until a pop makes room, close, or the deadline.
-      const runtime::WaitStatus waited =
-          senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
-      took_wake = waited == runtime::WaitStatus::woken;
+      if (wait_for_room(took_wake, deadline) == QueueStatus::timeout) return QueueStatus::timeout;
     }
     return QueueStatus::ok;
   }
@@ -277,16 +270,26 @@ class QueueCore {
     for (;;) {
       const QueueStatus status = self().publish(value, took_wake);
       if (status != QueueStatus::full) return status;
-      if (deadline != nullptr && runtime::now() >= *deadline) {
-        // We may have taken a wake meant for another sender: pass it on.
-        if (took_wake) senders_.wake_one();
-        return QueueStatus::timeout;
-      }
-      // PARK until a pop makes room, close, or the deadline.
-      const runtime::WaitStatus waited =
-          senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
-      took_wake = waited == runtime::WaitStatus::woken;
+      if (wait_for_room(took_wake, deadline) == QueueStatus::timeout) return QueueStatus::timeout;
     }
+  }
+
+  // wait_for_room(): the sender's wait, after its send found the ring full:
+  // one step of send_until() and send_many_from(). timeout once the deadline
+  // (if any) is past; otherwise PARKS until a pop makes room, close, or the
+  // deadline, and returns full: try again. took_wake (in: the last wait was
+  // ended by a pop's wake; out: this one was): a wake taken and not used is
+  // passed on at the timeout, since it was meant for some sender.
+  QueueStatus wait_for_room(bool& took_wake, const runtime::TimePoint* deadline) {
+    if (deadline != nullptr && runtime::now() >= *deadline) {
+      if (took_wake) senders_.wake_one();
+      return QueueStatus::timeout;
+    }
+    // PARK until a pop makes room, close, or the deadline.
+    const runtime::WaitStatus waited =
+        senders_.wait_unless([this] { return ring_.has_room_or_closed(); }, deadline);
+    took_wake = waited == runtime::WaitStatus::woken;
+    return QueueStatus::full;
   }
 
   // receive_until(): the blocking receive, after the try found the ring empty

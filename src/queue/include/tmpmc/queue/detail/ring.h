@@ -405,36 +405,19 @@ class Ring {
     return PopResult::ok;
   }
 
-  // Access: close's or a park re-check's stay in the ring, confined or not
-  // (confinement.h), left when it goes out of scope.
-  class Access {
-   public:
-    explicit Access(const Ring& ring) : ring_(ring), confined_(ring.enter()) {}
-    ~Access() {
-      if (confined_) ring_.leave();
-    }
-    Access(const Access&) = delete;
-    Access& operator=(const Access&) = delete;
-
-   private:
-    const Ring& ring_;
-    bool confined_;
-  };
-  bool enter() const {
-    return explore_ ? confinement_.template enter<true>() : confinement_.template enter<false>();
-  }
-  void leave() const {
+  // touch(): before close or a park re-check (confinement.h's touch()).
+  [[gnu::always_inline]] void touch() const {
     if (explore_) {
-      confinement_.template leave<true>();
+      confinement_.template touch<true>();
     } else {
-      confinement_.template leave<false>();
+      confinement_.template touch<false>();
     }
   }
 
  public:
   // close() sets the mark; true for the call that set it.
   bool close() {
-    const Access access(*this);
+    touch();
     // seq_cst: ordered against every push's CAS and every waiter's re-check.
     return (tail_.fetch_or(mark_bit_, at(sites::kClose), std::memory_order_seq_cst) & mark_bit_) ==
            0;
@@ -443,8 +426,8 @@ class Ring {
   // The re-checks of the park protocol: seq_cst loads (the other half of the
   // Dekker pair). A push that claimed a slot but has not written it yet counts
   // as an item: the receiver will wait a few instructions for it in try_pop.
-  // has_item_or_closed and has_room_or_closed are accesses (they may
-  // upgrade a confined ring: a waiter on another thread is a second actor);
+  // has_item_or_closed and has_room_or_closed touch() the ring (a waiter on
+  // another thread is a second actor: it upgrades a confined ring);
   // closed and len only read, and leave the ring as it is: a confined
   // owner's positions and mark are release stores, read here with seq_cst
   // loads, so a reader on another thread (a monitor, a trace line) sees a
@@ -454,13 +437,13 @@ class Ring {
     return (tail_.load(at(sites::kClosedReadTail), std::memory_order_seq_cst) & mark_bit_) != 0;
   }
   bool has_item_or_closed() const {
-    const Access access(*this);
+    touch();
     const std::size_t tail = tail_.load(at(sites::kHasItemReadTail), std::memory_order_seq_cst);
     return (tail & mark_bit_) != 0 ||
            tail != head_.load(at(sites::kHasItemReadHead), std::memory_order_seq_cst);
   }
   bool has_room_or_closed() const {
-    const Access access(*this);
+    touch();
     const std::size_t tail = tail_.load(at(sites::kHasRoomReadTail), std::memory_order_seq_cst);
     if (tail & mark_bit_) return true;
     return head_.load(at(sites::kHasRoomReadHead), std::memory_order_seq_cst) + one_lap_ != tail;
@@ -595,8 +578,8 @@ class Ring {
   std::size_t mark_bit_ = 0;
   std::size_t one_lap_ = 0;
   std::unique_ptr<Slot[]> slots_;
-  // mutable: the park protocol's re-checks (const) are accesses too, and may
-  // upgrade the ring.
+  // mutable: the park protocol's re-checks (const) touch() the ring, and may
+  // upgrade it.
   mutable Confinement confinement_;
 };
 
