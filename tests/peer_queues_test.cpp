@@ -139,6 +139,43 @@ TEST_F(TbbQueueTest, close_among_running_threads_loses_nothing) {
   }
 }
 
+// The close lands while receivers are parked and sends keep landing: with
+// abort() releasing the parked pops, oneTBB's aborted pop gave back a ticket
+// another pop had already taken, and the next pop spun forever (a hang in
+// CI's run of configs/peers.json). More consumers than producers keep pops
+// parked; a hang here ends at CTest's timeout.
+TEST_F(TbbQueueTest, close_with_parked_receivers_and_landing_sends_loses_nothing) {
+  constexpr int kProducers = 2, kConsumers = 4, kPerProducer = 400;
+  for (int round = 0; round < 1000; ++round) {
+    TbbQueue<int> q(1 + round % 3);
+    std::atomic<int> sent{0}, received{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int p = 0; p < kProducers; ++p) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < kPerProducer; ++i) {
+          if (!q.send(i)) {
+            refused.fetch_add(1);
+            return;
+          }
+          sent.fetch_add(1);
+        }
+      });
+    }
+    for (int c = 0; c < kConsumers; ++c) {
+      threads.emplace_back([&] {
+        while (q.receive()) received.fetch_add(1);
+      });
+    }
+    const int close_after = 1 + round * 131 % (kProducers * kPerProducer);
+    while (sent.load() < close_after) std::this_thread::yield();
+    q.close();
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(received.load(), sent.load()) << "round " << round;
+    EXPECT_EQ(q.len(), 0u) << "round " << round;
+    EXPECT_EQ(q.try_receive().status, QueueStatus::closed) << "round " << round;
+  }
+}
+
 TEST_F(TbbQueueTest, try_receive_is_empty_while_open_and_closed_once_drained) {
   TbbQueue<int> q(1);
   EXPECT_EQ(q.try_receive().status, QueueStatus::empty);

@@ -4,8 +4,8 @@
 
 namespace tmpmc::scenarios::backends {
 std::string tbb_note(const ScenarioConfig&) {
-  return "close: a closed flag checked before each operation, then abort() until no thread "
-         "waits; receivers drain what is left";
+  return "close: a closed flag checked before each operation, wake tokens for parked receivers, "
+         "then abort() until no sender waits; receivers drain what is left";
 }
 }  // namespace tmpmc::scenarios::backends
 
