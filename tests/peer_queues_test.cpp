@@ -1,17 +1,24 @@
-// peer_queues_test.cpp: the close protocol the tbb peer builds on oneTBB's
-// concurrent_bounded_queue (src/scenarios/backends/tbb_queue.h), which has
-// none of its own: tokio-mpmc's contract (sends refused after close, parked
-// senders and receivers released, everything sent before close received
-// exactly once). Events are ordered by the queue's own counters, not by time.
+// peer_queues_test.cpp: the close protocols the peers build on queues that
+// have none like tokio-mpmc's. The tbb peer's on oneTBB's
+// concurrent_bounded_queue (src/scenarios/backends/tbb_queue.h): sends
+// refused after close, parked senders and receivers released, everything
+// sent before close received exactly once; events are ordered by the queue's
+// own counters, not by time. The asio and asio-drained peers' on Asio's
+// concurrent_channel (backends/asio_queue.h): Asio's own close loses what is
+// buffered, the drained one closes only once everything sent was received.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "backends/tbb_queue.h"
+#if !defined(__SANITIZE_THREAD__)  // GCC rejects Asio's fences under -fsanitize=thread
+#include "backends/asio_queue.h"
+#endif
 
 namespace tmpmc::testing {
 namespace {
@@ -185,6 +192,81 @@ TEST_F(TbbQueueTest, try_receive_is_empty_while_open_and_closed_once_drained) {
   EXPECT_EQ(q.try_receive().status, QueueStatus::closed);
   EXPECT_TRUE(q.is_closed());
 }
+
+#if !defined(__SANITIZE_THREAD__)
+// The channel's synchronous calls only (try_send, try_receive): no io_context
+// runs, so each step is ordered by the test itself.
+using boost::system::error_code;
+using scenarios::backends::AsioQueue;
+
+// try_take(): what one try_receive gives: a value, an error, or nothing.
+template <bool Drained>
+std::optional<int> try_take(AsioQueue<int, Drained>& q, bool& failed) {
+  std::optional<int> got;
+  failed = false;
+  q.channel().try_receive([&](error_code ec, int v) {
+    if (ec) {
+      failed = true;
+    } else {
+      got = v;
+    }
+  });
+  return got;
+}
+
+TEST(AsioQueueTest, asios_own_close_makes_buffered_values_unreceivable) {
+  boost::asio::io_context io;
+  AsioQueue<int, false> q(io, 4);
+  ASSERT_TRUE(q.channel().try_send(error_code{}, 1));
+  ASSERT_TRUE(q.channel().try_send(error_code{}, 2));
+  q.close();
+  EXPECT_FALSE(q.channel().is_open());
+  bool failed = false;
+  EXPECT_EQ(try_take(q, failed), std::nullopt);  // Asio 1.26: lost, what asio-close.json shows
+  EXPECT_FALSE(q.channel().try_send(error_code{}, 3));
+}
+
+TEST(AsioQueueTest, drained_close_waits_until_every_value_sent_was_received) {
+  boost::asio::io_context io;
+  AsioQueue<int, true> q(io, 4);
+  for (int v : {1, 2}) {
+    ASSERT_TRUE(q.begin_send());
+    q.end_send(q.channel().try_send(error_code{}, v));
+  }
+  q.close();  // asked: refuses new sends, closes nothing yet
+  EXPECT_TRUE(q.channel().is_open());
+  EXPECT_FALSE(q.begin_send());
+  bool failed = false;
+  EXPECT_EQ(try_take(q, failed), 1);
+  q.received();
+  EXPECT_TRUE(q.channel().is_open());
+  EXPECT_EQ(try_take(q, failed), 2);
+  q.received();  // the last value out: now Asio's close()
+  EXPECT_FALSE(q.channel().is_open());
+  EXPECT_EQ(try_take(q, failed), std::nullopt);
+}
+
+TEST(AsioQueueTest, drained_close_waits_for_a_send_in_flight) {
+  boost::asio::io_context io;
+  AsioQueue<int, true> q(io, 4);
+  ASSERT_TRUE(q.begin_send());  // a send started before the request
+  q.close();
+  EXPECT_TRUE(q.channel().is_open());
+  q.end_send(q.channel().try_send(error_code{}, 7));
+  EXPECT_TRUE(q.channel().is_open());  // 7 is still to be received
+  bool failed = false;
+  EXPECT_EQ(try_take(q, failed), 7);
+  q.received();
+  EXPECT_FALSE(q.channel().is_open());
+}
+
+TEST(AsioQueueTest, drained_close_with_nothing_sent_closes_at_once) {
+  boost::asio::io_context io;
+  AsioQueue<int, true> q(io, 1);
+  q.close();
+  EXPECT_FALSE(q.channel().is_open());
+}
+#endif  // __SANITIZE_THREAD__
 
 }  // namespace
 }  // namespace tmpmc::testing

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string>
 
 #include "tmpmc/scenarios/impls.h"
 
@@ -73,6 +74,13 @@ RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& option
     // Validated configs name a registered impl (check_impl): a caller's mistake.
     RunResult result;
     result.error = "unknown queue.impl \"" + config.queue.impl + "\"";
+    return result;
+  }
+  if (impl->run == nullptr) {
+    RunResult result;
+    result.error = "queue.impl \"" + config.queue.impl +
+                   "\" is not available in a ThreadSanitizer build (" +
+                   std::string(impl->not_under_tsan_because) + ")";
     return result;
   }
   return impl->run(config, options);

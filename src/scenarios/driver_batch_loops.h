@@ -17,20 +17,10 @@
 #include <vector>
 
 #include "driver_run_state.h"
+#include "producer_steps.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::loops {
-
-// count_many_for_close(): close.when by_producer, for `n` sends at once: the
-// producer whose batch holds send number close.messages closes the queue.
-template <class Q>
-void count_many_for_close(RunState& s, Q& to_close, std::uint64_t n) {
-  if (n == 0) return;
-  const std::uint64_t before = s.sent_total.fetch_add(n, std::memory_order_relaxed);
-  if (before < s.config.close.messages && s.config.close.messages <= before + n) {
-    s.close(to_close);
-  }
-}
 
 // SendManyResult: what the sends of one batch did.
 struct SendManyResult {
@@ -69,53 +59,27 @@ template <bool Faults, class Out, class M>
 // produce_batches(): produce() with producers.batch > 1 (closed loop only:
 // the config refuses batches with rate_per_sec).
 template <class Exec, unsigned PayloadBytes, Recording R, bool Faults, class Out, class Q>
-void produce_batches(RunState& s, Out& out, std::uint32_t id, Q* to_close, std::uint64_t quota) {
+void produce_batches(ProducerSteps<PayloadBytes, R>& p, Out& out, Q* to_close) {
   using M = Message<PayloadBytes>;
-  const ScenarioConfig& c = s.config;
-  ProducerLog& log = s.producer_logs[id];
-  const bool close_by_me = c.close.when == CloseWhen::by_producer && to_close != nullptr;
-  const std::uint64_t work_ns = c.producers.work_ns;
-  const std::uint64_t sample_every = c.latency_sample_every;
+  const ScenarioConfig& c = p.config();
   std::vector<M> buffer(c.producers.batch);  // on the heap: a batch of payloads may be MiBs
-  const M prototype{};
-  std::uint64_t until_sample = 1;  // the first message is stamped
   std::uint64_t next_clock_check = 0;
-  for (std::uint64_t seq = 0; seq < quota;) {
+  for (std::uint64_t seq = 0; seq < p.quota();) {
     // The clock once per 64 messages, as produce() does.
     if (seq >= next_clock_check) {
       next_clock_check = seq + 64;
-      if (s.interrupted()) break;
-      if (c.duration_ms && Exec::now() >= s.end_time) break;
+      if (p.stopped(Exec::now)) break;
     }
-    const std::uint64_t n = std::min<std::uint64_t>(buffer.size(), quota - seq);
-    for (std::uint64_t k = 0; k < n; ++k) {
-      busy_work(s.clock, work_ns);
-      std::uint64_t stamp = 0;
-      if constexpr (R != Recording::off) {
-        if (--until_sample == 0) {
-          until_sample = sample_every;
-          stamp = s.clock.now();
-        }
-      }
-      const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | (seq + k);
-      buffer[k] = M{packed, stamp, stamp, prototype.payload};
-    }
+    const std::uint64_t n = std::min<std::uint64_t>(buffer.size(), p.quota() - seq);
+    for (std::uint64_t k = 0; k < n; ++k) buffer[k] = p.message(p.packed(seq + k), p.prepare({}));
     const SendManyResult r = send_batch<Faults>(c, out, std::span<M>(buffer.data(), n));
-    if (close_by_me) count_many_for_close(s, *to_close, r.sent);
+    p.sent_many(r.sent, to_close);
     if (r.status == QueueStatus::closed) {
-      log.attempted += r.sent + 1;
-      log.refused_closed.push_back(seq + r.sent);
-      break;  // closed stays closed: this producer is done
+      p.refused(seq + r.sent);  // the rest of the batch was never offered
+      break;                    // closed stays closed: this producer is done
     }
-    log.attempted += n;
     if (r.status == QueueStatus::timeout) {
-      for (std::uint64_t k = r.sent; k < n; ++k) {
-        if constexpr (R == Recording::streaming) {
-          log.timed_out_digest.add((std::uint64_t{id} << ConsumerLog::kSeqBits) | (seq + k));
-        } else {
-          log.timed_out.push_back(seq + k);
-        }
-      }
+      for (std::uint64_t k = r.sent; k < n; ++k) p.timed_out(seq + k);
     }
     seq += n;
   }

@@ -13,7 +13,7 @@
 
 #include "driver_batch_loops.h"
 #include "driver_run_state.h"
-#include "open_loop_pacer.h"
+#include "producer_steps.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::loops {
@@ -77,30 +77,6 @@ inline bool has_faults(const ScenarioConfig& c) noexcept {
          c.producers.try_first || c.consumers.try_first;
 }
 
-// count_for_close(): close.when by_producer: a send went in, and the producer
-// whose send is number close.messages closes the queue (and goes on sending
-// into the closed queue).
-template <class Q>
-[[gnu::always_inline]] inline void count_for_close(RunState& s, Q& to_close) {
-  if (s.sent_total.fetch_add(1, std::memory_order_relaxed) + 1 == s.config.close.messages) {
-    s.close(to_close);
-  }
-}
-
-// producer_quota(): how many messages producer `id` sends at most: its share
-// of `messages` (the first ones take the remainder), or its stop_after if it
-// stops early; unbounded for a run of a duration.
-inline std::uint64_t producer_quota(const ScenarioConfig& c, std::uint32_t id) noexcept {
-  std::uint64_t quota = ~std::uint64_t{0};
-  if (c.messages) {
-    quota = *c.messages / c.producers.count + (id < *c.messages % c.producers.count ? 1 : 0);
-  }
-  if (c.producers.stop_after != 0 && id < c.producers.stoppers) {
-    quota = std::min(quota, c.producers.stop_after);
-  }
-  return quota;
-}
-
 // consumer_quota(): how many messages consumer `id` receives before it quits
 // (quit_after, for the first `quitters`); unbounded otherwise.
 inline std::uint64_t consumer_quota(const ScenarioConfig& c, std::uint32_t id) noexcept {
@@ -109,114 +85,68 @@ inline std::uint64_t consumer_quota(const ScenarioConfig& c, std::uint32_t id) n
 }
 
 // produce(): one producer's loop. `Out` is a queue or a Sender; `to_close` the
-// queue a by_producer close closes (nullptr with a Sender).
+// queue a by_producer close closes (nullptr with a Sender). Its steps are
+// ProducerSteps'; here are its waits and its sends.
 template <class Exec, unsigned PayloadBytes, Recording R, bool Faults, class Out, class Q>
 void produce(RunState& s, Out& out, std::uint32_t id, Q* to_close) {
+  using M = Message<PayloadBytes>;
   const ScenarioConfig& c = s.config;
-  ProducerLog& log = s.producer_logs[id];
-  const bool open_loop = c.producers.rate_per_sec > 0;
-  const std::uint64_t sample_every = open_loop ? 1 : c.latency_sample_every;
-  const bool close_by_me = c.close.when == CloseWhen::by_producer && to_close != nullptr;
-  const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
-  const std::uint64_t work_ns = c.producers.work_ns;  // a local: log stores may alias the config
-  const std::uint64_t quota = producer_quota(c, id);
-  if constexpr (requires { out.send_many(std::span<Message<PayloadBytes>>{}); }) {
+  ProducerSteps<PayloadBytes, R> p(s, id, to_close != nullptr, Exec::now());
+  if constexpr (requires { out.send_many(std::span<M>{}); }) {
     if (c.producers.batch > 1) {
-      produce_batches<Exec, PayloadBytes, R, Faults>(s, out, id, to_close, quota);
+      produce_batches<Exec, PayloadBytes, R, Faults>(p, out, to_close);
       return;
     }
   }
-  std::optional<OpenLoopPacer> pacer;
-  if (open_loop) pacer.emplace(c, Exec::now(), s.lateness[id]);
-  const Message<PayloadBytes> prototype{};  // the payload's bytes, copied into every message
-  std::uint64_t until_sample = 1;           // the first message is stamped
-  for (std::uint64_t seq = 0; seq < quota; ++seq) {
-    // A closed-loop producer looks at the clock once per 64 sends (a clock
-    // read costs as much as a send); an open-loop one before each, since at a
-    // slow rate 64 sends are seconds.
-    if (open_loop || (seq & 63) == 0) {
-      if (s.interrupted()) break;
-      if (c.duration_ms && Exec::now() >= s.end_time) break;
+  const auto send_timeout = std::chrono::microseconds(c.producers.send_timeout_us);
+  const bool try_first = c.producers.try_first;
+  for (std::uint64_t seq = 0; seq < p.quota(); ++seq) {
+    if (p.stop_before(seq, Exec::now)) break;
+    Stamps stamps;
+    if (p.open_loop()) {
+      const Due due = p.due(seq);
+      Exec::pace_until(due.until, p.horizon());  // parks the fiber (or thread) until due
+      if (due.past_end) break;
+      stamps = p.paced(due, Exec::now());
     }
-    std::uint64_t intended = 0, sent = 0;
-    if (open_loop) {
-      const auto due = pacer->due(seq);
-      if (c.duration_ms && due >= s.end_time) {
-        // Due after the run's end: the run lasts its duration, and not one
-        // send interval more (nor less, whatever the rate).
-        Exec::pace_until(s.end_time, pacer->horizon());
-        break;
-      }
-      Exec::pace_until(due, pacer->horizon());  // parks the fiber (or thread) until due
-      const auto stamps = pacer->stamp(due, Exec::now(), s.clock);
-      intended = stamps.intended;
-      sent = stamps.sent;
-    }
-    busy_work(s.clock, work_ns);
-    if constexpr (R != Recording::off) {
-      // A countdown, not seq % sample_every: a division per message costs more
-      // than the queue operation it measures.
-      if (!open_loop && --until_sample == 0) {
-        until_sample = sample_every;
-        sent = intended = s.clock.now();
-      }
-    }
-    const std::uint64_t packed = (std::uint64_t{id} << ConsumerLog::kSeqBits) | seq;
-    if constexpr (Faults && requires { out.try_send(Message<PayloadBytes>{}).status; }) {
-      if (c.producers.try_first) {
+    stamps = p.prepare(stamps);
+    const std::uint64_t packed = p.packed(seq);
+    if constexpr (Faults && requires { out.try_send(M{}).status; }) {
+      if (try_first) {
         // A try first; only a full queue goes on to the (timed) send below.
-        auto tried = out.try_send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
+        auto tried = out.try_send(p.message(packed, stamps));
         if (tried.status == QueueStatus::ok) {
-          ++log.attempted;
-          if (close_by_me) count_for_close(s, *to_close);
+          p.sent(to_close);
           continue;
         }
         if (tried.status == QueueStatus::closed) {
-          ++log.attempted;
-          log.refused_closed.push_back(seq);
+          p.refused(seq);
           break;
         }
       }
     }
-    // log.attempted counts a send once it returned: a producer left parked
-    // inside a send (a hang) has not sent that message.
-    if constexpr (Faults && requires { out.send_for(Message<PayloadBytes>{}, send_timeout); }) {
+    if constexpr (Faults && requires { out.send_for(M{}, send_timeout); }) {
       if (send_timeout.count() != 0) {
         // A timed send: cancelled in the middle of its wait when the queue
         // stays full; the message comes back and the producer goes on.
-        auto result = out.send_for(Message<PayloadBytes>{packed, intended, sent, prototype.payload},
-                                   send_timeout);
-        ++log.attempted;
+        auto result = out.send_for(p.message(packed, stamps), send_timeout);
         if (result.status == QueueStatus::timeout) {
-          if constexpr (R == Recording::streaming) {
-            log.timed_out_digest.add(packed);
-          } else {
-            log.timed_out.push_back(seq);
-          }
+          p.timed_out(seq);
           continue;
         }
         if (result.status != QueueStatus::ok) {
-          log.refused_closed.push_back(seq);
+          p.refused(seq);
           break;
         }
-        if (close_by_me) count_for_close(s, *to_close);
+        p.sent(to_close);
         continue;
       }
     }
-    // Unstamped messages are built from constants, as with recording compiled
-    // out: a message written field by field and then copied into the ring with
-    // wider loads stalls on store forwarding, so stamps stay off the common path.
-    auto result = sent == 0
-                      ? out.send(Message<PayloadBytes>{packed, 0, 0, prototype.payload})
-                      : out.send(Message<PayloadBytes>{packed, intended, sent, prototype.payload});
-    ++log.attempted;
-    if (!result) {
-      log.refused_closed.push_back(seq);
+    if (!out.send(p.message(packed, stamps))) {
+      p.refused(seq);
       break;  // closed stays closed: this producer is done
     }
-    if constexpr (Faults) {
-      if (close_by_me) count_for_close(s, *to_close);
-    }
+    p.template sent<Faults>(to_close);  // a by_producer close is a fault
   }
 }
 

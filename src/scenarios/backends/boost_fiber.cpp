@@ -9,20 +9,9 @@ std::string boost_fiber_note(const ScenarioConfig& config) {
 }
 }  // namespace tmpmc::scenarios::backends
 
-#if defined(__SANITIZE_THREAD__)
-// ThreadSanitizer builds leave Boost.Fiber out: its stack switches are not
-// annotated for TSan (ours are: src/runtime/sanitizer.h), and GCC refuses its
-// fences under -fsanitize=thread (-Wtsan).
-namespace tmpmc::scenarios::backends {
-RunResult run_boost_fiber(const ScenarioConfig&, const DriverOptions&) {
-  RunResult result;
-  result.error =
-      "queue.impl \"boost-fiber\" is not available in a ThreadSanitizer build (Boost.Fiber's "
-      "stack switches are invisible to TSan)";
-  return result;
-}
-}  // namespace tmpmc::scenarios::backends
-#else
+// Not compiled in ThreadSanitizer builds: the registry's row says why
+// (impls.cpp), and run_scenario() answers with that.
+#if !defined(__SANITIZE_THREAD__)
 #include "backends/boost_fiber_executor.h"
 #include "backends/boost_fiber_queue.h"
 #include "driver_loops.h"

@@ -9,21 +9,9 @@ std::string tbb_note(const ScenarioConfig&) {
 }
 }  // namespace tmpmc::scenarios::backends
 
-#if defined(__SANITIZE_THREAD__)
-// ThreadSanitizer builds leave oneTBB out: Debian's libtbb.so is not built
-// with -fsanitize=thread, and the queue's header code synchronises partly
-// inside it (its concurrent monitors), so TSan cannot follow the ordering of
-// the queue's page handoff; it reported a race in micro_queue::prepare_page.
-namespace tmpmc::scenarios::backends {
-RunResult run_tbb(const ScenarioConfig&, const DriverOptions&) {
-  RunResult result;
-  result.error =
-      "queue.impl \"tbb\" is not available in a ThreadSanitizer build (Debian's libtbb is not "
-      "instrumented for TSan)";
-  return result;
-}
-}  // namespace tmpmc::scenarios::backends
-#else
+// Not compiled in ThreadSanitizer builds: the registry's row says why
+// (impls.cpp), and run_scenario() answers with that.
+#if !defined(__SANITIZE_THREAD__)
 #include "backends/tbb_queue.h"
 #include "backends/thread_executor.h"
 #include "driver_loops.h"

@@ -19,8 +19,12 @@ struct Impl {
   std::string_view name;  // queue.impl
   // What it is and how it runs, one line for the help and for readers.
   std::string_view description;
-  // run(): the scenario once on this impl (driver.h's run_scenario).
+  // run(): the scenario once on this impl (driver.h's run_scenario); nullptr
+  // in a ThreadSanitizer build for a row with `not_under_tsan_because`, whose
+  // backend is then not compiled in.
   RunResult (*run)(const ScenarioConfig&, const DriverOptions&);
+  // Why a ThreadSanitizer build leaves this impl out; empty: it runs there.
+  std::string_view not_under_tsan_because;
   // On our runtime: it can run deterministic: true, and so under stress's
   // schedule exploration.
   bool on_our_runtime;
