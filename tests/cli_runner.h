@@ -34,6 +34,9 @@ inline CliRun run_cli(const std::string& args) {
   return run;
 }
 
+// exit_code(args): how tmpmc-bench ends with `args`.
+inline int exit_code(const std::string& args) { return run_cli(args).exit_code; }
+
 // temp_file(name, content): a file in the temp directory holding `content`; its path.
 inline std::string temp_file(const std::string& name, const std::string& content) {
   const auto path = std::filesystem::temp_directory_path() / ("tmpmc_test_" + name);
