@@ -1,6 +1,7 @@
 // queue_test.cpp: Queue<T> and channel<T>, one test per clause of the
 // contract (DESIGN.md), named operation x condition, on every runtime mode.
-// The close races are in queue_close_race_test.cpp.
+// The try and timed variants are in queue_timed_test.cpp, the close races in
+// queue_close_race_test.cpp.
 #include "tmpmc/queue/queue.h"
 
 #include <atomic>
@@ -37,13 +38,6 @@ struct Counted {
     live.fetch_sub(1);
   }
 };
-
-// kUnreached: a timeout that only a broken queue reaches. Where a test needs a
-// timed operation to end by an event (room, a value, close), the verdict must
-// not depend on how fast the other fiber gets there on a loaded machine; a
-// queue that never delivers the event fails at the CTest timeout (real
-// runtimes) or at once, virtual time jumping to the deadline (deterministic).
-constexpr auto kUnreached = std::chrono::hours(1);
 
 TEST_P(QueueTest, capacity_zero_rejected) {
   EXPECT_THROW(Queue<int>(0), std::invalid_argument);
@@ -197,124 +191,6 @@ TEST_P(QueueTest, close_wakes_all_senders) {
     EXPECT_EQ(returned, (std::set<int>{1, 2, 3, 4, 5}));  // every value came back
     EXPECT_EQ(q.receive(), 0);
     EXPECT_EQ(q.receive(), std::nullopt);
-  });
-}
-
-TEST_P(QueueTest, try_send_full) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    EXPECT_EQ(q.try_send(1).status, QueueStatus::ok);
-    auto full = q.try_send(2);
-    EXPECT_EQ(full.status, QueueStatus::full);
-    EXPECT_EQ(full.value, 2);
-  });
-}
-
-TEST_P(QueueTest, try_send_closed) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    q.close();
-    auto closed = q.try_send(3);
-    EXPECT_EQ(closed.status, QueueStatus::closed);
-    EXPECT_EQ(closed.value, 3);
-  });
-}
-
-TEST_P(QueueTest, try_receive_empty) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    auto empty = q.try_receive();
-    EXPECT_EQ(empty.status, QueueStatus::empty);
-    EXPECT_FALSE(empty.value.has_value());
-  });
-}
-
-TEST_P(QueueTest, try_receive_closed) {
-  rt().block_on([] {
-    Queue<int> q(2);
-    (void)q.try_send(9);
-    q.close();
-    EXPECT_EQ(q.try_receive().value, 9);  // drains first
-    EXPECT_EQ(q.try_receive().status, QueueStatus::closed);
-  });
-}
-
-TEST_P(QueueTest, send_for_timeout) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    (void)q.try_send(1);
-    auto timed_out = q.send_for(2, 5ms);
-    EXPECT_EQ(timed_out.status, QueueStatus::timeout);
-    EXPECT_EQ(timed_out.value, 2);  // handed back
-    EXPECT_EQ(q.receive(), 1);
-    EXPECT_EQ(q.try_receive().status, QueueStatus::empty);  // and never also delivered
-  });
-}
-
-// In the timed tests below the other fiber sleeps 1 ms first, so that the
-// timed operation usually parks before the event; the verdict is the same if
-// the event comes first.
-TEST_P(QueueTest, send_for_ok_when_room_appears) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    (void)q.try_send(1);
-    auto consumer = runtime::spawn([q]() mutable {
-      this_fiber::sleep_for(1ms);
-      return q.receive();
-    });
-    EXPECT_EQ(q.send_for(2, kUnreached).status, QueueStatus::ok);
-    EXPECT_EQ(consumer.join(), 1);
-    EXPECT_EQ(q.receive(), 2);
-  });
-}
-
-TEST_P(QueueTest, send_for_closed) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    (void)q.try_send(1);
-    auto closer = runtime::spawn([q]() mutable {
-      this_fiber::sleep_for(1ms);
-      q.close();
-    });
-    auto r = q.send_for(2, kUnreached);
-    EXPECT_EQ(r.status, QueueStatus::closed);
-    EXPECT_EQ(r.value, 2);
-    closer.join();
-  });
-}
-
-TEST_P(QueueTest, receive_for_timeout) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    auto r = q.receive_for(5ms);
-    EXPECT_EQ(r.status, QueueStatus::timeout);
-    EXPECT_FALSE(r.value.has_value());
-    (void)q.try_send(4);
-    EXPECT_EQ(q.receive(), 4);  // a timed-out receive consumed nothing
-  });
-}
-
-TEST_P(QueueTest, receive_for_ok_and_closed) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    auto producer = runtime::spawn([q]() mutable {
-      this_fiber::sleep_for(1ms);
-      (void)q.send(8);
-      this_fiber::sleep_for(1ms);
-      q.close();
-    });
-    EXPECT_EQ(q.receive_for(kUnreached).value, 8);
-    EXPECT_EQ(q.receive_for(kUnreached).status, QueueStatus::closed);
-    producer.join();
-  });
-}
-
-TEST_P(QueueTest, receive_until_past_deadline_does_not_park) {
-  rt().block_on([] {
-    Queue<int> q(1);
-    EXPECT_EQ(q.receive_until(runtime::now() - 1s).status, QueueStatus::timeout);
-    (void)q.try_send(1);
-    EXPECT_EQ(q.receive_until(runtime::now() - 1s).value, 1);  // ready values still come out
   });
 }
 
