@@ -15,12 +15,14 @@
 
 namespace tmpmc::scenarios::loops {
 
+// Stamps: a message's intended and sent times (TimestampClock ticks); zero
+// for an unstamped message.
+struct Stamps {
+  std::uint64_t intended = 0, sent = 0;
+};
+
 class OpenLoopPacer {
  public:
-  struct Stamps {
-    std::uint64_t intended, sent;  // TimestampClock ticks
-  };
-
   // c.producers.rate_per_sec > 0. `lateness` is the producer's own histogram.
   OpenLoopPacer(const ScenarioConfig& c, runtime::TimePoint start, Histogram& lateness)
       : start_(start),

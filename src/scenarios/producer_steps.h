@@ -16,12 +16,6 @@
 
 namespace tmpmc::scenarios::loops {
 
-// Stamps: a message's intended and sent times (TimestampClock ticks); zero
-// for an unstamped message.
-struct Stamps {
-  std::uint64_t intended = 0, sent = 0;
-};
-
 // Due: an open-loop send's schedule. The producer waits until `until` (the
 // run's end when `past_end`, and then makes no more sends).
 struct Due {
@@ -116,8 +110,7 @@ class ProducerSteps {
   // paced(due, now): the wait for `due` ended at `now`: its lateness is
   // recorded and the message stamped.
   Stamps paced(const Due& due, runtime::TimePoint now) {
-    const auto stamps = pacer_->stamp(due.at, now, s_.clock);
-    return {stamps.intended, stamps.sent};
+    return pacer_->stamp(due.at, now, s_.clock);
   }
 
   // prepare(paced): the producer's work before a send; a closed-loop producer

@@ -75,8 +75,8 @@ class TbbQueue {
     if (closed_.load()) return refused(std::move(value));
     if (queue_.try_push(Slot(value))) return {};
     Counted waiting(senders_waiting_);
-    if (closed_.load())
-      return refused(std::move(value));  // close() may have looked before we counted
+    // close() may have looked at senders_waiting_ before we counted.
+    if (closed_.load()) return refused(std::move(value));
     try {
       queue_.push(Slot(value));  // a copy: an aborted push leaves `value` as it was
     } catch (const tbb::user_abort&) {
