@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "interval_monitor.h"
+#include "driver/interval_monitor.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::testing {

@@ -1,3 +1,4 @@
+// facts.cpp: what the result files and --version say of this build and host.
 #include "tmpmc/results/facts.h"
 
 #include <sys/utsname.h>

@@ -1,3 +1,5 @@
+// result_file.cpp: the one writer of the tool's files: written whole to a
+// temporary beside the target, then renamed over it.
 #include "tmpmc/results/result_file.h"
 
 #include <fcntl.h>

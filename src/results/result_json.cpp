@@ -1,3 +1,4 @@
+// result_json.cpp: run results to the result/v1 document and back.
 #include "tmpmc/results/result_json.h"
 
 #include "tmpmc/results/facts.h"

@@ -1,3 +1,4 @@
+// statistics.cpp: medians, spreads and the Mann-Whitney U test.
 #include "tmpmc/results/statistics.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// stress_report.cpp: stress mode's findings as lines for people and as stress/v1.
 #include "tmpmc/results/stress_report.h"
 
 #include <algorithm>

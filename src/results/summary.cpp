@@ -1,3 +1,4 @@
+// summary.cpp: per scenario, what its runs amount to (summary.h).
 #include "tmpmc/results/summary.h"
 
 #include <algorithm>

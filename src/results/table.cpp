@@ -1,3 +1,4 @@
+// table.cpp: the results table people read, then its notes and failures.
 #include "tmpmc/results/table.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// trace.cpp: run --trace's output, one event of the schedule per line.
 #include "tmpmc/results/trace.h"
 
 #include "tmpmc/results/units.h"

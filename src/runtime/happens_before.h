@@ -1,6 +1,6 @@
 // happens_before.h: a hash of a deterministic run's happens-before order
 // (its Mazurkiewicz trace), which the bounded search uses to skip what it
-// has explored already (scenarios/explore.cpp).
+// has explored already (scenarios/stress/explore.cpp).
 //
 // Two runs that order every pair of conflicting steps alike, and differ only
 // in the order of independent ones, end in the same state: they are the same

@@ -1,3 +1,4 @@
+// stack_pool.cpp: guarded fiber stacks, made, cached per worker and freed.
 #include "stack_pool.h"
 
 #include <sys/mman.h>

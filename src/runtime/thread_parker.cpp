@@ -1,3 +1,4 @@
+// thread_parker.cpp: an idle worker's sleep and the wake that ends it.
 #include "thread_parker.h"
 
 #include <linux/futex.h>

@@ -1,3 +1,4 @@
+// timers.cpp: a worker's timer heap: adding, cancelling, firing what is due.
 #include "timers.h"
 
 #include <utility>

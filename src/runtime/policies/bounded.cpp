@@ -1,4 +1,4 @@
-// bounded.cpp: the bounded search's policy (scenarios/explore.cpp runs the
+// bounded.cpp: the bounded search's policy (scenarios/stress/explore.cpp runs the
 // search; this is one of its runs). It follows a prefix of choices, then
 // never preempts: at each later choice point the fiber that gave up the
 // worker goes on if it can, else the runnable fiber that has waited longest.
@@ -9,7 +9,7 @@
 // The prefix names fibers by id, as a schedule does; a prefix the run
 // cannot follow means the program is not deterministic, and the run
 // diverges (StopKind::diverged) rather than explore something else. Two
-// exceptions serve shrinking (scenarios/shrink.cpp), which edits schedules:
+// exceptions serve shrinking (scenarios/stress/shrink.cpp), which edits schedules:
 // an entry 0 chooses as past the prefix, and with lenient_prefix so does an
 // entry naming a fiber that is not runnable there; past the prefix, a
 // matching Switch (runtime.h) overrides the default when its fiber can run.

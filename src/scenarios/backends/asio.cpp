@@ -48,7 +48,7 @@ std::string asio_drained_note(const ScenarioConfig&) {
 
 #include "backends/asio_executor.h"
 #include "backends/asio_queue.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 #include "tmpmc/runtime/pacing.h"
 
 namespace tmpmc::scenarios::backends {

@@ -14,7 +14,7 @@ std::string boost_fiber_note(const ScenarioConfig& config) {
 #if !defined(__SANITIZE_THREAD__)
 #include "backends/boost_fiber_executor.h"
 #include "backends/boost_fiber_queue.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 
 namespace tmpmc::scenarios::backends {
 

@@ -1,3 +1,5 @@
+// boost_pool.cpp: the Boost.Fiber pool the boost-fiber peer and the
+// microbenchmarks run their fibers on.
 #include "backends/boost_pool.h"
 
 #if defined(__SANITIZE_THREAD__)

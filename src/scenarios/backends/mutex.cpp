@@ -1,7 +1,7 @@
 // mutex.cpp: scenarios on a std::mutex + ring with the runtime's park/wake, on our runtime.
 #include "backends/backends.h"
 #include "backends/runtime_executor.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 #include "tmpmc/queue/peers/mutex_queue.h"
 
 namespace tmpmc::scenarios::backends {

@@ -1,7 +1,7 @@
 // seed.cpp: scenarios on the seed design (tokio-mpmc 0.2.4's Queue), on our runtime.
 #include "backends/backends.h"
 #include "backends/runtime_executor.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 #include "tmpmc/queue/peers/seed_queue.h"
 
 namespace tmpmc::scenarios::backends {

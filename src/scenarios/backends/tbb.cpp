@@ -14,7 +14,7 @@ std::string tbb_note(const ScenarioConfig&) {
 #if !defined(__SANITIZE_THREAD__)
 #include "backends/tbb_queue.h"
 #include "backends/thread_executor.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 
 namespace tmpmc::scenarios::backends {
 

@@ -3,7 +3,7 @@
 #include "backends/backends.h"
 #include "backends/thread_executor.h"
 #include "backends/threads_queue.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 
 namespace tmpmc::scenarios::backends {
 

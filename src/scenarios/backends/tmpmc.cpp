@@ -1,7 +1,7 @@
 // tmpmc.cpp: scenarios on our queue (and channel), on our runtime.
 #include "backends/backends.h"
 #include "backends/runtime_executor.h"
-#include "driver_loops.h"
+#include "driver/driver_loops.h"
 #include "tmpmc/queue/queue.h"
 
 namespace tmpmc::scenarios::backends {

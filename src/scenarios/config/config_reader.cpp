@@ -1,6 +1,6 @@
 // config_reader.cpp: parsing within the input limits, and Reader's reads and
 // its unknown-key check.
-#include "config_reader.h"
+#include "config/config_reader.h"
 
 #include <algorithm>
 #include <cmath>

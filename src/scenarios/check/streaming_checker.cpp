@@ -1,3 +1,4 @@
+// streaming_checker.cpp: the check in bounded memory (streaming_checker.h).
 #include "tmpmc/scenarios/streaming_checker.h"
 
 #include <algorithm>

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "explore.h"
+#include "stress/explore.h"
 #include "tmpmc/scenarios/driver.h"
 #include "tmpmc/scenarios/failure_class.h"
 

@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "driver_run_state.h"
-#include "open_loop_pacer.h"
+#include "driver/driver_run_state.h"
+#include "driver/open_loop_pacer.h"
 
 namespace tmpmc::scenarios::loops {
 

@@ -48,10 +48,10 @@
 #include <utility>
 #include <vector>
 
-#include "driver_coordinator.h"
-#include "driver_fiber_loops.h"
-#include "driver_run_state.h"
-#include "recorded_queue.h"
+#include "driver/driver_coordinator.h"
+#include "driver/driver_fiber_loops.h"
+#include "driver/driver_run_state.h"
+#include "driver/recorded_queue.h"
 #include "tmpmc/queue/channel.h"
 #include "tmpmc/runtime/rng.h"
 #include "tmpmc/runtime/runtime.h"

@@ -1,4 +1,5 @@
-#include "replay_command.h"
+// replay_command.cpp: the command line that replays a stress failure.
+#include "stress/replay_command.h"
 
 namespace tmpmc::scenarios {
 

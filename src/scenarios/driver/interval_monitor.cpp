@@ -1,5 +1,5 @@
 // interval_monitor.cpp: see interval_monitor.h.
-#include "interval_monitor.h"
+#include "driver/interval_monitor.h"
 
 #include <unistd.h>
 

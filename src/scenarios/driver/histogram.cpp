@@ -1,3 +1,4 @@
+// histogram.cpp: the latency histogram's quantiles and merging.
 #include "tmpmc/scenarios/histogram.h"
 
 #include <algorithm>

@@ -28,7 +28,7 @@
 // with fewer, and the moves shrink what it finds. Everything is a function of
 // the program and the failing schedule, and both budgets count runs, not
 // time: the same failure shrinks to the same schedule on every machine.
-#include "shrink.h"
+#include "stress/shrink.h"
 
 #include <tuple>
 #include <unordered_map>

@@ -1,8 +1,10 @@
+// stress.cpp: stress mode: each scenario over its seeds or its bounded search,
+// each failure classified, shrunk and given its replay command.
 #include "tmpmc/scenarios/stress.h"
 
-#include "explore.h"
-#include "replay_command.h"
-#include "shrink.h"
+#include "stress/explore.h"
+#include "stress/replay_command.h"
+#include "stress/shrink.h"
 #include "tmpmc/runtime/rng.h"
 
 namespace tmpmc::scenarios {

@@ -1,3 +1,4 @@
+// runner.cpp: runs a list of scenarios with warm-ups and repeats, interleaved.
 #include "tmpmc/scenarios/runner.h"
 
 #include <algorithm>

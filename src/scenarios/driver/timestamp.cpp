@@ -1,3 +1,4 @@
+// timestamp.cpp: the message clock's calibration against steady_clock.
 #include "tmpmc/scenarios/timestamp.h"
 
 #include <chrono>

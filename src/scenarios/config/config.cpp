@@ -12,8 +12,8 @@
 #include <cstring>
 #include <set>
 
-#include "config_parse.h"
-#include "config_reader.h"
+#include "config/config_parse.h"
+#include "config/config_reader.h"
 
 namespace tmpmc::scenarios {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "config_parse.h"
+#include "config/config_parse.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/impls.h"
 

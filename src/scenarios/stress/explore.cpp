@@ -37,7 +37,7 @@
 // Memory: the branches waiting for the next bound (one prefix each, a few
 // bytes per choice), the depth-first stack of the current one, and with
 // the reduction, 16 bytes per distinct point reached.
-#include "explore.h"
+#include "stress/explore.h"
 
 #include <algorithm>
 #include <limits>

@@ -11,9 +11,9 @@
 #include <span>
 #include <utility>
 
-#include "driver_batch_loops.h"
-#include "driver_run_state.h"
-#include "producer_steps.h"
+#include "driver/driver_batch_loops.h"
+#include "driver/driver_run_state.h"
+#include "driver/producer_steps.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::loops {

@@ -1,3 +1,4 @@
+// checker.cpp: the exact check over every message's log, and its failure text.
 #include "tmpmc/scenarios/checker.h"
 
 #include <algorithm>

@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "driver_fiber_loops.h"
-#include "driver_run_state.h"
+#include "driver/driver_fiber_loops.h"
+#include "driver/driver_run_state.h"
 #include "tmpmc/queue/channel.h"
 #include "tmpmc/runtime/runtime.h"
 

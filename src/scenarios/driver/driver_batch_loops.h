@@ -16,8 +16,8 @@
 #include <span>
 #include <vector>
 
-#include "driver_run_state.h"
-#include "producer_steps.h"
+#include "driver/driver_run_state.h"
+#include "driver/producer_steps.h"
 #include "tmpmc/queue/status.h"
 
 namespace tmpmc::scenarios::loops {

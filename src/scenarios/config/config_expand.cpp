@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "config_parse.h"
-#include "config_reader.h"
+#include "config/config_parse.h"
+#include "config/config_reader.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/impls.h"
 

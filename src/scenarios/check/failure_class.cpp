@@ -1,3 +1,4 @@
+// failure_class.cpp: each failure class's names and count, and a stop's class.
 #include "tmpmc/scenarios/failure_class.h"
 
 namespace tmpmc::scenarios {

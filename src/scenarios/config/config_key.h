@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "config_reader.h"
+#include "config/config_reader.h"
 #include "tmpmc/scenarios/config.h"
 
 namespace tmpmc::scenarios::schema {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "interval_monitor.h"
+#include "driver/interval_monitor.h"
 #include "tmpmc/runtime/runtime.h"
 #include "tmpmc/scenarios/driver.h"
 #include "tmpmc/scenarios/streaming_checker.h"

@@ -9,9 +9,9 @@
 #include <span>
 #include <string>
 
-#include "config_key.h"
-#include "config_parse.h"
-#include "config_reader.h"
+#include "config/config_key.h"
+#include "config/config_parse.h"
+#include "config/config_reader.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/impls.h"
 
