@@ -13,7 +13,7 @@
 
 namespace tmpmc::cli {
 
-constexpr int kPass = 0, kFail = 1, kUsage = 2;
+constexpr int kPass = 0, kFail = 1, kUsage = 2, kInternal = 3;
 
 // Set by SIGINT, SIGTERM or SIGHUP, read by the running scenario (main.cpp
 // owns it): the current run stops, what finished is kept and written.

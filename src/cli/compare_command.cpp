@@ -22,6 +22,7 @@ double parse_percent(const std::string& flag, std::string text) {
     const double percent = std::stod(text, &used);
     if (used == text.size() && percent >= 0 && percent <= 1000) return percent / 100.0;
   } catch (const std::exception&) {
+    // ignored: not a number; the error below says what was expected
   }
   throw scenarios::ConfigError(flag + ": expected a percentage such as 5%, got \"" + given + "\"");
 }

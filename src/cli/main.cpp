@@ -72,6 +72,7 @@ std::chrono::milliseconds parse_duration(const std::string& flag, const std::str
   try {
     value = std::stod(text, &used);
   } catch (const std::exception&) {
+    // ignored: not a number; value stays -1, which the check below rejects
   }
   const std::string unit = text.substr(used);
   double ms_per_unit = 0;
@@ -96,6 +97,7 @@ CLI::Validator positive_number() {
         try {
           if (std::stod(text) > 0) return "";
         } catch (const std::exception&) {
+          // ignored: not a number, the error returned below
         }
         return "expected a number > 0, got " + text;
       },
@@ -170,12 +172,10 @@ int execute_reporting_errors(Command& command) {
 
 std::unique_ptr<Command> add_validate(CLI::App& app) { return std::make_unique<Validate>(app); }
 
-}  // namespace tmpmc::cli
-
-int main(int argc, char** argv) {
-  using namespace tmpmc::cli;
+// run_cli(): parses the command line and runs the one subcommand given.
+int run_cli(int argc, char** argv) {
   CLI::App app{"tmpmc-bench: benchmark and stress-test an async bounded MPMC queue"};
-  app.set_version_flag("--version", tmpmc::results::tool_version());
+  app.set_version_flag("--version", results::tool_version());
   app.require_subcommand(0, 1);
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(add_run(app));
@@ -199,4 +199,19 @@ int main(int argc, char** argv) {
   }
   std::fputs(app.help().c_str(), stdout);
   return kPass;
+}
+
+}  // namespace tmpmc::cli
+
+// main(): run_cli(); an error no command reports (out of memory, a system
+// resource refused) is one line and exit code 3, not an abort.
+int main(int argc, char** argv) {
+  try {
+    return tmpmc::cli::run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tmpmc-bench: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("tmpmc-bench: internal error: an unknown exception\n", stderr);
+  }
+  return tmpmc::cli::kInternal;
 }

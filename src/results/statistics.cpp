@@ -49,6 +49,7 @@ double mann_whitney_p(const std::vector<double>& a, const std::vector<double>& b
   if (m == 0 || n == 0) return 1.0;
   // Ranks of the pooled sample, ties getting their average rank.
   std::vector<std::pair<double, int>> pooled;
+  pooled.reserve(m + n);
   for (double v : a) pooled.emplace_back(v, 0);
   for (double v : b) pooled.emplace_back(v, 1);
   std::sort(pooled.begin(), pooled.end());

@@ -64,6 +64,7 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
   const bool bounded = options.explore == scenarios::Explore::bounded;
   const char* unit = bounded ? " schedules" : " seeds";
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(results.size());
   for (const auto& r : results) {
     rows.push_back({r.scenario, r.impl, std::to_string(r.seeds_run) + unit,
                     fixed(r.seeds_per_sec, 0) + unit + "/s",

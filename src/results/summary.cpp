@@ -85,7 +85,10 @@ std::vector<ScenarioResult> summarize(std::vector<scenarios::ScenarioRuns> scena
     const std::size_t end = scenarios::impl_group_end(
         results, i,
         [](const ScenarioResult& r) -> const scenarios::ScenarioConfig& { return r.config; });
-    if (end - i > 1) compare_group(results.begin() + i, results.begin() + end);
+    if (end - i > 1) {
+      compare_group(results.begin() + static_cast<std::ptrdiff_t>(i),
+                    results.begin() + static_cast<std::ptrdiff_t>(end));
+    }
     i = end;
   }
   return results;

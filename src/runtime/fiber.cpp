@@ -52,7 +52,8 @@ void Fiber::mark_finished() noexcept {
   // acquires the joiner's saved context and park word (After::park_join).
   const std::uintptr_t joiner = join_state_.exchange(kJoinDone, std::memory_order_acq_rel);
   if (joiner == 0) return;
-  Fiber* fiber = reinterpret_cast<Fiber*>(joiner);
+  // The word holds a Fiber* or a tag (kJoinDone); a pointer by design.
+  Fiber* fiber = reinterpret_cast<Fiber*>(joiner);  // NOLINT(performance-no-int-to-ptr)
   // WAKE: its only waker; it is parked in the epoch its word shows (its
   // complete_switch stored kParked before publishing it in join_state_).
   unpark_exclusive(fiber->park_token());

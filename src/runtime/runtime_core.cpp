@@ -45,14 +45,14 @@ RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
 
 // ---------------------------------------------------------------- fibers
 
-void RuntimeCore::submit(Fiber* fiber, Worker* worker, std::string* name) {
+void RuntimeCore::submit(Fiber* fiber, Worker* caller, std::string* name) {
   fiber->runtime_ = this;
   if (name != nullptr) fiber->name_ = std::move(*name);
-  const bool ours = worker != nullptr && &worker->core() == this;
-  registry_.add(fiber, deterministic ? 0 : ours ? worker->index() : registry_.outside_shard());
+  const bool ours = caller != nullptr && &caller->core() == this;
+  registry_.add(fiber, deterministic ? 0 : ours ? caller->index() : registry_.outside_shard());
   if (ours) {
-    worker->note_spawn();
-    worker->make_runnable(fiber, true);
+    caller->note_spawn();
+    caller->make_runnable(fiber, true);
   } else {
     external_spawns_.fetch_add(1, std::memory_order_relaxed);
     inject(fiber);

@@ -72,7 +72,7 @@ StackPool::~StackPool() {
         spare.stacks.push_back(base);
         continue;
       } catch (...) {
-        // no room to keep it: give it back to the kernel
+        // ignored: no room to keep it: give it back to the kernel
       }
     }
     unmap(base, usable_size_);
@@ -104,7 +104,7 @@ void StackPool::deallocate(void* base) noexcept {
       cached_.push_back(base);
       return;
     } catch (...) {
-      // fall through: no room to cache it, give it back to the kernel
+      // ignored: no room to cache it, give it back to the kernel
     }
   }
   unmap(base, usable_size_);

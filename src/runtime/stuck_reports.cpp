@@ -60,6 +60,7 @@ std::vector<std::string> RuntimeCore::describe_stuck_fibers() {
   // Reports read best in spawn order.
   std::sort(lines.begin(), lines.end());
   std::vector<std::string> report;
+  report.reserve(lines.size());
   for (auto& [id, line] : lines) report.push_back(std::move(line));
   return report;
 }

@@ -141,6 +141,7 @@ void append_aggregates(json& benchmarks, const std::vector<json>& runs) {
     aggregate["iterations"] = runs.size();
     for (const std::string& field : numeric_fields()) {
       std::vector<double> values;
+      values.reserve(runs.size());
       for (const json& run : runs) values.push_back(run[field].get<double>());
       aggregate[field] = compute(values);
     }

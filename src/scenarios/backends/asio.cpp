@@ -190,6 +190,7 @@ struct AsioBackend {
     tasks.rethrow();
     if (!stuck.empty()) {
       std::vector<std::string> names;
+      names.reserve(stuck.size());
       for (std::size_t i : stuck) {
         names.push_back(i < consumers ? "consumer-" + std::to_string(i)
                                       : "producer-" + std::to_string(i - consumers));

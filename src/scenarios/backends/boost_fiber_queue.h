@@ -35,11 +35,13 @@ class BoostFiberQueue {
   std::expected<void, Rejected<T>> send(T value) {
     // push() takes the value by reference and moves from it only on success.
     if (channel_.push(std::move(value)) == Status::success) return {};
+    // NOLINTNEXTLINE(bugprone-use-after-move): not moved from, push() failed
     return std::unexpected(Rejected<T>{QueueError::Closed, std::move(value)});
   }
   SendOutcome<T> send_for(T value, Clock::duration timeout) {
     const Status status = channel_.push_wait_for(std::move(value), timeout);
     if (status == Status::success) return {QueueStatus::ok, std::nullopt};
+    // NOLINTNEXTLINE(bugprone-use-after-move): not moved from, the push failed
     return {to_status(status), std::optional<T>(std::move(value))};
   }
   std::optional<T> receive() {

@@ -120,6 +120,7 @@ const Impl* find_impl(std::string_view name) noexcept {
 
 std::vector<std::string> impl_names() {
   std::vector<std::string> names;
+  names.reserve(std::size(kImplRows));
   for (const Impl& impl : kImplRows) names.emplace_back(impl.name);
   return names;
 }

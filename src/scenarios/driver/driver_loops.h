@@ -89,10 +89,12 @@ inline CheckResult check_run(const RunState& s, std::uint64_t hung) {
   facts.consumers_saw_drained = s.consumers_saw_drained.load() == s.config.consumers.count;
   if (s.check_mode == CheckMode::streaming) {
     std::vector<const ConsumerTally*> tallies;
+    tallies.reserve(s.consumer_tallies.size());
     for (const auto& tally : s.consumer_tallies) tallies.push_back(tally.get());
     return check_streaming(s.producer_logs, tallies, s.left_tally, facts);
   }
   std::vector<const ConsumerLog*> logs;
+  logs.reserve(s.consumer_logs.size());
   for (const auto& log : s.consumer_logs) logs.push_back(log.get());
   return check(s.producer_logs, logs, s.left_log, facts);
 }

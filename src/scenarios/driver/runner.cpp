@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace tmpmc::scenarios {
 
@@ -60,7 +61,7 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
     }
     if (o.duration_ms) {
       c.messages.reset();
-      c.duration_ms = *o.duration_ms;
+      c.duration_ms = o.duration_ms;
     }
     if (o.timeout_ms) c.run.timeout_ms = *o.timeout_ms;
     try {
@@ -88,8 +89,7 @@ std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
     // A group: the scenarios that differ only in queue.impl. Their runs are
     // interleaved (A B C A B C ...), so a drift in the machine's speed hits
     // every impl alike and the ratios hold.
-    const std::size_t end = impl_group_end(
-        configs, i, [](const ScenarioConfig& c) -> const ScenarioConfig& { return c; });
+    const std::size_t end = impl_group_end(configs, i, std::identity{});
     const std::size_t first_result = results.size();
     unsigned rounds = 0;
     for (std::size_t k = i; k < end; ++k) {

@@ -133,7 +133,8 @@ class Shrinker {
     std::size_t lo = 0, hi = best.switches.size();
     while (lo < hi && !spent()) {
       const std::size_t keep = (lo + hi) / 2;
-      Attempt a = attempt(Switches(best.switches.begin(), best.switches.begin() + keep));
+      Attempt a = attempt(Switches(best.switches.begin(),
+                                   best.switches.begin() + static_cast<std::ptrdiff_t>(keep)));
       if (a.fails) {
         hi = keep;
         shortest = std::move(a);

@@ -71,7 +71,7 @@ class Endpoint {
       try {
         state_->core.close();
       } catch (...) {
-        // close() throws only the runtime's shutdown unwinding; the channel is closed.
+        // ignored: close() throws only the runtime's shutdown unwinding; the channel is closed.
       }
     }
     state_.reset();

@@ -306,7 +306,7 @@ void yield();
 // sleep_for / sleep_until park the fiber until the time (virtual time in
 // deterministic mode); woken by the worker's timer.
 void sleep_for(Duration d);
-void sleep_until(TimePoint t);
+void sleep_until(TimePoint deadline);
 // name() of the calling fiber ("" outside a fiber).
 std::string name();
 bool on_fiber() noexcept;

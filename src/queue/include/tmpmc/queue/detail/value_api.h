@@ -116,6 +116,11 @@ class SendApi {
     if (status == QueueStatus::ok) return {status, std::nullopt};
     return {status, std::optional<T>(std::move(value))};
   }
+
+ private:
+  // Only Handle derives from it (CRTP): a SendApi<A, T> under a class B does not compile.
+  SendApi() = default;
+  friend Handle;
 };
 
 template <class Handle, class T>
@@ -196,6 +201,11 @@ class ReceiveApi {
 
  private:
   [[gnu::always_inline]] decltype(auto) queue() { return static_cast<Handle&>(*this).primitives(); }
+
+ private:
+  // Only Handle derives from it (CRTP): a ReceiveApi<A, T> under a class B does not compile.
+  ReceiveApi() = default;
+  friend Handle;
 };
 
 }  // namespace tmpmc::detail
