@@ -96,7 +96,7 @@ class TbbQueue {
         if (closed_.load()) return drain();
         queue_.pop(slot);  // never aborted; after close a wake token ends it
       }
-      if (slot) return std::move(slot);
+      if (slot) return slot;  // moved: a local of the return type
       tokens_.fetch_sub(1);
     }
     return drain();
@@ -167,7 +167,7 @@ class TbbQueue {
   std::optional<T> pop_value() {
     Slot slot;
     while (queue_.try_pop(slot)) {
-      if (slot) return std::move(slot);
+      if (slot) return slot;  // moved: a local of the return type
       tokens_.fetch_sub(1);
     }
     return std::nullopt;
