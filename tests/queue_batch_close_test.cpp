@@ -17,9 +17,6 @@ namespace this_fiber = runtime::this_fiber;
 class QueueBatchCloseTest : public RuntimeFixture {};
 TMPMC_ALL_MODES(QueueBatchCloseTest);
 
-// kUnreached: a timeout only a broken queue reaches (queue_timed_test.cpp).
-constexpr auto kUnreached = std::chrono::hours(1);
-
 TEST_P(QueueBatchCloseTest, receive_many_returns_zero_once_closed_and_drained) {
   rt().block_on([] {
     Queue<int> q(4);

@@ -17,13 +17,6 @@ namespace this_fiber = runtime::this_fiber;
 class QueueTimedTest : public RuntimeFixture {};
 TMPMC_ALL_MODES(QueueTimedTest);
 
-// kUnreached: a timeout that only a broken queue reaches. Where a test needs a
-// timed operation to end by an event (room, a value, close), the verdict must
-// not depend on how fast the other fiber gets there on a loaded machine; a
-// queue that never delivers the event fails at the CTest timeout (real
-// runtimes) or at once, virtual time jumping to the deadline (deterministic).
-constexpr auto kUnreached = std::chrono::hours(1);
-
 TEST_P(QueueTimedTest, try_send_full) {
   rt().block_on([] {
     Queue<int> q(1);

@@ -17,6 +17,13 @@
 
 namespace tmpmc::testing {
 
+// kUnreached: a timeout that only a broken queue reaches. Where a test needs a
+// timed operation to end by an event (room, a value, close), the verdict must
+// not depend on how fast the other fiber gets there on a loaded machine; a
+// queue that never delivers the event fails at the CTest timeout (real
+// runtimes) or at once, virtual time jumping to the deadline (deterministic).
+constexpr auto kUnreached = std::chrono::hours(1);
+
 // Sanitizer builds run the same tests at smaller sizes where a size is only
 // there to make the test thorough (TSan's per-fiber cost is ~1000x ours).
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
