@@ -245,7 +245,7 @@ struct MutantBackend {
 
 // run_mutant<Core>(): a DriverOptions::run_instead that runs the mutant. The
 // stress configs carry no payload: one instantiation of the loops per mutant,
-// not one per payload size (this file is the suite's slowest to compile).
+// not one per payload size.
 template <template <class> class Core>
 scenarios::RunResult run_mutant(const scenarios::ScenarioConfig& config,
                                 const scenarios::DriverOptions& options) {
@@ -256,5 +256,39 @@ scenarios::RunResult run_mutant(const scenarios::ScenarioConfig& config,
   }
   return scenarios::loops::run_with_payload<MutantBackend<Core>, 0, true>(config, options);
 }
+
+// Each mutant's loops are instantiated once, for every binary that runs them
+// (stress_test, stress_cli_test, tmpmc-mutant-table): they are the suite's
+// slowest code to compile, and each binary compiling its own copy cost a
+// minute of CPU per build. The lists: the mutants whose broken step is the
+// core's (instantiated in mutant_runs.cpp) and those whose broken step is
+// their ring's (mutant_ring_runs.cpp), so that the two compile in parallel.
+// clang-format off
+#define TMPMC_CORE_MUTANTS(X) \
+  X(CheckThenWaitUnregistered) \
+  X(NotifyBeforePublish) \
+  X(PushAfterCloseOnWake) \
+  X(SpinUntilItem) \
+  X(TimedOutReceiveConsumes) \
+  X(TimedReceiveWaitsBeforeLooking) \
+  X(TrySendFullWithRoom) \
+  X(UnlinkWithoutLock) \
+  X(WakeSenderOnlyFromFull) \
+  X(WokenSenderKeepsRoomWake)
+#define TMPMC_RING_MUTANTS(X) \
+  X(BatchStampsBeforeValues) \
+  X(FifoBrokenAcrossProducers) \
+  X(FreeSlotBeforeRead) \
+  X(OneValueTooMany) \
+  X(ReadSlotBeforeClaim) \
+  X(StampBeforeValue) \
+  X(UpgradeIgnoringOwner)
+// clang-format on
+#define TMPMC_MUTANT_RUN(Core)                                                     \
+  template scenarios::RunResult run_mutant<Core>(const scenarios::ScenarioConfig&, \
+                                                 const scenarios::DriverOptions&);
+#define TMPMC_EXTERN_MUTANT_RUN(Core) extern TMPMC_MUTANT_RUN(Core)
+TMPMC_CORE_MUTANTS(TMPMC_EXTERN_MUTANT_RUN)
+TMPMC_RING_MUTANTS(TMPMC_EXTERN_MUTANT_RUN)
 
 }  // namespace tmpmc::mutants

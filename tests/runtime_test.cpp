@@ -38,10 +38,9 @@ TEST_P(RuntimeTest, block_on_rethrows) {
                std::runtime_error);
 }
 
-TEST_P(RuntimeTest, spawn_join_100000_fibers) {
-  // TSan creates a context of its own per fiber (~1 ms each): fewer there.
-  const long n = kSanitized ? 5'000 : 100'000;
-  const long total = rt().block_on([n] {
+// spawn_join(rt, n): n fibers live at once, each joined for its value.
+void spawn_join(runtime::Runtime& rt, long n) {
+  const long total = rt.block_on([n] {
     std::vector<JoinHandle<long>> handles;
     handles.reserve(n);
     for (long i = 0; i < n; ++i) handles.push_back(runtime::spawn([i] { return i; }));
@@ -50,7 +49,20 @@ TEST_P(RuntimeTest, spawn_join_100000_fibers) {
     return sum;
   });
   EXPECT_EQ(total, n * (n - 1) / 2);
-  EXPECT_GE(rt().stats().spawns, static_cast<std::uint64_t>(n));
+  EXPECT_GE(rt.stats().spawns, static_cast<std::uint64_t>(n));
+}
+
+TEST_P(RuntimeTest, spawn_join_many_fibers) {
+  // TSan creates a context of its own per fiber (~1 ms each): fewer there.
+  // The deterministic picker's cost grows with the runnable fibers: 100,000
+  // there take 20 s, the deep tier's (below).
+  const long n = kSanitized ? 5'000 : GetParam() == Mode::deterministic ? 10'000 : 100'000;
+  spawn_join(rt(), n);
+}
+
+TEST(RuntimeDeep, spawn_join_100000_fibers_deterministic) {
+  runtime::Runtime rt(options_for(Mode::deterministic));
+  spawn_join(rt, 100'000);
 }
 
 TEST_P(RuntimeTest, join_returns_values_and_rethrows) {

@@ -25,6 +25,18 @@ using tmpmc::testing::kSanitized;
 
 // ---------------------------------------------------------------- the command line
 
+TEST(StressCli, max_steps_is_validated) {
+  const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
+  int code = 0;
+  for (const std::string command : {"stress", "run"}) {
+    for (const std::string value : {"0", "-5", "many"}) {
+      const std::string out = run_cli(command + " " + config + " --max-steps " + value, code);
+      EXPECT_EQ(code, 2) << command << " --max-steps " << value << ": " << out;
+      EXPECT_NE(out.find("--max-steps"), std::string::npos) << out;
+    }
+  }
+}
+
 TEST(StressCli, failure_prints_a_replay_command_that_reproduces_it) {
   const std::string config = std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json";
   int code = 0;
