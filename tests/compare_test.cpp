@@ -162,6 +162,20 @@ TEST(Compare, every_counted_failure_class_is_a_correctness_regression) {
   }
 }
 
+// A pass that becomes no_progress (a run that moved nothing, no count to
+// show for it) is a correctness regression, named by its failure line.
+TEST(Compare, a_pass_that_becomes_no_progress_is_a_regression) {
+  json next = result({{"a", {0, 0, 0, 0, 0, 0, 0}}});
+  next["scenarios"][0]["verdict"] = "fail";
+  next["scenarios"][0]["failures"] = {"run 1: no_progress: no send was attempted"};
+  for (auto& run : next["scenarios"][0]["runs"]) run["no_progress"] = "no send was attempted";
+  const auto c = rs::compare(result({{"a", kBase}}), next, {});
+  EXPECT_TRUE(c.regressed());
+  ASSERT_EQ(c.correctness_failures.size(), 1u);
+  EXPECT_NE(c.correctness_failures[0].find("no_progress: no send was attempted"), std::string::npos)
+      << c.correctness_failures[0];
+}
+
 TEST(Compare, a_value_of_the_wrong_type_is_a_compare_error) {
   json next = result({{"a", kBase}});
   next["scenarios"][0]["runs"][0]["latency_ns"]["p99"] = "slow";

@@ -15,6 +15,9 @@
 #include "tmpmc/results/summary.h"
 #include "tmpmc/results/table.h"
 #include "tmpmc/scenarios/failure_class.h"
+#include "tmpmc/scenarios/runner.h"
+#include "tmpmc/scenarios/stress.h"
+#include "tmpmc/scenarios/timestamp.h"
 
 namespace tmpmc::testing {
 namespace {
@@ -185,6 +188,93 @@ TEST(ResultFile, written_whole_or_not_at_all) {
   EXPECT_THROW(rs::write_result_file("/nonexistent/dir/out.json", json::object()),
                rs::ResultFileError);
 }
+
+// ---------------------------------------------------------------- no_progress
+namespace no_progress {
+
+// The driver defect that once printed 0 msgs/s and `pass` for every shipped
+// scenario, re-created: producers that stop before their first send. The
+// real loops run, each producer with no quota (`messages` 0); the run is then
+// judged against the scenario as written.
+sc::RunResult producers_stop_at_once(const sc::ScenarioConfig& config,
+                                     const sc::DriverOptions& options) {
+  sc::ScenarioConfig broken = config;
+  broken.messages = 0;
+  sc::DriverOptions inner = options;
+  inner.run_instead = nullptr;
+  return sc::run_scenario(broken, inner);
+}
+
+// Producers that stop halfway: every check passes (what was sent arrived).
+sc::RunResult producers_stop_halfway(const sc::ScenarioConfig& config,
+                                     const sc::DriverOptions& options) {
+  sc::ScenarioConfig broken = config;
+  broken.messages = *config.messages / 2;
+  sc::DriverOptions inner = options;
+  inner.run_instead = nullptr;
+  return sc::run_scenario(broken, inner);
+}
+
+// options(): driver options with the message clock every run needs.
+sc::DriverOptions options() {
+  static const sc::TimestampClock clock = sc::TimestampClock::calibrate();
+  sc::DriverOptions o;
+  o.clock = &clock;
+  return o;
+}
+
+std::vector<sc::ScenarioConfig> spsc(bool deterministic) {
+  return sc::parse_scenarios(
+      std::string(
+          R"({"name":"spsc","messages":1000,"queue":{"capacity":16},"runtime":{"workers":1,)") +
+          R"("deterministic":)" + (deterministic ? "true" : "false") + "}}",
+      "report_test");
+}
+
+TEST(NoProgress, a_run_that_sends_nothing_fails_as_no_progress) {
+  for (const bool deterministic : {true, false}) {
+    sc::DriverOptions broken = options();
+    broken.run_instead = &producers_stop_at_once;
+    auto runs = sc::run_all(spsc(deterministic), broken, nullptr);
+    ASSERT_EQ(runs.size(), 1u);
+    for (const auto& run : runs[0].runs) {
+      EXPECT_TRUE(run.check.ok()) << "nothing sent, nothing lost: only the new rule sees it";
+      EXPECT_EQ(run.no_progress, "no send was attempted");
+      EXPECT_EQ(sc::failure_kind(run), "no_progress");
+    }
+    const auto results = rs::summarize(std::move(runs));
+    EXPECT_FALSE(rs::all_passed(results));
+    ASSERT_FALSE(results[0].failures.empty());
+    EXPECT_NE(results[0].failures[0].find("no_progress: no send was attempted"), std::string::npos)
+        << results[0].failures[0];
+    const json doc = rs::to_json(results, kContext);
+    EXPECT_EQ(doc["scenarios"][0]["verdict"], "fail");
+    EXPECT_EQ(doc["scenarios"][0]["runs"][0]["no_progress"], "no send was attempted");
+  }
+}
+
+TEST(NoProgress, producers_that_stop_early_without_a_fault_fail) {
+  sc::DriverOptions broken = options();
+  broken.run_instead = &producers_stop_halfway;
+  const auto run = sc::run_scenario(spsc(true).at(0), broken);
+  EXPECT_TRUE(run.check.ok());
+  EXPECT_EQ(run.no_progress, "500 of 1000 messages attempted, and no producer fault stops them");
+  EXPECT_EQ(sc::failure_kind(run), "no_progress");
+}
+
+TEST(NoProgress, a_run_that_moves_its_messages_passes) {
+  const auto run = sc::run_scenario(spsc(true).at(0), options());
+  EXPECT_EQ(run.no_progress, "");
+  EXPECT_EQ(sc::failure_kind(run), "");
+}
+
+TEST(NoProgress, the_class_has_a_name_and_no_count) {
+  EXPECT_EQ(sc::to_string(sc::FailureClass::no_progress), "no_progress");
+  EXPECT_EQ(sc::failure_class_from_string("no_progress"), sc::FailureClass::no_progress);
+  EXPECT_EQ(sc::count_name(sc::FailureClass::no_progress), "");
+}
+
+}  // namespace no_progress
 
 }  // namespace
 }  // namespace tmpmc::testing

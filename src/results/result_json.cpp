@@ -99,6 +99,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
       if (!run.stuck_fibers.empty()) j["stuck_fibers"] = run.stuck_fibers;
       if (run.stopped) j["stopped"] = std::string(scenarios::stop_name(*run.stopped));
       if (!run.error.empty()) j["error"] = run.error;
+      if (!run.no_progress.empty()) j["no_progress"] = run.no_progress;
       if (run.interrupted) j["interrupted"] = true;
       if (!run.intervals.empty()) {
         j["intervals"] = json::array();

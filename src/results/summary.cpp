@@ -31,6 +31,9 @@ void summarize_runs(ScenarioResult& r) {
                                                  : "run " + std::to_string(i + 1) + ": " + line);
     }
     if (!run.error.empty()) r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.error);
+    if (!run.no_progress.empty()) {
+      r.failures.push_back("run " + std::to_string(i + 1) + ": no_progress: " + run.no_progress);
+    }
     if (!run.stuck_summary.empty()) {
       r.failures.push_back("run " + std::to_string(i + 1) + ": " + run.stuck_summary);
       for (const std::string& fiber : run.stuck_fibers) r.failures.push_back("  " + fiber);

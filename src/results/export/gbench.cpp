@@ -65,6 +65,8 @@ std::string run_error(const Located& run) {
   if (run.has("interrupted") && run.node["interrupted"] == true) return "interrupted";
   // A run the step cap stopped (its "hung" count is the same fibers again).
   if (run.has("stopped")) return run.text("stopped");
+  // A run that passed its checks having moved nothing (no_progress.h).
+  if (run.has("no_progress")) return "no_progress: " + run.text("no_progress");
   std::string error;
   for (const char* check :
        {"lost", "duplicated", "phantom", "reordered", "hung", "spurious_closed"}) {

@@ -8,7 +8,7 @@ struct Names {
   FailureClass failure;
   std::string_view name, count;
 };
-constexpr std::array<Names, 12> kNames = {
+constexpr std::array<Names, 13> kNames = {
     {{FailureClass::diverged, "diverged", ""},
      {FailureClass::livelock, "livelock", ""},
      {FailureClass::runaway, "runaway", ""},
@@ -19,6 +19,7 @@ constexpr std::array<Names, 12> kNames = {
      {FailureClass::spurious_closed, "spurious_closed", "spurious_closed"},
      {FailureClass::lost, "lost", "lost"},
      {FailureClass::reordered, "reordered", "reordered"},
+     {FailureClass::no_progress, "no_progress", ""},
      {FailureClass::not_linearizable, "not_linearizable", ""},
      {FailureClass::undecided, "undecided", ""}}};
 const Names& names_of(FailureClass failure) noexcept {
@@ -45,6 +46,7 @@ std::uint64_t count_of(const CheckResult& check, FailureClass failure) noexcept 
     case FailureClass::livelock:
     case FailureClass::runaway:
     case FailureClass::error:
+    case FailureClass::no_progress:
     case FailureClass::not_linearizable:
     case FailureClass::undecided:
       return 0;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tmpmc/scenarios/impls.h"
+#include "tmpmc/scenarios/no_progress.h"
 
 namespace tmpmc::scenarios {
 
@@ -68,7 +69,11 @@ RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& option
     calibrated.policy.pct_expected_choices = pct_choices(config, options);
     return run_scenario(config, calibrated);
   }
-  if (options.run_instead) return options.run_instead(config, options);
+  if (options.run_instead) {
+    RunResult result = options.run_instead(config, options);
+    judge_progress(config, result);
+    return result;
+  }
   const Impl* impl = find_impl(config.queue.impl);
   if (impl == nullptr) {
     // Validated configs name a registered impl (check_impl): a caller's mistake.
@@ -83,7 +88,9 @@ RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& option
                    std::string(impl->not_under_tsan_because) + ")";
     return result;
   }
-  return impl->run(config, options);
+  RunResult result = impl->run(config, options);
+  judge_progress(config, result);
+  return result;
 }
 
 }  // namespace tmpmc::scenarios

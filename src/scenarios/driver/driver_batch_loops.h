@@ -65,10 +65,11 @@ void produce_batches(ProducerSteps<PayloadBytes, R>& p, Out& out, Q* to_close) {
   std::vector<M> buffer(c.producers.batch);  // on the heap: a batch of payloads may be MiBs
   std::uint64_t next_clock_check = 0;
   for (std::uint64_t seq = 0; seq < p.quota();) {
-    // The clock once per 64 messages, as produce() does.
+    // The clock once per 64 messages, as produce() does; the first batch
+    // goes whatever the clock says (stop_before() says why).
     if (seq >= next_clock_check) {
       next_clock_check = seq + 64;
-      if (p.stopped(Exec::now)) break;
+      if (p.stop_before(0, Exec::now) || (seq != 0 && p.stopped(Exec::now))) break;
     }
     const std::uint64_t n = std::min<std::uint64_t>(buffer.size(), p.quota() - seq);
     for (std::uint64_t k = 0; k < n; ++k) buffer[k] = p.message(p.packed(seq + k), p.prepare({}));

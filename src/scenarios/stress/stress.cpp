@@ -67,6 +67,7 @@ std::vector<FailureClass> failure_classes(const RunResult& run) {
         FailureClass::lost, FailureClass::reordered}) {
     if (count_of(run.check, counted) != 0) classes.push_back(counted);
   }
+  if (!run.no_progress.empty()) classes.push_back(FailureClass::no_progress);
   if (run.linearizability) {
     using Kind = LinearizabilityVerdict::Kind;
     if (run.linearizability->kind == Kind::not_linearizable) {

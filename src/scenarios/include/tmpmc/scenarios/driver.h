@@ -58,6 +58,9 @@ struct RunResult {
   std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
   std::string stuck_summary;
   std::string error;  // the run could not complete (e.g. out of memory)
+  // The run made no progress (no_progress.h): why, e.g. "no send was
+  // attempted"; empty when it did, or when the rule does not apply.
+  std::string no_progress;
   bool interrupted = false;
   std::vector<Interval> intervals;  // real-time runs with DriverOptions::interval
   // Deterministic runs with DriverOptions::check_linearizability: the

@@ -19,10 +19,12 @@ namespace tmpmc::scenarios {
 // (livelock: no fiber made progress for half the cap; runaway: still making
 // progress at the cap), then a hang (it is what the user sees), then an
 // error, then duplicates (a slot read twice also loses the slot it skipped),
-// then the rest, the linearizability check's verdicts last (a lost message
-// also makes the history fail it: the more specific class names the run).
-// livelock and runaway, like error, are not counts: a run stops once; nor
-// are the two verdicts on a run's history.
+// then the rest, then a run that made no progress (its sends never began,
+// or fewer messages arrived than its close rule needs: no_progress.h), the
+// linearizability check's verdicts last (a lost message also makes the
+// history fail it: the more specific class names the run). livelock,
+// runaway and no_progress, like error, are not counts: a run stops once;
+// nor are the two verdicts on a run's history.
 enum class FailureClass {
   diverged,
   livelock,
@@ -34,6 +36,7 @@ enum class FailureClass {
   spurious_closed,
   lost,
   reordered,
+  no_progress,       // a closed-loop run that attempted no send, or too few arrived
   not_linearizable,  // the history has no order that the specification allows
   undecided          // the linearizability search gave up: never a pass
 };
@@ -51,7 +54,8 @@ inline constexpr std::array<FailureClass, 6> kCountedFailures = {
     FailureClass::reordered, FailureClass::hang,       FailureClass::spurious_closed};
 
 // count_name(): the key of the class's count in a result/v1 run ("hung" for
-// hang: the count is of fibers); empty for error, diverged, livelock and runaway.
+// hang: the count is of fibers); empty for error, diverged, livelock,
+// runaway, no_progress and the history's verdicts.
 std::string_view count_name(FailureClass failure) noexcept;
 // count_of(): how many times a run broke the class's rule (0 for error,
 // livelock and runaway).
