@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -15,6 +16,7 @@
 #include "tmpmc/results/export.h"
 #include "tmpmc/results/facts.h"
 #include "tmpmc/results/result_file.h"
+#include "tmpmc/scenarios/abandoned.h"
 #include "tmpmc/scenarios/config.h"
 
 namespace tmpmc::cli {
@@ -205,9 +207,17 @@ int run_cli(int argc, char** argv) {
 
 // main(): run_cli(); an error no command reports (out of memory, a system
 // resource refused) is one line and exit code 3, not an abort.
+// A run that had to detach a stuck peer task (abandoned.h) leaves with
+// std::_Exit once everything is written: the task may still touch what static
+// destructors would free.
 int main(int argc, char** argv) {
   try {
-    return tmpmc::cli::run_cli(argc, argv);
+    const int code = tmpmc::cli::run_cli(argc, argv);
+    if (tmpmc::scenarios::abandoned_tasks() != 0) {
+      std::fflush(nullptr);
+      std::_Exit(code);
+    }
+    return code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "tmpmc-bench: internal error: %s\n", e.what());
   } catch (...) {

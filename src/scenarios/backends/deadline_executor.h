@@ -23,6 +23,7 @@
 
 #include "backends/runtime_executor.h"
 #include "tmpmc/runtime/pacing.h"
+#include "tmpmc/scenarios/abandoned.h"
 
 namespace tmpmc::scenarios::backends {
 
@@ -38,9 +39,34 @@ class DeadlineExecutor {
   };
 
  public:
+  // Handle: a task and its thread (or fiber). A handle whose task has not
+  // finished when it goes (the run gave up on it: join() missed the deadline
+  // twice, the second time after the queue was closed) detaches it rather
+  // than destroy a joinable runner, which would call std::terminate. The
+  // task keeps its own state alive (its lambda holds its queue end); what it
+  // shares with the run, the driver keeps alive (abandoned.h).
   struct Handle {
     std::shared_ptr<Task> task;
     typename Traits::Runner runner;
+
+    Handle(std::shared_ptr<Task> t, typename Traits::Runner r)
+        : task(std::move(t)), runner(std::move(r)) {}
+    Handle(Handle&&) noexcept = default;
+    Handle& operator=(Handle&&) = delete;  // would destroy a joinable runner
+    ~Handle() {
+      if (!runner.joinable()) return;
+      bool done = false;
+      {
+        std::lock_guard lock(task->mutex);
+        done = task->done;
+      }
+      if (done) {
+        runner.join();  // it has set done: its end is a few instructions away
+      } else {
+        runner.detach();
+        note_abandoned_task();
+      }
+    }
   };
   DeadlineExecutor(const ScenarioConfig& c, const DriverOptions&, const TraceState&)
       : workers_(c.runtime.workers), timeout_(c.hang_after()) {}

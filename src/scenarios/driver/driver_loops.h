@@ -55,6 +55,7 @@
 #include "tmpmc/queue/channel.h"
 #include "tmpmc/runtime/rng.h"
 #include "tmpmc/runtime/runtime.h"
+#include "tmpmc/scenarios/abandoned.h"
 #include "tmpmc/scenarios/driver.h"
 
 namespace tmpmc::scenarios::loops {
@@ -155,16 +156,29 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   RunResult result;
   // With recording off, the exact mode's (empty) logs: nothing is recorded.
   const CheckMode mode = Record ? check_mode(c) : CheckMode::exact;
-  std::optional<RunState> state;
+  // What the run's tasks share, on the heap and with its own copies of the
+  // config, clock and options: a task the run has to abandon (a peer's thread
+  // stuck for good, abandoned.h) may still touch it after this returns, so
+  // then it is kept for the rest of the process instead of freed.
+  struct Shared {
+    ScenarioConfig config;
+    TimestampClock clock;
+    DriverOptions options;
+    RunState state;
+    Shared(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o, CheckMode m)
+        : config(c), clock(k), options(o), state(config, clock, options, m) {}
+  };
+  std::shared_ptr<Shared> shared;
+  const std::uint64_t abandoned_before = abandoned_tasks();
   try {
-    state.emplace(c, clock, options, mode);
+    shared = std::make_shared<Shared>(c, clock, options, mode);
   } catch (const std::bad_alloc&) {
     result.error = "out of memory: the " + std::string(to_string(mode)) + " check of " +
                    std::to_string(c.producers.count) + " producers x " +
                    std::to_string(c.consumers.count) + " consumers";
     return result;
   }
-  RunState& s = *state;
+  RunState& s = shared->state;
   std::uint64_t hung = 0;
   const auto start = std::chrono::steady_clock::now();
   // Intervals in real time only: virtual time has no seconds to sample.
@@ -230,6 +244,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   result.msgs_per_sec =
       result.elapsed_s > 0 ? static_cast<double>(result.check.received) / result.elapsed_s : 0;
   result.interrupted = s.interrupted();
+  if (abandoned_tasks() != abandoned_before) keep_forever(std::move(shared));
   return result;
 }
 
