@@ -228,23 +228,36 @@ INSTANTIATE_TEST_SUITE_P(EveryClass, BoundedMutants, ::testing::ValuesIn(mutant_
                          [](const auto& info) { return std::string(info.param.name); });
 
 // With only the points between operations (the granularity stress had
-// before), the same search, one bound further, finds nothing: the inner
-// points are what expose the mutants that need them. Deep: one bound further
-// costs up to a minute per mutant (the default tier's sibling above catches
-// each one at its bound with every point).
-class BoundedMutantsDeep : public ::testing::TestWithParam<MutantCase> {};
-
-TEST_P(BoundedMutantsDeep, not_caught_one_bound_further_without_the_inner_points) {
-  const MutantCase& m = GetParam();
-  if (!m.needs_inner_points) GTEST_SKIP() << m.name << " is caught at operation granularity";
+// before), the same search finds nothing: the inner points are what expose
+// the mutants that need them. not_caught_without_the_inner_points(m, bound):
+// the coarse search to `bound` ends with no failure, every schedule run.
+void not_caught_without_the_inner_points(const MutantCase& m, unsigned bound) {
   const sc::ScenarioConfig config = find_config(m.scenario);
-  auto options = bounded_options(m.bound + 1);
+  auto options = bounded_options(bound);
   options.driver.run_instead = m.run;
   options.choice_points = tmpmc::runtime::Granularity::operations;
   const auto coarse = sc::run_stress({config}, options);
   EXPECT_FALSE(coarse[0].failure.has_value())
       << m.name << " was caught without the inner points: " << coarse[0].failure->kind;
   EXPECT_TRUE(coarse[0].bounds.back().exhausted);
+}
+
+// At the bound where the inner points catch it (the sibling of the deep test
+// below).
+TEST_P(BoundedMutants, not_caught_at_its_bound_without_the_inner_points) {
+  const MutantCase& m = GetParam();
+  if (kSanitized) GTEST_SKIP() << "deterministic: the Release run checks it";
+  if (!m.needs_inner_points) GTEST_SKIP() << m.name << " is caught at operation granularity";
+  not_caught_without_the_inner_points(m, m.bound);
+}
+
+// One bound further: up to a minute per mutant.
+class BoundedMutantsDeep : public ::testing::TestWithParam<MutantCase> {};
+
+TEST_P(BoundedMutantsDeep, not_caught_one_bound_further_without_the_inner_points) {
+  const MutantCase& m = GetParam();
+  if (!m.needs_inner_points) GTEST_SKIP() << m.name << " is caught at operation granularity";
+  not_caught_without_the_inner_points(m, m.bound + 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryClass, BoundedMutantsDeep, ::testing::ValuesIn(mutant_cases()),
