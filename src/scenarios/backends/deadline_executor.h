@@ -68,6 +68,9 @@ class DeadlineExecutor {
       }
     }
   };
+  // Its handles may detach a task the run gave up on: the driver then keeps
+  // what the task shares with the run alive (driver_loops.h).
+  static constexpr bool kMayAbandonTasks = true;
   DeadlineExecutor(const ScenarioConfig& c, const DriverOptions&, const TraceState&)
       : workers_(c.runtime.workers), timeout_(c.hang_after()) {}
 

@@ -69,7 +69,7 @@ void produce_batches(ProducerSteps<PayloadBytes, R>& p, Out& out, Q* to_close) {
     // goes whatever the clock says (stop_before() says why).
     if (seq >= next_clock_check) {
       next_clock_check = seq + 64;
-      if (p.stop_before(0, Exec::now) || (seq != 0 && p.stopped(Exec::now))) break;
+      if (p.stopped_at(seq, Exec::now)) break;
     }
     const std::uint64_t n = std::min<std::uint64_t>(buffer.size(), p.quota() - seq);
     for (std::uint64_t k = 0; k < n; ++k) buffer[k] = p.message(p.packed(seq + k), p.prepare({}));

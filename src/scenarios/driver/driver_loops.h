@@ -156,29 +156,37 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   RunResult result;
   // With recording off, the exact mode's (empty) logs: nothing is recorded.
   const CheckMode mode = Record ? check_mode(c) : CheckMode::exact;
-  // What the run's tasks share, on the heap and with its own copies of the
-  // config, clock and options: a task the run has to abandon (a peer's thread
-  // stuck for good, abandoned.h) may still touch it after this returns, so
-  // then it is kept for the rest of the process instead of freed.
+  // What the run's tasks share. An executor that may abandon a task (a
+  // peer's thread stuck for good: DeadlineExecutor, abandoned.h) gets it on
+  // the heap with the run's own copies of the config, clock and options: the
+  // task may still touch it after this returns, so then it is kept for the
+  // rest of the process instead of freed. Every other executor's tasks end
+  // within the run, and the caller's config and options serve, uncopied
+  // (stress runs this once per schedule).
+  constexpr bool kMayAbandon = requires { Backend::Executor::kMayAbandonTasks; };
   struct Shared {
-    ScenarioConfig config;
-    TimestampClock clock;
-    DriverOptions options;
-    RunState state;
-    Shared(const ScenarioConfig& c, const TimestampClock& k, const DriverOptions& o, CheckMode m)
-        : config(c), clock(k), options(o), state(config, clock, options, m) {}
+    std::optional<ScenarioConfig> config;
+    std::optional<TimestampClock> clock;
+    std::optional<DriverOptions> options;
+    std::optional<RunState> state;
   };
   std::shared_ptr<Shared> shared;
   const std::uint64_t abandoned_before = abandoned_tasks();
   try {
-    shared = std::make_shared<Shared>(c, clock, options, mode);
+    shared = std::make_shared<Shared>();
+    if constexpr (kMayAbandon) {
+      shared->state.emplace(shared->config.emplace(c), shared->clock.emplace(clock),
+                            shared->options.emplace(options), mode);
+    } else {
+      shared->state.emplace(c, clock, options, mode);
+    }
   } catch (const std::bad_alloc&) {
     result.error = "out of memory: the " + std::string(to_string(mode)) + " check of " +
                    std::to_string(c.producers.count) + " producers x " +
                    std::to_string(c.consumers.count) + " consumers";
     return result;
   }
-  RunState& s = shared->state;
+  RunState& s = *shared->state;
   std::uint64_t hung = 0;
   const auto start = std::chrono::steady_clock::now();
   // Intervals in real time only: virtual time has no seconds to sample.

@@ -95,7 +95,12 @@ class ProducerSteps {
   template <class Now>
   [[gnu::always_inline]] bool stop_before(std::uint64_t seq, Now now) const {
     if (open_loop()) return stopped(now);
-    if ((seq & 63) != 0) return false;
+    return (seq & 63) == 0 && stopped_at(seq, now);
+  }
+  // stopped_at(seq, now): a closed-loop producer about to send message `seq`
+  // stops: for its first, only if interrupted; after it, stopped(now) too.
+  template <class Now>
+  bool stopped_at(std::uint64_t seq, Now now) const {
     return seq == 0 ? s_.interrupted() : stopped(now);
   }
   // stopped(now): the same, reading the clock now.
