@@ -20,9 +20,9 @@ struct CliRun {
   std::string output;  // stdout and stderr, interleaved
 };
 
-// run_cli(args): tmpmc-bench with `args` (shell words), waited for.
-inline CliRun run_cli(const std::string& args) {
-  const std::string command = std::string(bench_bin()) + " " + args + " 2>&1";
+// run_cli(args): tmpmc-bench (or `binary`) with `args` (shell words), waited for.
+inline CliRun run_cli(const std::string& args, const char* binary = bench_bin()) {
+  const std::string command = std::string(binary) + " " + args + " 2>&1";
   CliRun run;
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
   if (pipe == nullptr) return run;

@@ -5,17 +5,9 @@
 // it too, with the detached thread still blocked when the process ends.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
 #include <string>
 
-#include "backends/thread_executor.h"
-#include "backends/threads_queue.h"
-#include "driver/driver_loops.h"
-#include "tmpmc/queue/detail/value_api.h"
-#include "tmpmc/queue/status.h"
+#include "planted_queues.h"
 #include "tmpmc/scenarios/abandoned.h"
 #include "tmpmc/scenarios/config.h"
 #include "tmpmc/scenarios/stress.h"
@@ -25,61 +17,6 @@ namespace tmpmc::testing {
 namespace {
 
 namespace sc = tmpmc::scenarios;
-
-// NeverReleasedQueue: the threads peer's queue (ThreadQueue), except that a
-// blocking receive, once the queue is closed and drained, waits for ever
-// instead of answering "closed": a peer's bug that no close can undo.
-template <class T>
-class NeverReleasedQueue : public detail::SendApi<NeverReleasedQueue<T>, T>,
-                           public detail::ReceiveApi<NeverReleasedQueue<T>, T> {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit NeverReleasedQueue(std::size_t capacity, const std::string& = {}) : inner_(capacity) {}
-  bool close() { return inner_.close(); }
-  std::size_t len() const { return inner_.len(); }
-
- private:
-  friend detail::SendApi<NeverReleasedQueue, T>;
-  friend detail::ReceiveApi<NeverReleasedQueue, T>;
-  NeverReleasedQueue& primitives() noexcept { return *this; }
-  static Clock::time_point now() { return Clock::now(); }
-
-  QueueStatus send_from(T& value, const Clock::time_point*) {
-    auto sent = inner_.send(std::move(value));
-    if (sent) return QueueStatus::ok;
-    value = std::move(sent.error().value);  // handed back, as the contract says
-    return QueueStatus::closed;
-  }
-  QueueStatus try_receive_into(std::optional<T>& out) {
-    auto got = inner_.try_receive();
-    out = std::move(got.value);
-    return got.status;
-  }
-  QueueStatus receive_into(std::optional<T>& out, const Clock::time_point*) {
-    out = inner_.receive();
-    if (out) return QueueStatus::ok;
-    // The bug: closed and drained is not an answer; wait for what never comes.
-    std::unique_lock lock(never_mutex_);
-    never_.wait(lock, [] { return false; });
-    return QueueStatus::closed;  // not reached
-  }
-
-  sc::backends::ThreadQueue<T> inner_;
-  std::mutex never_mutex_;
-  std::condition_variable never_;  // never notified
-};
-
-struct NeverReleasedBackend {
-  template <class T>
-  using Queue = NeverReleasedQueue<T>;
-  using Executor = sc::backends::ThreadExecutor;
-  static constexpr bool kChannel = false;
-};
-
-sc::RunResult run_never_released(const sc::ScenarioConfig& config,
-                                 const sc::DriverOptions& options) {
-  return sc::loops::run_with_payload<NeverReleasedBackend, 0, true>(config, options);
-}
 
 // Two consumers on OS threads, 20 messages; the close after the producers
 // releases neither (run.timeout_ms 100: the run gives up after 2 x 100 ms).
@@ -95,7 +32,7 @@ TEST(StuckPeer, a_task_no_close_releases_is_a_named_hang_not_an_abort) {
   static const sc::TimestampClock clock = sc::TimestampClock::calibrate();
   sc::DriverOptions options;
   options.clock = &clock;
-  options.run_instead = &run_never_released;
+  options.run_instead = &planted::run_never_released;
   for (int round = 0; round < 3; ++round) {
     const std::uint64_t abandoned_before = sc::abandoned_tasks();
     const sc::RunResult run = sc::run_scenario(stuck_config(), options);

@@ -9,7 +9,8 @@
 
 namespace tmpmc::testing {
 
-const char* bench_bin();   // the tmpmc-bench binary of this build tree
-const char* config_dir();  // the source tree's configs/, without a trailing slash
+const char* bench_bin();          // the tmpmc-bench binary of this build tree
+const char* planted_bench_bin();  // tmpmc-bench-planted (planted_bench.cpp), idem
+const char* config_dir();         // the source tree's configs/, without a trailing slash
 
 }  // namespace tmpmc::testing

@@ -1,5 +1,5 @@
 // commands.h: tmpmc-bench's subcommands. Each adds its options to the app and
-// runs once parsed; main.cpp only dispatches. Exit codes as in DESIGN.md.
+// runs once parsed; cli.cpp only dispatches. Exit codes as in DESIGN.md.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -9,17 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "stop_signals.h"
 #include "tmpmc/scenarios/config.h"
 
 namespace tmpmc::cli {
 
 constexpr int kPass = 0, kFail = 1, kUsage = 2, kInternal = 3;
-
-// Set by SIGINT, SIGTERM or SIGHUP, read by the running scenario (main.cpp
-// owns it): the current run stops, what finished is kept and written.
-extern std::atomic<bool> g_interrupted;
-// interrupted_exit_code(): 130 after SIGINT, 143 after SIGTERM or SIGHUP.
-int interrupted_exit_code();
 
 // load_all(): every file's scenarios, in order. Throws ConfigError.
 std::vector<scenarios::ScenarioConfig> load_all(const std::vector<std::string>& files);
@@ -36,6 +31,9 @@ CLI::Validator positive_number();
 // add_max_steps(): `--max-steps N` of run and stress, the deterministic
 // runtime's step cap per run (runtime::Options::max_steps).
 void add_max_steps(CLI::App& app, std::uint64_t& max_steps);
+// add_grace(): `--grace DURATION` of run and stress (stop_signals.h).
+void add_grace(CLI::App& app, std::string& grace);
+inline constexpr const char* kDefaultGrace = "10s";
 
 class Command {
  public:
@@ -43,9 +41,17 @@ class Command {
   virtual CLI::App* app() const = 0;
   virtual int execute() = 0;
   // True for the commands that run scenarios (run, stress): SIGINT, SIGTERM
-  // and SIGHUP stop the current run and the finished ones are written. The
-  // others have nothing partial to keep, so a signal ends them at once.
+  // and SIGHUP stop the current run and the finished ones are written; a run
+  // that cannot stop is given grace() (stop_signals.h). The others have
+  // nothing partial to keep, so a signal ends them at once.
   virtual bool keeps_finished_runs_on_stop() const { return false; }
+  // grace(): --grace, parsed (throws ConfigError). Asked before execute().
+  virtual std::chrono::milliseconds grace() const { return std::chrono::milliseconds(0); }
+  // write_interrupted(): prints and writes what finished, the run under way
+  // marked interrupted. Called from another thread (the stop watchdog, the
+  // std::terminate backstop) while execute() may be stuck in a run: it reads
+  // only what execute() publishes under a lock.
+  virtual void write_interrupted() {}
 };
 
 std::unique_ptr<Command> add_run(CLI::App& app);

@@ -101,7 +101,7 @@ class Compare : public Command {
   }
   CLI::App* app() const override { return app_; }
 
-  // execute(): bad options and unreadable files throw (main.cpp reports them).
+  // execute(): bad options and unreadable files throw (cli.cpp reports them).
   int execute() override {
     rs::CompareOptions options;
     options.alpha = alpha_;

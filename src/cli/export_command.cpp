@@ -16,7 +16,7 @@ namespace tmpmc::cli {
 namespace {
 
 // read_result(path): the parsed document. An unreadable file or one that is
-// not JSON is an ExportError naming the path (exit code 2, main.cpp).
+// not JSON is an ExportError naming the path (exit code 2, cli.cpp).
 nlohmann::json read_result(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw results::ExportError(path + ": cannot read: " + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "commands.h"
@@ -116,11 +117,25 @@ class Run : public Command {
     app_->add_option("--timeout", timeout_,
                      "How long a run may take past its planned length before it is reported as "
                      "a hang (run.timeout_ms; 90s, 10m)");
+    add_grace(*app_, grace_);
   }
   CLI::App* app() const override { return app_; }
   bool keeps_finished_runs_on_stop() const override { return true; }
+  std::chrono::milliseconds grace() const override { return parse_duration("--grace", grace_); }
 
-  // execute(): config errors throw before anything runs (main.cpp reports them).
+  // write_interrupted(): the stop watchdog's report, from its own thread:
+  // what run_all has finished (so_far_), the runs under way interrupted.
+  void write_interrupted() override {
+    std::optional<rs::ReportContext> context;
+    {
+      std::lock_guard lock(context_mutex_);
+      context = context_;
+    }
+    if (!context) return;  // nothing ran yet: nothing to write
+    report(rs::summarize(so_far_.snapshot()), *context);
+  }
+
+  // execute(): config errors throw before anything runs (cli.cpp reports them).
   int execute() override {
     std::vector<sc::ScenarioConfig> configs = load_all(files_);
     sc::DriverOptions options;
@@ -174,32 +189,46 @@ class Run : public Command {
     options.check_linearizability = true;
     options.max_steps = max_steps_;
     const rs::ReportContext context{rs::utc_now_iso8601(), clock.describe()};
+    {
+      std::lock_guard lock(context_mutex_);
+      context_ = context;
+    }
     LiveProgress live;
     options.interval = interval_ms(interval_);
     options.on_interval = [&live](const sc::Interval& in) { live.interval_ended(in); };
-    const std::vector<rs::ScenarioResult> results = rs::summarize(
-        sc::run_all(configs, options, [&live](const sc::Progress& p) { live.run_started(p); }));
+    const std::vector<rs::ScenarioResult> results = rs::summarize(sc::run_all(
+        configs, options, [&live](const sc::Progress& p) { live.run_started(p); }, &so_far_));
     live.clear();
 
+    own_output();  // from here on, the stop watchdog leaves the writing to us
     if (trace_) rs::print_traces(stdout, results);
-    if (!quiet_) rs::print_table(std::cout, results, context);
-    std::cout.flush();
-    if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, context));
+    report(results, context);
     if (g_interrupted.load()) return interrupted_exit_code();
     return rs::all_passed(results) ? kPass : kFail;
   }
 
  private:
+  // report(): the table (unless --quiet) and the result file (--json).
+  void report(const std::vector<rs::ScenarioResult>& results,
+              const rs::ReportContext& context) const {
+    if (!quiet_) rs::print_table(std::cout, results, context);
+    std::cout.flush();
+    if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, context));
+  }
+
   CLI::App* app_;
   std::vector<std::string> files_;
   std::string json_out_, filter_, impls_, policy_ = "random", duration_, timeout_, schedule_;
-  std::string interval_ = "1s";
+  std::string interval_ = "1s", grace_ = kDefaultGrace;
   bool quiet_ = false, deterministic_ = false, trace_ = false;
   CLI::Option *repeat_, *seed_, *workers_;
   unsigned repeat_value_ = 0, workers_value_ = 0;
   std::uint64_t seed_value_ = 0;
   std::uint64_t max_steps_ = tmpmc::runtime::Options::kDefaultMaxSteps;
   sc::Overrides overrides_;
+  sc::RunsSoFar so_far_;
+  std::mutex context_mutex_;
+  std::optional<rs::ReportContext> context_;  // under context_mutex_; set once the runs begin
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <mutex>
 
 #include "commands.h"
 #include "tmpmc/results/result_file.h"
@@ -74,11 +75,33 @@ class Stress : public Command {
     add_max_steps(*app_, options_.max_steps);
     app_->add_option("--filter", filter_, "Only scenarios whose name matches this regex");
     app_->add_option("--json", json_out_, "Write the summary to this file");
+    add_grace(*app_, grace_);
   }
   CLI::App* app() const override { return app_; }
   bool keeps_finished_runs_on_stop() const override { return true; }
+  std::chrono::milliseconds grace() const override { return parse_duration("--grace", grace_); }
 
-  // execute(): config errors throw before anything runs (main.cpp reports them).
+  // write_interrupted(): the stop watchdog's report, from its own thread:
+  // the scenarios whose search ended, and the one under way, interrupted.
+  void write_interrupted() override {
+    std::vector<sc::StressResult> results;
+    {
+      std::lock_guard lock(so_far_mutex_);
+      if (under_way_.empty()) return;  // nothing ran yet: nothing to write
+      results = finished_;
+      if (results.size() < under_way_.size()) {
+        const sc::ScenarioConfig& config = under_way_[results.size()];
+        sc::StressResult stuck;
+        stuck.scenario = config.name;
+        stuck.impl = config.queue.impl;
+        stuck.interrupted = true;
+        results.push_back(std::move(stuck));
+      }
+    }
+    report(results);
+  }
+
+  // execute(): config errors throw before anything runs (cli.cpp reports them).
   int execute() override {
     std::vector<sc::ScenarioConfig> configs = load_all(files_);
     keep_matching(configs, filter_);
@@ -101,15 +124,30 @@ class Stress : public Command {
     options_.driver.clock = &clock;
     options_.driver.interrupt = &g_interrupted;
 
+    {
+      std::lock_guard lock(so_far_mutex_);
+      under_way_ = configs;
+    }
+    options_.on_result = [this](const sc::StressResult& result) {
+      std::lock_guard lock(so_far_mutex_);
+      finished_.push_back(result);
+    };
+
     const auto results = sc::run_stress(configs, options_);
-    rs::print_stress(std::cout, results, options_);
-    std::cout.flush();
-    if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, options_));
+    own_output();  // from here on, the stop watchdog leaves the writing to us
+    report(results);
     if (g_interrupted.load()) return interrupted_exit_code();
     return rs::any_failed(results) ? kFail : kPass;
   }
 
  private:
+  // report(): the summary on stdout and the stress file (--json).
+  void report(const std::vector<sc::StressResult>& results) const {
+    rs::print_stress(std::cout, results, options_);
+    std::cout.flush();
+    if (!json_out_.empty()) rs::write_result_file(json_out_, rs::to_json(results, options_));
+  }
+
   // parse_explore(): --explore, --bound and --shard, and what they exclude.
   void parse_explore() {
     options_.linearizability = !no_linearizability_;
@@ -173,11 +211,17 @@ class Stress : public Command {
   std::vector<std::string> files_;
   std::string policy_ = "random", impl_, budget_ = "60s", filter_, json_out_;
   std::string explore_ = "seeds", shard_text_, choice_points_ = "every-access";
+  std::string grace_ = kDefaultGrace;
   bool no_reduction_ = false;
   bool no_linearizability_ = false;
   bool no_shrink_ = false;
   CLI::Option *seeds_, *seed_start_, *policy_option_, *bound_, *shard_, *reduction_;
   sc::StressOptions options_;
+  // What the stop watchdog may write (under so_far_mutex_): the scenarios to
+  // search, in order, and the results of those whose search ended.
+  std::mutex so_far_mutex_;
+  std::vector<sc::ScenarioConfig> under_way_;
+  std::vector<sc::StressResult> finished_;
 };
 
 }  // namespace

@@ -69,6 +69,7 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
     rows.push_back({r.scenario, r.impl, std::to_string(r.seeds_run) + unit,
                     fixed(r.seeds_per_sec, 0) + unit + "/s",
                     r.failure       ? "FAIL"
+                    : r.interrupted ? "interrupted (the search did not stop)"
                     : r.out_of_time ? "pass (time budget reached)"
                                     : "pass"});
   }
@@ -155,10 +156,16 @@ json to_json(const std::vector<scenarios::StressResult>& results,
   doc["seed_start"] = options.seed_start;
   doc["scenarios"] = json::array();
   for (const auto& r : results) {
-    json s = {{"name", r.scenario},           {"impl", r.impl},
-              {"seeds_run", r.seeds_run},     {"seeds_per_sec", r.seeds_per_sec},
-              {"elapsed_s", r.elapsed_s},     {"messages_received", r.messages},
-              {"out_of_time", r.out_of_time}, {"verdict", r.failure ? "fail" : "pass"}};
+    json s = {{"name", r.scenario},
+              {"impl", r.impl},
+              {"seeds_run", r.seeds_run},
+              {"seeds_per_sec", r.seeds_per_sec},
+              {"elapsed_s", r.elapsed_s},
+              {"messages_received", r.messages},
+              {"out_of_time", r.out_of_time},
+              {"verdict", r.failure       ? "fail"
+                          : r.interrupted ? "interrupted"
+                                          : "pass"}};
     if (bounded) {
       s["schedules"] = r.seeds_run;
       s["bounds"] = json::array();

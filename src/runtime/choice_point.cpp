@@ -3,6 +3,7 @@
 #include "tmpmc/runtime/choice_point.h"
 
 #include <array>
+#include <string>
 
 #include "worker.h"
 
@@ -18,8 +19,16 @@ void choice_point(const ChoicePointSite& site, const void* object, bool write) {
 
 void spin_point(const ChoicePointSite& site, const void* object, bool waiting) {
   Worker* worker = Worker::current();
-  if (worker != nullptr && worker->deterministic())
+  if (worker != nullptr && worker->deterministic()) {
     worker->choice_point(site, object, false, waiting);
+    return;
+  }
+  // Explored objects live on deterministic runtimes only: off its fibers,
+  // nothing runs that could change what this spin waits for.
+  if (waiting) {
+    throw SpinWithoutRunner(std::string(site.label) +
+                            ": a spin waits for a change that no fiber is left to make");
+  }
 }
 
 std::span<const ChoicePointSite* const> runtime_choice_points() noexcept {

@@ -26,6 +26,7 @@ void DeterministicPicker::begin_run() {
   stop_.reset();
   divergence_.clear();
   schedule_.clear();
+  if (options_.schedule_tap != nullptr) options_.schedule_tap->begin_run();
   if (track_trace_) happens_before_.begin_run();
   policy_->begin_run();
 }
@@ -132,6 +133,8 @@ Fiber* DeterministicPicker::choose_from_runnable(Fiber* previous, const char* at
   trace_hash_ = mix64(trace_hash_, chosen->id());
   trace_hash_ = mix64(trace_hash_, runnable_.size());
   if (record_schedule_) schedule_.record(chosen->id(), runnable_.size());
+  if (options_.schedule_tap != nullptr)
+    options_.schedule_tap->record(chosen->id(), runnable_.size());
   if (options_.record_trace) {
     trace_.push_back(TraceEvent{
         steps() + 1, chosen->id(), chosen->display_name(),

@@ -1,10 +1,13 @@
 // schedule.cpp: recording a schedule, and its text form (schedule.h).
 #include "tmpmc/runtime/schedule.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
 #include "tmpmc/runtime/rng.h"
+#include "tmpmc/runtime/signal_safe_text.h"
 
 namespace tmpmc::runtime {
 
@@ -15,8 +18,9 @@ constexpr std::string_view kVersion = "v1";
 // checksum(): 32 bits over the text before ".h": a string cut short or
 // mistyped fails here with a clear error rather than replaying as another
 // (valid, but different) schedule.
+constexpr std::uint64_t kChecksumSeed = 0x7363686564756c65ULL;  // "schedule"
 std::uint32_t checksum(std::string_view body) noexcept {
-  std::uint64_t hash = 0x7363686564756c65ULL;  // "schedule"
+  std::uint64_t hash = kChecksumSeed;
   for (const char ch : body) hash = mix64(hash, static_cast<unsigned char>(ch));
   return static_cast<std::uint32_t>(hash >> 32);
 }
@@ -60,6 +64,58 @@ void Schedule::record(std::uint64_t fiber, std::size_t runnable) {
   } else {
     items_.push_back(Item{0, 1});
   }
+}
+
+ScheduleTap::ScheduleTap(std::size_t capacity)
+    : items_(std::make_unique<Schedule::Item[]>(capacity)), capacity_(capacity) {}
+
+void ScheduleTap::record(std::uint64_t fiber, std::size_t runnable) noexcept {
+  ++steps_;
+  if (truncated_) return;
+  if (runnable < 2 && size_ != 0 && items_[size_ - 1].fiber == 0 &&
+      items_[size_ - 1].count != 0xffffffffU) {
+    ++items_[size_ - 1].count;
+    return;
+  }
+  if (size_ == capacity_) {
+    truncated_ = true;
+    return;
+  }
+  items_[size_++] =
+      runnable >= 2 ? Schedule::Item{static_cast<std::uint32_t>(fiber), 1} : Schedule::Item{0, 1};
+}
+
+bool ScheduleTap::write_text(SignalSafeText& out) const noexcept {
+  if (truncated_) return false;
+  // The text as Schedule::text() spells it, its checksum taken on the way.
+  std::uint64_t hash = kChecksumSeed;
+  const auto put = [&](std::string_view text) {
+    for (const char ch : text) hash = mix64(hash, static_cast<unsigned char>(ch));
+    out.put(text);
+  };
+  const auto put_number = [&](std::uint64_t value) {
+    char digits[20];
+    std::size_t n = sizeof digits;
+    do {
+      digits[--n] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value != 0);
+    put(std::string_view(digits + n, sizeof digits - n));
+  };
+  put(kVersion);
+  for (std::size_t i = 0; i < size_; ++i) {
+    put(".");
+    if (items_[i].fiber == 0) {
+      put("f");
+      put_number(items_[i].count);
+    } else {
+      put_number(items_[i].fiber);
+    }
+  }
+  const auto sum = static_cast<std::uint32_t>(hash >> 32);
+  out.put(".h");
+  for (int shift = 28; shift >= 0; shift -= 4) out.put("0123456789abcdef"[(sum >> shift) & 0xf]);
+  return true;
 }
 
 std::string Schedule::text() const {

@@ -4,8 +4,15 @@
 
 namespace tmpmc::scenarios::backends {
 std::string boost_fiber_note(const ScenarioConfig& config) {
-  return "buffered_channel(" + std::to_string(boost_fiber_slots(config.queue.capacity)) +
-         "): a power of two, holding one less";
+  std::string note = "buffered_channel(" +
+                     std::to_string(boost_fiber_slots(config.queue.capacity)) +
+                     "): a power of two, holding one less";
+  if (config.runtime.workers > 1) {
+    note +=
+        "; shared_work with polling threads (suspend = false): Boost 1.81's sleeping "
+        "schedulers can miss a wake, boostorg/fiber#327";
+  }
+  return note;
 }
 }  // namespace tmpmc::scenarios::backends
 

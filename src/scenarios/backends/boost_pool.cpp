@@ -1,4 +1,4 @@
-// boost_pool.cpp: the Boost.Fiber pool the boost-fiber peer and the
+// boost_pool.cpp: the Boost.Fiber threads the boost-fiber peer and the
 // microbenchmarks run their fibers on.
 #include "backends/boost_pool.h"
 
@@ -15,68 +15,81 @@ void run_on_boost(unsigned, const std::function<void()>&) {
 
 #else
 
-#include <boost/fiber/algo/work_stealing.hpp>
+#include <boost/fiber/algo/shared_work.hpp>
 #include <boost/fiber/all.hpp>
 #include <exception>
-#include <future>
 #include <memory>
-#include <mutex>
-#include <stdexcept>
-#include <string>
 #include <thread>
 #include <vector>
 
 #include "tmpmc/runtime/pacing.h"
+#include "tmpmc/scenarios/abandoned.h"
 
 namespace tmpmc::scenarios::backends {
 
 namespace {
 
-using Job = std::function<void()>;
-
-class WorkStealingPool {
+// SharedWorkRun: one run's threads. Thread 0 runs the body on its main
+// fiber; the fibers the body spawns go to shared_work's one ready queue,
+// which every thread's scheduler takes from. suspend = false: an idle thread
+// polls the queue instead of sleeping, because a sleeping one is not woken
+// when a fiber becomes ready on another thread (Boost 1.81, work_stealing
+// and shared_work alike: boostorg/fiber#327, #274), and a run then hangs
+// with a ready fiber nobody runs. The threads live for the run only: polling
+// between runs would take CPU from the other impls' runs.
+class SharedWorkRun {
  public:
-  explicit WorkStealingPool(unsigned threads) : threads_count_(threads), jobs_(64) {
+  SharedWorkRun(unsigned threads, const std::function<void()>& body) {
     for (unsigned i = 0; i < threads; ++i) {
-      threads_.emplace_back([this, i] {
+      threads_.emplace_back([this, i, &body] {
         // Its fibers' timers fire on time (pacing.h), as the runtime's do.
         const runtime::TimerSlack slack;
-        boost::fibers::use_scheduling_algorithm<boost::fibers::algo::work_stealing>(threads_count_,
-                                                                                    true);
+        boost::fibers::use_scheduling_algorithm<boost::fibers::algo::shared_work>(false);
         if (i == 0) {
-          // Thread 0 launches each job as a fiber; stealing spreads the fibers
-          // the job spawns over every thread.
-          Job job;
-          while (jobs_.pop(job) == boost::fibers::channel_op_status::success) {
-            boost::fibers::fiber(std::move(job)).detach();
+          try {
+            body();
+          } catch (...) {
+            error_ = std::current_exception();
           }
+          std::unique_lock lock(done_mu_);
+          done_ = true;
+          lock.unlock();
+          done_cv_.notify_all();
+        } else {
+          // A fiber wait, not a thread's: this thread's scheduler runs the
+          // run's fibers meanwhile.
+          std::unique_lock lock(done_mu_);
+          done_cv_.wait(lock, [this] { return done_; });
         }
-        std::unique_lock lock(done_mu_);
-        done_cv_.wait(lock, [this] { return done_; });
       });
     }
   }
-  unsigned threads() const noexcept { return threads_count_; }
-  void run(const Job& body) {
-    std::promise<void> finished;
-    auto future = finished.get_future();
-    jobs_.push([&body, &finished] {
-      try {
-        body();
-        finished.set_value();
-      } catch (...) {
-        finished.set_exception(std::current_exception());
+  // finish(): waits for the run. False when the threads were kept (below):
+  // then *this must stay alive too.
+  bool finish() {
+    // A run that left a fiber it could not join (a hang it reported,
+    // abandoned.h) keeps its threads: a Boost.Fiber scheduler must not be
+    // destroyed under a fiber that is still blocked.
+    threads_.front().join();
+    const bool joinable = abandoned_tasks() == abandoned_before_;
+    for (std::size_t i = 1; i < threads_.size(); ++i) {
+      if (joinable) {
+        threads_[i].join();
+      } else {
+        threads_[i].detach();
       }
-    });
-    future.get();
+    }
+    return joinable;
   }
+  // error(): what the body threw, once finished.
+  std::exception_ptr error() const { return error_; }
 
  private:
-  const unsigned threads_count_;
-  boost::fibers::buffered_channel<Job> jobs_;
+  const std::uint64_t abandoned_before_ = abandoned_tasks();
   boost::fibers::mutex done_mu_;
   boost::fibers::condition_variable done_cv_;
   bool done_ = false;
+  std::exception_ptr error_;
   std::vector<std::thread> threads_;
 };
 
@@ -96,25 +109,11 @@ void run_on_boost(unsigned workers, const std::function<void()>& body) {
     if (error) std::rethrow_exception(error);
     return;
   }
-  // The pool lives as long as the process and is never destroyed: at exit the
-  // main thread's Boost.Fiber context is gone before static destructors run,
-  // and closing the job channel from there would wake a fiber across threads
-  // with nothing to wake it from. Its threads sleep until the process ends.
-  static std::mutex mu;
-  static WorkStealingPool* pool = nullptr;
-  WorkStealingPool* p = nullptr;
-  {
-    std::lock_guard lock(mu);
-    if (pool == nullptr) pool = new WorkStealingPool(workers);
-    p = pool;
-  }
-  if (p->threads() != workers) {
-    throw std::runtime_error("boost-fiber: work_stealing runs on " + std::to_string(p->threads()) +
-                             " threads in this process and cannot change to " +
-                             std::to_string(workers) +
-                             " (Boost.Fiber initialises it once per process); run separately");
-  }
-  p->run(body);
+  auto run = std::make_unique<SharedWorkRun>(workers, body);
+  const bool joined = run->finish();
+  const std::exception_ptr error = run->error();
+  if (!joined) keep_forever(std::shared_ptr<SharedWorkRun>(std::move(run)));  // with its threads
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace tmpmc::scenarios::backends

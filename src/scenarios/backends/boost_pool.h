@@ -1,10 +1,8 @@
 // boost_pool.h: runs a function as a Boost.Fiber fiber, on 1 thread
 // (round_robin, the calling thread's default scheduler) or on N threads
-// (work_stealing with suspend = true, its fastest multi-thread setting here).
-//
-// Boost.Fiber's work_stealing registers its schedulers in static state that is
-// initialised once per process, for one thread count: the N-thread pool is
-// created on first use and kept, and asking for another N later is an error.
+// started for the run (shared_work with suspend = false: idle threads poll,
+// because Boost 1.81's sleeping schedulers can miss a wake, boostorg/fiber#327;
+// boost_pool.cpp says more).
 #pragma once
 
 #include <functional>
@@ -12,8 +10,7 @@
 namespace tmpmc::scenarios::backends {
 
 // run_on_boost(workers, body): runs body() as a fiber and waits for it;
-// rethrows what body() threw. Throws std::runtime_error if a pool of another
-// size already exists.
+// rethrows what body() threw.
 void run_on_boost(unsigned workers, const std::function<void()>& body);
 
 }  // namespace tmpmc::scenarios::backends

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "backends/backends.h"
 
@@ -108,26 +111,45 @@ constexpr std::array kImplRows = {
 };
 #undef TMPMC_UNLESS_TSAN
 
+// rows(): the built-in rows, then those a program added (add_impl) before
+// its first run. Built on first use; read-only once a run has started.
+std::vector<Impl>& rows() {
+  static std::vector<Impl> all(kImplRows.begin(), kImplRows.end());
+  return all;
+}
+
 }  // namespace
 
-std::span<const Impl> impls() noexcept { return kImplRows; }
+std::span<const Impl> impls() { return rows(); }
 
-const Impl* find_impl(std::string_view name) noexcept {
-  auto it = std::find_if(kImplRows.begin(), kImplRows.end(),
-                         [name](const Impl& impl) { return impl.name == name; });
-  return it == kImplRows.end() ? nullptr : &*it;
+void add_impl(const Impl& row) {
+  if (row.name.empty() || row.run == nullptr) {
+    throw std::invalid_argument("add_impl: a row needs a name and a run function");
+  }
+  if (find_impl(row.name) != nullptr) {
+    throw std::invalid_argument("add_impl: an impl named \"" + std::string(row.name) +
+                                "\" is already registered");
+  }
+  rows().push_back(row);
+}
+
+const Impl* find_impl(std::string_view name) {
+  const auto& all = rows();
+  auto it =
+      std::find_if(all.begin(), all.end(), [name](const Impl& impl) { return impl.name == name; });
+  return it == all.end() ? nullptr : &*it;
 }
 
 std::vector<std::string> impl_names() {
   std::vector<std::string> names;
-  names.reserve(std::size(kImplRows));
-  for (const Impl& impl : kImplRows) names.emplace_back(impl.name);
+  names.reserve(rows().size());
+  for (const Impl& impl : rows()) names.emplace_back(impl.name);
   return names;
 }
 
 std::vector<std::string> impl_names(bool ours) {
   std::vector<std::string> names;
-  for (const Impl& impl : kImplRows) {
+  for (const Impl& impl : rows()) {
     if (impl.on_our_runtime == ours) names.emplace_back(impl.name);
   }
   return names;

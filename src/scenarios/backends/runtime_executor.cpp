@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <utility>
 
+#include "tmpmc/scenarios/crash_report.h"
+
 namespace tmpmc::scenarios::backends {
 
 runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o,
@@ -29,6 +31,7 @@ runtime::Options runtime_options(const ScenarioConfig& c, const DriverOptions& o
   }
   ro.record_trace = o.trace && c.runtime.deterministic;
   ro.record_schedule = o.record_schedule && c.runtime.deterministic;
+  if (c.runtime.deterministic) ro.schedule_tap = crash_schedule_tap();
   if (ro.record_trace) ro.trace_state = std::move(trace_state);
   return ro;
 }

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <string>
 
+#include "tmpmc/scenarios/crash_report.h"
 #include "tmpmc/scenarios/impls.h"
 #include "tmpmc/scenarios/no_progress.h"
 
@@ -69,6 +70,8 @@ RunResult run_scenario(const ScenarioConfig& config, const DriverOptions& option
     calibrated.policy.pct_expected_choices = pct_choices(config, options);
     return run_scenario(config, calibrated);
   }
+  // A crash of the queue under test still leaves a replay (crash_report.h).
+  const CrashReportArming crash_report(config, options);
   if (options.run_instead) {
     RunResult result = options.run_instead(config, options);
     judge_progress(config, result);

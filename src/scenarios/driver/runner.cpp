@@ -5,6 +5,8 @@
 #include <cmath>
 #include <functional>
 
+#include "tmpmc/scenarios/impls.h"
+
 namespace tmpmc::scenarios {
 
 namespace {
@@ -20,11 +22,9 @@ std::vector<std::string> parse_impl_list(const std::string& text) {
   for (;;) {
     const std::size_t comma = text.find(',', start);
     const std::string name = text.substr(start, comma - start);
-    if (std::find(kImpls.begin(), kImpls.end(), name) == kImpls.end()) {
-      std::string known;
-      for (const auto& k : kImpls) known += (known.empty() ? "" : ", ") + k;
-      throw ConfigError("--impl: unknown implementation \"" + name + "\"; expected " + known +
-                        " (comma-separated)");
+    if (find_impl(name) == nullptr) {
+      throw ConfigError("--impl: unknown implementation \"" + name + "\"; expected " +
+                        join_names(impl_names()) + " (comma-separated)");
     }
     if (std::find(impls.begin(), impls.end(), name) != impls.end()) {
       throw ConfigError("--impl: \"" + name + "\" is listed twice");
@@ -72,10 +72,23 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
   }
 }
 
+std::vector<ScenarioRuns> RunsSoFar::snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<ScenarioRuns> runs = runs_;
+  for (std::size_t k = under_way_; k < runs.size(); ++k) runs[k].interrupted = true;
+  return runs;
+}
+
+// run_all() gathers into `so_far` (its own when none is given): every change
+// to the results is made under its lock, one per run, never while a run runs.
 std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
                                   const DriverOptions& options,
-                                  const std::function<void(const Progress&)>& progress) {
-  std::vector<ScenarioRuns> results;
+                                  const std::function<void(const Progress&)>& progress,
+                                  RunsSoFar* so_far) {
+  RunsSoFar own;
+  RunsSoFar& gathered = so_far != nullptr ? *so_far : own;
+  std::vector<ScenarioRuns>& results = gathered.runs_;
+  std::unique_lock lock(gathered.mutex_);
   // One arena for the whole session: warm-up runs fault the log memory in,
   // measured runs reuse it.
   LogArena arena;
@@ -91,6 +104,7 @@ std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
     // every impl alike and the ratios hold.
     const std::size_t end = impl_group_end(configs, i, std::identity{});
     const std::size_t first_result = results.size();
+    gathered.under_way_ = first_result;
     unsigned rounds = 0;
     for (std::size_t k = i; k < end; ++k) {
       ScenarioRuns result;
@@ -103,19 +117,21 @@ std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
     for (unsigned run = 0; run < rounds; ++run) {
       for (std::size_t k = i; k < end; ++k) {
         const ScenarioConfig& c = configs[k];
-        ScenarioRuns& result = results[first_result + (k - i)];
+        const std::size_t at = first_result + (k - i);
         const unsigned total = c.run.warmup + c.run.repeat;
         if (run >= total || stopped[k - i]) continue;
         const bool warmup = run < c.run.warmup;
         if (progress) progress(Progress{k + 1, configs.size(), run + 1, total, c.name, warmup});
+        lock.unlock();
         RunResult r = run_scenario(c, run_options);
+        lock.lock();
         const bool stop = r.interrupted || interrupted();
         // A warm-up that fails a check still counts: a lost message is a lost message.
         const bool failed = !r.check.ok() || !r.stuck_fibers.empty() || !r.error.empty() ||
                             !r.linearizability_report.empty();
-        if (!warmup || failed) result.runs.push_back(std::move(r));
+        if (!warmup || failed) results[at].runs.push_back(std::move(r));
         if (stop) {
-          result.interrupted = true;
+          results[at].interrupted = true;
           stopped[k - i] = true;
         }
       }
@@ -124,8 +140,11 @@ std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
     for (std::size_t k = first_result; k < results.size(); ++k) {
       if (interrupted()) results[k].interrupted = true;
     }
+    gathered.under_way_ = results.size();
     i = end;
   }
+  // A caller's RunsSoFar keeps its copy (its watchdog may still read it).
+  if (so_far == nullptr) return std::move(results);
   return results;
 }
 

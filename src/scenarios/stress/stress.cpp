@@ -240,6 +240,7 @@ std::vector<StressResult> run_stress(const std::vector<ScenarioConfig>& configs,
     result.seeds_per_sec =
         result.elapsed_s > 0 ? static_cast<double>(result.seeds_run) / result.elapsed_s : 0;
     const bool stop = result.failure.has_value() || clock.interrupted();
+    if (options.on_result) options.on_result(result);
     results.push_back(std::move(result));
     if (stop) break;
   }

@@ -23,6 +23,7 @@
 #include <bitset>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 
 namespace tmpmc::runtime {
 
@@ -82,7 +83,19 @@ void choice_point(const ChoicePointSite& site, const void* object, bool write);
 // to itself (if it is the only one that can run, it spins until the step cap
 // reports a livelock). Not waiting, it is an ordinary choice point: the
 // re-read would see another fiber's change.
+// Off the deterministic runtime's fibers (the driver counting what a stopped
+// run left in its queue, on the thread that ran it), no fiber will ever run
+// again to change what a waiting spin re-reads: it throws SpinWithoutRunner
+// rather than spin for ever with no step for the cap to count.
 void spin_point(const ChoicePointSite& site, const void* object, bool waiting);
+
+// SpinWithoutRunner: a spin_point() that waits where nothing can run (above);
+// what() names the site. Typically a ring left half-way through a push by a
+// fiber that the stopped run's teardown could not move past it.
+class SpinWithoutRunner : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // choice_point_if(): the point, when `exploring` (the owner's flag).
 [[gnu::always_inline]] inline void choice_point_if(bool exploring, const ChoicePointSite& site,

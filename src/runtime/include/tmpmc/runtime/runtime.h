@@ -149,6 +149,10 @@ struct Options {
   // record_schedule keeps the schedule of each deterministic run (one item of
   // 8 bytes per choice; record_trace implies it) for schedule().
   bool record_schedule = false;
+  // schedule_tap, if set, sees every step of each deterministic run too: the
+  // schedule so far in a buffer allocated once, which a crash handler prints
+  // (schedule.h). Not owned; it outlives the runtime.
+  ScheduleTap* schedule_tap = nullptr;
   // choice_points: which labelled accesses are choice points in a
   // deterministic run (choice_point.h). `operations` keeps the granularity
   // stress had before every access was one (ring and wait-list operations

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -90,6 +91,41 @@ class Schedule {
   std::vector<Item> items_;
   std::uint64_t steps_ = 0;
   std::uint64_t choices_ = 0;
+};
+
+class SignalSafeText;
+
+// ScheduleTap: the schedule so far of the run under way, in a buffer
+// allocated once, for a crash handler to print as the process dies. A
+// deterministic run appends every step to it (Options::schedule_tap) as it
+// records a Schedule; write_text() formats the same text as
+// Schedule::text() with nothing but write(2), so a signal handler on the
+// recording thread may call it (the run is synchronous with its steps: a
+// crash in a fiber never lands inside record()).
+class ScheduleTap {
+ public:
+  explicit ScheduleTap(std::size_t capacity);
+  // begin_run(): empties it for a new run.
+  void begin_run() noexcept {
+    size_ = 0;
+    steps_ = 0;
+    truncated_ = false;
+  }
+  // record(): as Schedule::record; once the buffer is full the rest is
+  // dropped and truncated() says so.
+  void record(std::uint64_t fiber, std::size_t runnable) noexcept;
+  bool truncated() const noexcept { return truncated_; }
+  std::uint64_t steps() const noexcept { return steps_; }  // every step, kept or dropped
+  // write_text(out): the schedule's text (Schedule::text()), async-signal-
+  // safely; false (and nothing written) when truncated.
+  bool write_text(SignalSafeText& out) const noexcept;
+
+ private:
+  std::unique_ptr<Schedule::Item[]> items_;
+  std::size_t capacity_;
+  std::size_t size_ = 0;
+  std::uint64_t steps_ = 0;
+  bool truncated_ = false;
 };
 
 }  // namespace tmpmc::runtime

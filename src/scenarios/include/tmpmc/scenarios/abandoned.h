@@ -7,7 +7,7 @@
 // everything the task references is kept alive for the rest of the process
 // (keep_forever), and the command that ran it leaves the process with
 // std::_Exit once its results are written, never through static destructors
-// that the stuck task might still touch (src/cli/main.cpp).
+// that the stuck task might still touch (src/cli/cli.cpp).
 #pragma once
 
 #include <cstdint>

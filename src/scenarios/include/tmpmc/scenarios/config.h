@@ -45,10 +45,6 @@ struct RuntimeConfig {
   std::uint64_t timer_spin_us = runtime::kDefaultTimerSpin.count();
 };
 
-// kImpls: the names of the queue implementations a scenario can run on, in
-// the impl registry's order (impls.h holds what each one is).
-inline const std::vector<std::string> kImpls = impl_names();
-
 struct QueueConfig {
   std::string impl = "tmpmc";
   std::uint64_t capacity = 1024;

@@ -1,7 +1,8 @@
 // impls.h: the impl registry, one row per queue implementation a scenario
 // can run on (queue.impl). Config validation, the driver, the report's note
 // and the CLI help all read it; adding an impl is one row (impls.cpp) plus
-// its backend file (backends/).
+// its backend file (backends/). A program that links the tool may add rows
+// of its own (add_impl).
 #pragma once
 
 #include <span>
@@ -42,9 +43,15 @@ struct Impl {
 };
 
 // impls(): every row, in the order help texts and error messages list them.
-std::span<const Impl> impls() noexcept;
+std::span<const Impl> impls();
+// add_impl(): one more row, after the built-in ones: an impl a program
+// linking the tool brings (a test's planted queue). Call it before anything
+// reads the registry (before the command line is parsed); it is not
+// synchronised. Throws std::invalid_argument for a row without a name or run
+// function, or a name already taken.
+void add_impl(const Impl& row);
 // find_impl(): the row named `name`, or nullptr.
-const Impl* find_impl(std::string_view name) noexcept;
+const Impl* find_impl(std::string_view name);
 
 // impl_names(): the names of the rows with on_our_runtime == `ours` (every
 // row without an argument), in registry order.

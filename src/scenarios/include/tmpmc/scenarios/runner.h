@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,10 +60,30 @@ std::size_t impl_group_end(const Items& items, std::size_t first, ConfigOf confi
   return end;
 }
 
+// RunsSoFar: what run_all has finished while it runs, for another thread to
+// read: the CLI's stop watchdog writes it when a run cannot be stopped (a
+// task spinning for ever on a real runtime never reaches a check of the
+// interrupt flag).
+class RunsSoFar {
+ public:
+  // snapshot(): what a stop now would keep: every scenario begun, with its
+  // finished runs; those of the impl group under way marked interrupted.
+  std::vector<ScenarioRuns> snapshot() const;
+
+ private:
+  friend std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>&, const DriverOptions&,
+                                           const std::function<void(const Progress&)>&, RunsSoFar*);
+  mutable std::mutex mutex_;
+  std::vector<ScenarioRuns> runs_;  // under mutex_
+  std::size_t under_way_ = 0;       // the first of the group under way (under mutex_)
+};
+
 // run_all(): runs each scenario's warm-ups (discarded) and repeats; stops
 // early (keeping what finished, marked interrupted) once `interrupt` is set.
+// so_far, if given, holds the results while they are gathered (see RunsSoFar).
 std::vector<ScenarioRuns> run_all(const std::vector<ScenarioConfig>& configs,
                                   const DriverOptions& options,
-                                  const std::function<void(const Progress&)>& progress);
+                                  const std::function<void(const Progress&)>& progress,
+                                  RunsSoFar* so_far = nullptr);
 
 }  // namespace tmpmc::scenarios

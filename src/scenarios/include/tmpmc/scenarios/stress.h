@@ -39,6 +39,8 @@ struct Shard {
   unsigned index = 1, count = 1;
 };
 
+struct StressResult;
+
 struct StressOptions {
   Explore explore = Explore::seeds;
   unsigned bound = 2;  // bounded: the most preemptions a schedule may have
@@ -65,6 +67,9 @@ struct StressOptions {
   // on_run, if set, sees every run's result as it ends (to compare what
   // searches reach: RunResult::outcome).
   std::function<void(const RunResult&)> on_run;
+  // on_result, if set, sees each scenario's result as its search ends (the
+  // CLI keeps a copy that its stop watchdog can write).
+  std::function<void(const StressResult&)> on_result;
   // Shrink each deterministic failure's schedule before reporting it
   // (shrink.cpp); off: --no-shrink.
   bool shrink = true;
@@ -140,6 +145,9 @@ struct StressResult {
   // The time budget ran out (or a signal came) before the seeds did; a seed
   // stopped in the middle is not counted in seeds_run.
   bool out_of_time = false;
+  // The command was ended while this scenario's search was under way and
+  // could not stop (the CLI's stop watchdog): its counts are not known.
+  bool interrupted = false;
 };
 
 // failure_classes(): every class a run broke, in FailureClass's order
