@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,7 +36,10 @@ struct CrashText {
   std::string by_seed[2];      // the replay command around the seed ("" if none)
   std::uint64_t seed = 0;
   bool deterministic = false;
-  std::string key;  // what the text was prepared for
+  // What the text was prepared for: a run of another config, policy or cap
+  // prepares it again (stress's runs of one scenario differ only in seed).
+  std::string source, name, impl, policy;
+  std::uint64_t max_steps = 0;
 };
 
 std::atomic<bool> g_installed{false};
@@ -128,10 +129,11 @@ CrashReportArming::CrashReportArming(const ScenarioConfig& config, const DriverO
     return;
   CrashText& text = *g_text;
   const bool deterministic = config.runtime.deterministic;
-  std::string key = config.source + '\n' + config.name + '\n' + config.queue.impl + '\n' +
-                    policy_text(options.policy) + '\n' + std::to_string(options.max_steps) +
-                    (deterministic ? "d" : "r");
-  if (key != text.key) {
+  // Compared field by field, without building a key: this runs once per run.
+  std::string policy = policy_text(options.policy);
+  if (text.source != config.source || text.name != config.name || text.impl != config.queue.impl ||
+      text.policy != policy || text.max_steps != options.max_steps ||
+      text.deterministic != deterministic || text.heading.empty()) {
     StressOptions replay;
     replay.policy = options.policy;
     replay.max_steps = options.max_steps;
@@ -139,7 +141,7 @@ CrashReportArming::CrashReportArming(const ScenarioConfig& config, const DriverO
     replay.config_path = config.source;
     text.heading = " in a " + std::string(deterministic ? "deterministic " : "") +
                    "run of scenario \"" + config.name + "\" on impl " + config.queue.impl;
-    if (deterministic) text.heading += " (policy " + policy_text(options.policy);
+    if (deterministic) text.heading += " (policy " + policy;
     split(replay_command(config, 0, std::string(kSentinelSchedule), replay, false),
           kSentinelSchedule, text.by_schedule);
     // By seed: only a policy that a seed fixes (not a bounded search's
@@ -153,7 +155,11 @@ CrashReportArming::CrashReportArming(const ScenarioConfig& config, const DriverO
       text.by_seed[0].clear();
       text.by_seed[1].clear();
     }
-    text.key = std::move(key);
+    text.source = config.source;
+    text.name = config.name;
+    text.impl = config.queue.impl;
+    text.policy = std::move(policy);
+    text.max_steps = options.max_steps;
   }
   text.seed = config.runtime.seed;
   text.deterministic = deterministic;
