@@ -2,13 +2,20 @@
 // same binary. Boost.Fiber's channel needs a power-of-two capacity >= 2 (and
 // holds one less than that): its capacity is rounded up, and the label says so.
 #include <benchmark/benchmark.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <boost/fiber/all.hpp>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/boost_pool.h"
@@ -34,13 +41,79 @@ void label_boost(benchmark::State& state, std::size_t asked) {
                  std::to_string(asked) + ", rounded up to a power of two >= 2)");
 }
 
+// Where a benchmark's fibers run: local (each where it is spawned, moved
+// only by a steal) or spread (runtime.placement spread: producer p on
+// worker p mod 2, consumer c on worker (c + 1) mod 2, pinned; the main
+// fiber on worker 0), so that every message crosses cores.
+enum class Placement { local, spread };
+
+unsigned producer_worker(int p) { return static_cast<unsigned>(p) % 2; }
+unsigned consumer_worker(int c) { return static_cast<unsigned>(c + 1) % 2; }
+
+// on_tmpmc(): body as the main fiber of a runtime with `workers` workers.
 template <class Body>
-void on_tmpmc(unsigned workers, Body&& body) {
+void on_tmpmc(unsigned workers, Body&& body, Placement placement = Placement::local) {
   rt::Options options;
   options.workers = workers;
   rt::Runtime runtime(options);
-  runtime.block_on(std::forward<Body>(body));
+  runtime.block_on([&] {
+    if (placement == Placement::spread) {
+      rt::spawn_pinned(0, "main", body).join();
+    } else {
+      body();
+    }
+  });
 }
+
+// start_tmpmc(): a fiber of the benchmark, pinned to `worker` under spread.
+template <class F>
+rt::JoinHandle<void> start_tmpmc(Placement placement, unsigned worker, F&& f) {
+  if (placement == Placement::spread) return rt::spawn_pinned(worker, "", std::forward<F>(f));
+  return rt::spawn(std::forward<F>(f));
+}
+
+// BoostTasks: Boost.Fiber fibers started on the benchmark's threads, local
+// (on the caller's thread, for shared_work to share) or spread (each on its
+// thread: start_on_boost_thread). A fiber started on another thread is
+// joined by that thread, so wait() waits for a count instead.
+class BoostTasks {
+ public:
+  explicit BoostTasks(Placement placement) : placement_(placement) {}
+  template <class F>
+  void start(unsigned thread, F&& f) {
+    {
+      std::lock_guard lock(mutex_);
+      ++running_;
+    }
+    auto task = [this, f = std::forward<F>(f)]() mutable {
+      f();
+      std::lock_guard lock(mutex_);
+      if (--running_ == 0) done_.notify_all();
+    };
+    if (placement_ == Placement::spread) {
+      boost::fibers::fiber fiber =
+          scenarios::backends::start_on_boost_thread(thread, std::move(task));
+      if (fiber.joinable()) local_.push_back(std::move(fiber));
+    } else {
+      local_.emplace_back(std::move(task));
+    }
+  }
+  // wait(): every fiber started so far has ended.
+  void wait() {
+    std::unique_lock lock(mutex_);
+    done_.wait(lock, [this] { return running_ == 0; });
+    lock.unlock();
+    for (auto& fiber : local_) fiber.join();
+    local_.clear();
+  }
+
+ private:
+  const Placement placement_;
+  boost::fibers::mutex mutex_;
+  boost::fibers::condition_variable done_;
+  unsigned running_ = 0;
+  std::vector<boost::fibers::fiber> local_;
+};
 
 // ---------------------------------------------------------------- send then receive, never parks
 
@@ -75,69 +148,139 @@ void BM_SendReceive_boost(benchmark::State& state) {
 
 // ---------------------------------------------------------------- ping-pong, capacity 1
 
-void BM_PingPong_tmpmc(benchmark::State& state, unsigned workers) {
-  on_tmpmc(workers, [&] {
-    Queue<Item> ping(1), pong(1);
-    auto ponger = rt::spawn([ping, pong]() mutable {
-      while (auto v = ping.receive()) (void)pong.send(*v);
-    });
-    Item i = 0;
-    for (auto _ : state) {
-      (void)ping.send(i++);
-      auto received = pong.receive();  // the value, as in BM_SendReceive
-      benchmark::DoNotOptimize(*received);
-    }
-    ping.close();
-    ponger.join();
-  });
+void BM_PingPong_tmpmc(benchmark::State& state, unsigned workers, Placement placement) {
+  on_tmpmc(
+      workers,
+      [&] {
+        Queue<Item> ping(1), pong(1);
+        auto ponger = start_tmpmc(placement, 1, [ping, pong]() mutable {
+          while (auto v = ping.receive()) (void)pong.send(*v);
+        });
+        Item i = 0;
+        for (auto _ : state) {
+          (void)ping.send(i++);
+          auto received = pong.receive();  // the value, as in BM_SendReceive
+          benchmark::DoNotOptimize(*received);
+        }
+        ping.close();
+        ponger.join();
+      },
+      placement);
 }
 
-void BM_PingPong_boost(benchmark::State& state, int workers) {
-  run_on_boost(workers, [&] {
-    BoostChannel ping(boost_capacity(1)), pong(boost_capacity(1));
-    boost::fibers::fiber ponger([&] {
-      Item v;
-      while (ping.pop(v) == boost::fibers::channel_op_status::success) pong.push(v);
-    });
-    Item i = 0, out = 0;
-    for (auto _ : state) {
-      ping.push(i++);
-      pong.pop(out);
-      benchmark::DoNotOptimize(out);
-    }
-    ping.close();
-    ponger.join();
-  });
+void BM_PingPong_boost(benchmark::State& state, int workers, Placement placement) {
+  run_on_boost(
+      workers,
+      [&] {
+        BoostChannel ping(boost_capacity(1)), pong(boost_capacity(1));
+        BoostTasks ponger(placement);
+        ponger.start(1, [&] {
+          Item v;
+          while (ping.pop(v) == boost::fibers::channel_op_status::success) pong.push(v);
+        });
+        Item i = 0, out = 0;
+        for (auto _ : state) {
+          ping.push(i++);
+          pong.pop(out);
+          benchmark::DoNotOptimize(out);
+        }
+        ping.close();
+        ponger.wait();
+      },
+      placement == Placement::spread);
   label_boost(state, 1);
+}
+
+// BM_CrossCoreFloor: what a ping-pong between two cores cannot beat, with
+// no queue and no scheduler: two threads (pinned to CPUs 0 and 1 when the
+// machine has them) hand a counter back and forth through one cache line
+// each way. The pinger stores `ping` and wakes the ponger with FUTEX_WAKE;
+// the ponger parks on `ping` with FUTEX_WAIT and answers on `pong`, which
+// the pinger spins on. A round trip is two cross-core line transfers, one
+// park and one wake: the floor that BM_PingPong/.../spread is quoted against.
+void BM_CrossCoreFloor(benchmark::State& state) {
+  alignas(64) std::atomic<std::uint32_t> ping{0};
+  alignas(64) std::atomic<std::uint32_t> pong{0};
+  const auto futex = [](std::atomic<std::uint32_t>& word, int op, std::uint32_t value) {
+    // The futex syscall on the atomic's own word (std::atomic<uint32_t> is
+    // a plain 32-bit word: static_assert below).
+    return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, value, nullptr, nullptr,
+                   0);
+  };
+  static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+  constexpr std::uint32_t kStop = 0xffff'ffff;
+  const auto pin = [](int cpu) {
+    if (std::thread::hardware_concurrency() < 2) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  };
+  std::thread ponger([&] {
+    pin(1);
+    std::uint32_t seen = 0;
+    for (;;) {
+      std::uint32_t now = ping.load(std::memory_order_acquire);
+      while (now == seen) {
+        futex(ping, FUTEX_WAIT_PRIVATE, seen);  // PARK until ping changes
+        now = ping.load(std::memory_order_acquire);
+      }
+      if (now == kStop) return;
+      seen = now;
+      pong.store(now, std::memory_order_release);
+    }
+  });
+  pin(0);
+  std::uint32_t i = 0;
+  for (auto _ : state) {
+    ++i;
+    ping.store(i, std::memory_order_release);
+    futex(ping, FUTEX_WAKE_PRIVATE, 1);  // WAKE, whether or not it has parked yet
+    while (pong.load(std::memory_order_acquire) != i) {
+    }
+  }
+  ping.store(kStop, std::memory_order_release);
+  futex(ping, FUTEX_WAKE_PRIVATE, 1);
+  ponger.join();
+  {
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    for (unsigned cpu = 0; cpu < std::thread::hardware_concurrency(); ++cpu) CPU_SET(cpu, &all);
+    pthread_setaffinity_np(pthread_self(), sizeof all, &all);
+  }
 }
 
 // ---------------------------------------------------------------- streams: SPSC and MPMC
 
 // Each iteration moves kStreamItems from `producers` to `consumers` fibers.
 void BM_Stream_tmpmc(benchmark::State& state, int producers, int consumers, std::size_t capacity,
-                     unsigned workers) {
-  on_tmpmc(workers, [&] {
-    for (auto _ : state) {
-      Queue<Item> q(capacity);
-      std::vector<rt::JoinHandle<void>> fibers;
-      for (int c = 0; c < consumers; ++c) {
-        fibers.push_back(rt::spawn([q]() mutable {
-          Item sum = 0;
-          while (auto v = q.receive()) sum += *v;
-          benchmark::DoNotOptimize(sum);
-        }));
-      }
-      std::vector<rt::JoinHandle<void>> senders;
-      for (int p = 0; p < producers; ++p) {
-        senders.push_back(rt::spawn([q, p, producers]() mutable {
-          for (Item i = p; i < kStreamItems; i += producers) (void)q.send(i);
-        }));
-      }
-      for (auto& s : senders) s.join();
-      q.close();
-      for (auto& f : fibers) f.join();
-    }
-  });
+                     unsigned workers, Placement placement) {
+  on_tmpmc(
+      workers,
+      [&] {
+        for (auto _ : state) {
+          Queue<Item> q(capacity);
+          std::vector<rt::JoinHandle<void>> fibers;
+          for (int c = 0; c < consumers; ++c) {
+            fibers.push_back(start_tmpmc(placement, consumer_worker(c), [q]() mutable {
+              Item sum = 0;
+              while (auto v = q.receive()) sum += *v;
+              benchmark::DoNotOptimize(sum);
+            }));
+          }
+          std::vector<rt::JoinHandle<void>> senders;
+          for (int p = 0; p < producers; ++p) {
+            senders.push_back(
+                start_tmpmc(placement, producer_worker(p), [q, p, producers]() mutable {
+                  for (Item i = p; i < kStreamItems; i += producers) (void)q.send(i);
+                }));
+          }
+          for (auto& s : senders) s.join();
+          q.close();
+          for (auto& f : fibers) f.join();
+        }
+      },
+      placement);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kStreamItems));
 }
 
@@ -186,29 +329,31 @@ void BM_StreamBatch_tmpmc(benchmark::State& state, int producers, int consumers,
 }
 
 void BM_Stream_boost(benchmark::State& state, int producers, int consumers, std::size_t capacity,
-                     int workers) {
-  run_on_boost(workers, [&] {
-    for (auto _ : state) {
-      BoostChannel ch(boost_capacity(capacity));
-      std::vector<boost::fibers::fiber> fibers;
-      for (int c = 0; c < consumers; ++c) {
-        fibers.emplace_back([&ch] {
-          Item sum = 0, v;
-          while (ch.pop(v) == boost::fibers::channel_op_status::success) sum += v;
-          benchmark::DoNotOptimize(sum);
-        });
-      }
-      std::vector<boost::fibers::fiber> senders;
-      for (int p = 0; p < producers; ++p) {
-        senders.emplace_back([&ch, p, producers] {
-          for (Item i = p; i < kStreamItems; i += producers) ch.push(i);
-        });
-      }
-      for (auto& s : senders) s.join();
-      ch.close();
-      for (auto& f : fibers) f.join();
-    }
-  });
+                     int workers, Placement placement) {
+  run_on_boost(
+      workers,
+      [&] {
+        for (auto _ : state) {
+          BoostChannel ch(boost_capacity(capacity));
+          BoostTasks fibers(placement), senders(placement);
+          for (int c = 0; c < consumers; ++c) {
+            fibers.start(consumer_worker(c), [&ch] {
+              Item sum = 0, v;
+              while (ch.pop(v) == boost::fibers::channel_op_status::success) sum += v;
+              benchmark::DoNotOptimize(sum);
+            });
+          }
+          for (int p = 0; p < producers; ++p) {
+            senders.start(producer_worker(p), [&ch, p, producers] {
+              for (Item i = p; i < kStreamItems; i += producers) ch.push(i);
+            });
+          }
+          senders.wait();
+          ch.close();
+          fibers.wait();
+        }
+      },
+      placement == Placement::spread);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kStreamItems));
   label_boost(state, capacity);
 }
@@ -216,42 +361,46 @@ void BM_Stream_boost(benchmark::State& state, int producers, int consumers, std:
 [[maybe_unused]] const bool registered = [] {
   benchmark::RegisterBenchmark("BM_SendReceive/tmpmc", BM_SendReceive_tmpmc)->UseRealTime();
   benchmark::RegisterBenchmark("BM_SendReceive/boost_fiber", BM_SendReceive_boost)->UseRealTime();
-  for (int workers : {1, 2}) {
-    const std::string w = "/workers:" + std::to_string(workers);
-    benchmark::RegisterBenchmark(("BM_PingPong/tmpmc" + w).c_str(), BM_PingPong_tmpmc,
-                                 static_cast<unsigned>(workers))
+  // workers:1, workers:2 (local) and workers:2/spread, the cross-core gauge.
+  struct Shape {
+    int workers;
+    Placement placement;
+    std::string suffix;
+  };
+  const Shape shapes[] = {{1, Placement::local, "/workers:1"},
+                          {2, Placement::local, "/workers:2"},
+                          {2, Placement::spread, "/workers:2/spread"}};
+  for (const Shape& shape : shapes) {
+    benchmark::RegisterBenchmark(("BM_PingPong/tmpmc" + shape.suffix).c_str(), BM_PingPong_tmpmc,
+                                 static_cast<unsigned>(shape.workers), shape.placement)
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_PingPong/boost_fiber" + w).c_str(), BM_PingPong_boost,
-                                 workers)
+    benchmark::RegisterBenchmark(("BM_PingPong/boost_fiber" + shape.suffix).c_str(),
+                                 BM_PingPong_boost, shape.workers, shape.placement)
         ->UseRealTime();
   }
-  for (int workers : {1, 2}) {
-    const std::string w = "/cap:1024/workers:" + std::to_string(workers);
+  benchmark::RegisterBenchmark("BM_CrossCoreFloor", BM_CrossCoreFloor)->UseRealTime();
+  for (const Shape& shape : shapes) {
+    const std::string w = "/cap:1024" + shape.suffix;
     benchmark::RegisterBenchmark(("BM_Spsc/tmpmc" + w).c_str(), BM_Stream_tmpmc, 1, 1, 1024,
-                                 static_cast<unsigned>(workers))
+                                 static_cast<unsigned>(shape.workers), shape.placement)
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BM_Spsc/boost_fiber" + w).c_str(), BM_Stream_boost, 1, 1, 1024,
-                                 workers)
+                                 shape.workers, shape.placement)
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
   }
-  benchmark::RegisterBenchmark("BM_Mpmc/tmpmc/p:4/c:4/cap:1024/workers:1", BM_Stream_tmpmc, 4, 4,
-                               1024, 1u)
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("BM_Mpmc/boost_fiber/p:4/c:4/cap:1024/workers:1", BM_Stream_boost, 4,
-                               4, 1024, 1)
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("BM_Mpmc/tmpmc/p:4/c:4/cap:1024/workers:2", BM_Stream_tmpmc, 4, 4,
-                               1024, 2u)
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
-  benchmark::RegisterBenchmark("BM_Mpmc/boost_fiber/p:4/c:4/cap:1024/workers:2", BM_Stream_boost, 4,
-                               4, 1024, 2)
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
+  for (const Shape& shape : shapes) {
+    const std::string w = "/p:4/c:4/cap:1024" + shape.suffix;
+    benchmark::RegisterBenchmark(("BM_Mpmc/tmpmc" + w).c_str(), BM_Stream_tmpmc, 4, 4, 1024,
+                                 static_cast<unsigned>(shape.workers), shape.placement)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_Mpmc/boost_fiber" + w).c_str(), BM_Stream_boost, 4, 4, 1024,
+                                 shape.workers, shape.placement)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
   for (std::size_t batch : {1, 8, 32, 128}) {
     const std::string b = "/batch:" + std::to_string(batch);
     benchmark::RegisterBenchmark(("BM_SpscBatch/tmpmc" + b).c_str(), BM_StreamBatch_tmpmc, 1, 1,

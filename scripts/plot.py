@@ -131,16 +131,25 @@ def plot_latency(ax, doc, style="-", prefix="", scenarios=None):
 
 
 def peer_points(doc):
-    """{(shape, capacity, workers): {impl: scenario}} for results of impl groups."""
+    """{(shape, capacity, (workers, placement)): {impl: scenario}} for results of impl groups."""
     points = {}
     for s in doc["scenarios"]:
         if "vs_first" not in s["summary"]:
             continue
         c = s["config"]
         key = (f"{c['producers']['count']}:{c['consumers']['count']}", c["queue"]["capacity"],
-               c["runtime"]["workers"])
+               (c["runtime"]["workers"], c["runtime"].get("placement", "local")))
         points.setdefault(key, {})[s.get("impl", c["queue"]["impl"])] = s
     return points
+
+
+def workers_label(key, short=False):
+    """"2 workers, spread" (or "2 spread" when short) for a (workers, placement) key."""
+    workers, placement = key
+    suffix = "" if placement == "local" else (" " if short else ", ") + placement
+    if short:
+        return f"{workers}{suffix}"
+    return f"{workers} worker{'s' if workers != 1 else ''}{suffix}"
 
 
 def impls_of(points):
@@ -176,7 +185,7 @@ def plot_peers(doc, out):
         ax.set_xticks(range(len(keys)))
         ax.set_xticklabels([f"{k[0]} cap {k[1]}" for k in keys], rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("throughput (M msgs/s, median, log)")
-        ax.set_title(f"{w} worker{'s' if w != 1 else ''} (threads: one OS thread per producer and consumer)",
+        ax.set_title(f"{workers_label(w)} (threads: one OS thread per producer and consumer)",
                      fontsize=9)
         ax.legend(fontsize=7, ncol=len(impls))
     fig.suptitle(title(doc, "tmpmc-bench: the same scenarios on each queue implementation"), fontsize=10)
@@ -203,7 +212,8 @@ def peers_table(doc):
         for p in peers:
             theirs = rates(by_impl[p])[0] if p in by_impl else 0
             cells.append(f"{ours / theirs:.2f}" if theirs > 0 else "-")
-        lines.append(f"| {k[0]} | {k[1]} | {k[2]} | {ours:.2f} | " + " | ".join(cells) + " |")
+        lines.append(f"| {k[0]} | {k[1]} | {workers_label(k[2], short=True)} | {ours:.2f} | " +
+                     " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -237,32 +237,40 @@ bool known_to_fail(const json& scenario) {
   return scenario["impl"] == "seed" || scenario["impl"] == "asio";
 }
 
+// A parameter is a file of configs/, or FILE:PART for a file run in parts
+// (each within a test's budget): peers.json's local shapes, then its spread ones.
 TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
-  const std::string config = std::string(config_dir()) + "/" + GetParam();
-  const auto out = std::filesystem::temp_directory_path() / ("tmpmc_result_" + GetParam());
+  const std::string file = GetParam().substr(0, GetParam().find(':'));
+  const bool spread_part = GetParam().ends_with(":spread");
+  const std::string config = std::string(config_dir()) + "/" + file;
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("tmpmc_result_" + std::string(spread_part ? "spread_" : "") + file);
   std::filesystem::remove(out);
   std::string impls;
-  if (GetParam() == "asio-close.json") {
+  if (file == "peers.json") impls = spread_part ? " --filter spread" : " --filter '^(?!.*spread)'";
+  if (file == "asio-close.json") {
     // Its point is asio failing (covered by Peers.asio_close_fails_in_the_open);
     // its second scenario would hang asio-drained until --timeout.
     impls = " --impl tmpmc";
   }
-  if (GetParam() == "peers.json") {
+  if (file == "peers.json") {
     // Not the seed design: its lost-wake bug can park a consumer for good in
     // real mode (stress_test catches each of its bugs deterministically).
     // boost-fiber runs its two-worker sweep on polling shared_work threads
     // (boost_pool.h): Boost 1.81's sleeping schedulers, which once hung this
     // test now and then (boostorg/fiber#327), are not used.
-    impls = " --impl tmpmc,boost-fiber,mutex,threads,asio,asio-drained,tbb";
+    impls += " --impl tmpmc,boost-fiber,mutex,threads,asio,asio-drained,tbb";
   }
 #if defined(__SANITIZE_THREAD__)
   // Boost.Fiber, Asio and oneTBB are left out of TSan builds (backends/).
   std::ifstream text(config);
   const std::string body(std::istreambuf_iterator<char>(text), {});
-  if (GetParam() == "peers.json" ||
-      (impls.empty() &&
-       (body.find("boost-fiber") != std::string::npos || body.find("\"asio") != std::string::npos ||
-        body.find("\"tbb\"") != std::string::npos))) {
+  if (file == "peers.json") {
+    impls = (spread_part ? " --filter spread" : " --filter '^(?!.*spread)'") +
+            std::string(" --impl tmpmc,mutex,threads");
+  } else if ((impls.empty() && (body.find("boost-fiber") != std::string::npos ||
+                                body.find("\"asio") != std::string::npos ||
+                                body.find("\"tbb\"") != std::string::npos))) {
     impls = " --impl tmpmc,mutex,threads";
   }
 #endif
@@ -301,8 +309,15 @@ TEST_P(ShippedConfig, runs_and_writes_schema_v1) {
       for (const char* key : {"p50", "p90", "p99", "p999", "max", "mean"}) {
         EXPECT_TRUE(run["latency_ns"].contains(key)) << key;
       }
-      for (const char* key : {"switches", "parks", "steals", "switches_per_msg"}) {
+      for (const char* key :
+           {"switches", "parks", "steals", "cross_worker_wakes", "switches_per_msg"}) {
         EXPECT_TRUE(run["runtime"].contains(key)) << key;
+      }
+      // Our queue on 2 workers spread: its ring was upgraded to the shared protocol.
+      const json& rt = s["config"]["runtime"];
+      if (s["config"]["queue"]["impl"] == "tmpmc" && rt["placement"] == "spread" &&
+          rt["workers"] == 2) {
+        EXPECT_EQ(run.value("queue_shared", false), true) << s["name"];
       }
       // Nothing lost: every message sent ok was received or is still queued.
       EXPECT_EQ(run["received"].get<std::uint64_t>() + run["left_in_queue"].get<std::uint64_t>(),
@@ -318,6 +333,7 @@ std::vector<std::string> shipped_configs() {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(config_dir())) {
     if (entry.path().extension() == ".json") names.push_back(entry.path().filename().string());
+    if (entry.path().filename() == "peers.json") names.push_back("peers.json:spread");
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -325,8 +341,10 @@ std::vector<std::string> shipped_configs() {
 
 INSTANTIATE_TEST_SUITE_P(Configs, ShippedConfig, ::testing::ValuesIn(shipped_configs()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param.substr(0, info.param.size() - 5);
+                           std::string name = info.param;
+                           name.erase(name.find(".json"), 5);
                            std::replace(name.begin(), name.end(), '-', '_');
+                           std::replace(name.begin(), name.end(), ':', '_');
                            return name;
                          });
 

@@ -65,6 +65,7 @@ def expected_row(s):
         "shape": f'{c["producers"]["count"]}p:{c["consumers"]["count"]}c',
         "capacity": c["queue"]["capacity"],
         "workers": c["runtime"]["workers"],
+        "placement": c["runtime"].get("placement", "local"),
         "impl": s.get("impl", c["queue"]["impl"]),
         "median": s["summary"]["msgs_per_sec"]["median"],
         "min": s["summary"]["msgs_per_sec"]["min"],
@@ -86,7 +87,7 @@ def check_csv():
             want = expected_row(s)
             got = {
                 "scenario": row["scenario"], "shape": row["shape"], "capacity": int(row["capacity"]),
-                "workers": int(row["workers"]), "impl": row["impl"],
+                "workers": int(row["workers"]), "placement": row["placement"], "impl": row["impl"],
                 "median": float(row["msgs_per_sec_median"]), "min": float(row["msgs_per_sec_min"]),
                 "max": float(row["msgs_per_sec_max"]), "p50": float(row["p50_ns"]),
                 "p99": float(row["p99_ns"]), "p999": float(row["p999_ns"]), "verdict": row["verdict"],
@@ -107,7 +108,8 @@ def check_markdown():
     path, doc = failing_result()
     lines = export(path, "--format", "markdown").stdout.splitlines()
     header, rule, body = markdown_cells(lines[0]), markdown_cells(lines[1]), lines[2:]
-    if header[:5] != ["scenario", "shape", "capacity", "workers", "impl"] or header[-1] != "verdict":
+    if header[:6] != ["scenario", "shape", "capacity", "workers", "placement", "impl"] or \
+            header[-1] != "verdict":
         fail(f"markdown header: {header}")
     if len(rule) != len(header) or not all(re.fullmatch(r":?-+:?", c) for c in rule):
         fail(f"markdown separator row: {lines[1]!r}")

@@ -32,6 +32,7 @@ class Unconfined {
   template <bool Explore>
   void touch() {}
   bool confined() const noexcept { return false; }
+  bool shared() const noexcept { return true; }
 };
 template <class T>
 using UnconfinedRing = detail::Ring<T, Unconfined>;
@@ -173,6 +174,47 @@ class RingFreeingBeforeRead : public UnconfinedRing<T> {
     T* value = slot.value();
     ::new (out) T(std::move(*value));
     value->~T();
+    return PopResult::ok;
+  }
+};
+
+// RingPoppingWithRelaxedStamp: a pop that reads the slot's stamp relaxed
+// instead of acquire (ring.h's [pop A]), so its read of the value is not
+// ordered after the push's write of it, which the push's release of the
+// stamp ([push D]) was meant to hand over. Under sequential consistency,
+// which is every deterministic mode, nothing changes; on x86 the machine
+// code is the same load. Only a checker of happens-before on real threads
+// sees it: ThreadSanitizer, with the two sides of the queue on two
+// threads (stress --workers 2, spread). A pop that finds nothing to take
+// goes the real way.
+template <class T>
+class RingPoppingWithRelaxedStamp : public UnconfinedRing<T> {
+  using Base = UnconfinedRing<T>;
+
+ public:
+  using Base::Base;
+  PopResult try_pop(void* out) { return pop_relaxed(out); }
+  PopResult try_pop_unexplored(void* out) { return pop_relaxed(out); }
+
+ private:
+  PopResult pop_relaxed(void* out) {
+    namespace sites = detail::sites;
+    std::size_t head = this->head_.load(this->at(sites::kPopReadHead), std::memory_order_relaxed);
+    auto& slot = this->slots_[head & (this->mark_bit_ - 1)];
+    // The bug: relaxed, where the real pop loads with acquire.
+    if (slot.stamp.load(this->at(sites::kPopReadStamp), std::memory_order_relaxed) != head + 1) {
+      return Base::try_pop(out);  // empty, stale or mid-way: the real pop decides
+    }
+    if (!this->head_.compare_exchange_strong(head, this->after(head), this->at(sites::kPopClaim),
+                                             std::memory_order_seq_cst,
+                                             std::memory_order_relaxed)) {
+      return Base::try_pop(out);
+    }
+    runtime::choice_point_if(this->explored(), sites::kPopReadValue, slot.storage, true);
+    T* value = slot.value();
+    ::new (out) T(std::move(*value));
+    value->~T();
+    slot.stamp.store(head + this->one_lap_, this->at(sites::kPopFree), std::memory_order_release);
     return PopResult::ok;
   }
 };

@@ -136,6 +136,15 @@ using FreeSlotBeforeRead = QueueCore<T, void, RingFreeingBeforeRead<T>>;
 template <class T>
 using BatchStampsBeforeValues = QueueCore<T, void, RingPublishingRunBeforeWrite<T>>;
 
+// (17) A pop's stamp load weakened from acquire to relaxed: the value it
+// reads is not ordered after the push that wrote it. A weak-memory bug:
+// every deterministic mode passes it (they are sequentially consistent);
+// the TSan tier's spread stress catches it (weak_memory_test, through
+// tmpmc-bench-planted, whose impl planted-relaxed-stamp it is). Its ring's
+// try_pop_unexplored is broken too: real threads run that one.
+template <class T>
+using PopStampWithoutAcquire = QueueCore<T, void, RingPoppingWithRelaxedStamp<T>>;
+
 // (18) An upgrade that does not wait for the owner: the owner's confined push
 // (pop) and the upgrader's claiming one take the same slot.
 template <class T>

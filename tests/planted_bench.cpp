@@ -1,7 +1,7 @@
 // planted_bench.cpp: tmpmc-bench-planted, the whole tmpmc-bench command line
-// (cli_main.h) with the planted queues (planted_queues.h) registered as four
-// more impls. planted_cli_test drives it through the signals, crashes and
-// hangs those queues cause, as a user's shell would.
+// (cli_main.h) with the planted queues (planted_queues.h) and one
+// weak-memory mutant (mutants.h) registered as five more impls. planted_cli_test drives it through
+// the signals, crashes and hangs those queues cause, as a user's shell would.
 #include <string_view>
 
 #include "cli_main.h"
@@ -43,6 +43,10 @@ void add_planted_impls() {
   sc::add_impl(planted("planted-crash",
                        "our queue, whose receive dereferences null when it finds every slot full",
                        run_mutant<CrashWhenFull>, true));
+  sc::add_impl(planted("planted-relaxed-stamp",
+                       "our queue, whose pop loads the slot's stamp relaxed instead of acquire "
+                       "(a weak-memory bug: mutants.h, PopStampWithoutAcquire)",
+                       run_mutant<tmpmc::mutants::PopStampWithoutAcquire>, true));
   sc::add_impl(planted("planted-stuck",
                        "the threads peer, whose receive waits for ever once the queue is closed "
                        "and drained",

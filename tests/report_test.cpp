@@ -15,6 +15,7 @@
 #include "tmpmc/results/summary.h"
 #include "tmpmc/results/table.h"
 #include "tmpmc/scenarios/failure_class.h"
+#include "tmpmc/scenarios/no_progress.h"
 #include "tmpmc/scenarios/runner.h"
 #include "tmpmc/scenarios/stress.h"
 #include "tmpmc/scenarios/timestamp.h"
@@ -266,6 +267,32 @@ TEST(NoProgress, a_run_that_moves_its_messages_passes) {
   const auto run = sc::run_scenario(spsc(true).at(0), options());
   EXPECT_EQ(run.no_progress, "");
   EXPECT_EQ(sc::failure_kind(run), "");
+}
+
+// A close after N received that a producer fault put out of reach (real
+// threads draw N anywhere up to `messages`): the run closes after its
+// producers and is judged by what they sent, not by N. Without the fault,
+// the same short count is no_progress.
+TEST(NoProgress, a_close_count_out_of_reach_of_stopped_producers_is_no_failure) {
+  auto config =
+      sc::parse_scenarios(R"({"name":"stop","messages":4,"queue":{"capacity":1},)"
+                          R"("producers":{"count":2,"stop_after":1},"consumers":{"count":1},)"
+                          R"("close":{"when":"after_received","messages":4}})",
+                          "report_test")
+          .at(0);
+  sc::RunResult run;
+  run.check.sent = 3;  // producer 0 stopped after 1 of its 2
+  run.check.received = 3;
+  sc::judge_progress(config, run);
+  EXPECT_EQ(run.no_progress, "");
+  run.check.received = 2;  // one sent ok and neither received nor left: a real shortfall
+  sc::judge_progress(config, run);
+  EXPECT_EQ(run.no_progress, "2 received, but close.after_received is 4");
+  config.producers.stop_after = 0;
+  run.no_progress.clear();
+  run.check.received = 3;
+  sc::judge_progress(config, run);
+  EXPECT_EQ(run.no_progress, "3 received, but close.after_received is 4");
 }
 
 TEST(NoProgress, the_class_has_a_name_and_no_count) {

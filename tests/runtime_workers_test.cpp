@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime_fixture.h"
+#include "tmpmc/runtime/notify.h"
 
 namespace tmpmc::testing {
 namespace {
@@ -49,6 +50,82 @@ TEST(RuntimeTwoWorkers, idle_worker_steals_from_busy_one) {
   });
   EXPECT_TRUE(ran_elsewhere.load()) << "no fiber left the busy worker";
   EXPECT_GT(rt.stats().steals, 0u);
+}
+
+// Pinned fibers (spawn_pinned) run on their own worker at every resume,
+// whoever woke them: here pairs on different workers hand a token back and
+// forth through a Notify each way, so every wake crosses workers, and a
+// CPU-bound fiber keeps worker 0 busy at times, so that worker 1 goes looking
+// for work to steal. The wakes that crossed are counted.
+TEST(RuntimeTwoWorkers, pinned_fibers_run_only_on_their_worker) {
+  runtime::Runtime rt(options_for(Mode::two_workers));
+  constexpr int kPairs = 3;
+  constexpr int kRounds = 2000;
+  std::atomic<int> wrong_worker{0};
+  rt.block_on([&] {
+    struct Pair {
+      runtime::Notify to_right{"to-right"}, to_left{"to-left"};
+    };
+    std::vector<std::unique_ptr<Pair>> pairs;
+    std::vector<JoinHandle<void>> handles;
+    const auto check = [&](unsigned home) {
+      if (runtime::current_worker() != home) wrong_worker.fetch_add(1);
+    };
+    for (int p = 0; p < kPairs; ++p) {
+      Pair& pair = *pairs.emplace_back(std::make_unique<Pair>());
+      handles.push_back(rt.spawn_pinned(0, "left", [&] {
+        for (int i = 0; i < kRounds; ++i) {
+          check(0);
+          pair.to_right.notify_one();
+          pair.to_left.wait();
+        }
+        check(0);
+      }));
+      handles.push_back(rt.spawn_pinned(1, "right", [&] {
+        for (int i = 0; i < kRounds; ++i) {
+          pair.to_right.wait();
+          check(1);
+          pair.to_left.notify_one();
+        }
+        check(1);
+      }));
+    }
+    handles.push_back(rt.spawn_pinned(0, "busy", [&] {
+      for (int i = 0; i < 50; ++i) {
+        check(0);
+        const auto until = std::chrono::steady_clock::now() + 200us;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        this_fiber::yield();
+      }
+    }));
+    for (auto& h : handles) h.join();
+  });
+  EXPECT_EQ(wrong_worker.load(), 0) << "a pinned fiber ran on another worker";
+  // Each round wakes each side once from the other worker (a wake may find
+  // its fiber still switching out and re-queue it there instead).
+  EXPECT_GT(rt.stats().cross_worker_wakes, 0u);
+}
+
+TEST(RuntimeTwoWorkers, spawn_pinned_refuses_a_worker_the_runtime_lacks) {
+  runtime::Runtime rt(options_for(Mode::two_workers));
+  rt.block_on([&] {
+    EXPECT_THROW(rt.spawn_pinned(2, "nowhere", [] {}), std::invalid_argument);
+    // Nothing was registered for it: the runtime has no fiber to unwind.
+    rt.spawn_pinned(1, "there", [] { EXPECT_EQ(runtime::current_worker(), 1u); }).join();
+  });
+  EXPECT_EQ(rt.live_fibers(), 0u);
+}
+
+// spawn_pinned from outside the runtime (before block_on) starts the fiber
+// on its worker through the inbox, not the injection queue.
+TEST(RuntimeOutside, spawn_pinned_before_block_on_starts_on_its_worker) {
+  runtime::Runtime rt(options_for(Mode::two_workers));
+  std::atomic<unsigned> ran_on{runtime::detail::kAnyWorker};
+  JoinHandle<void> pinned =
+      rt.spawn_pinned(1, "early", [&] { ran_on.store(runtime::current_worker()); });
+  rt.block_on([&] { pinned.join(); });
+  EXPECT_EQ(ran_on.load(), 1u);
 }
 
 TEST(RuntimeTwoWorkers, block_on_from_a_fiber_is_an_error) {

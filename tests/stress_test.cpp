@@ -93,6 +93,26 @@ TEST(Stress, real_threads_close_race) {
   ASSERT_EQ(failed, nullptr) << failed->scenario << ": " << failed->failure->kind;
 }
 
+// Every shipped stress scenario on real threads with its producers and
+// consumers spread over two workers and pinned there, so that every message
+// crosses cores (the ring upgraded, every wake handed across). Under TSan
+// this is the tier's check of the shared protocol's memory orders: a race
+// fails the binary at exit. A fixed number of seeds, each drawing its close
+// point.
+TEST(Stress, real_threads_spread_every_stress_scenario) {
+  auto options = stress_options(20);
+  options.workers = 2;
+  options.placement = sc::Placement::spread;
+  const auto configs = stress_configs();
+  const auto results = sc::run_stress(configs, options);
+  const auto* failed = first_failure(results);
+  ASSERT_EQ(failed, nullptr) << failed->scenario << " seed " << failed->failure->seed << ": "
+                             << failed->failure->kind << "\n"
+                             << ::testing::PrintToString(failed->failure->lines);
+  EXPECT_EQ(results.size(), configs.size());
+  for (const auto& result : results) EXPECT_EQ(result.seeds_run, 20u) << result.scenario;
+}
+
 TEST(Stress, real_threads_vary_the_close_point) {
   auto config =
       sc::load_scenarios(std::string(tmpmc::testing::config_dir()) + "/stress/close-race.json")[1];

@@ -85,6 +85,10 @@ class Run : public Command {
     seed_ = app_->add_option("--seed", seed_value_, "Seed for every scenario");
     workers_ = app_->add_option("--workers", workers_value_, "Worker threads")
                    ->check(CLI::Range(1u, sc::kMaxWorkers));
+    app_->add_option("--placement", placement_,
+                     "Where producers and consumers run (runtime.placement): local, or spread "
+                     "over the workers and pinned there")
+        ->check(CLI::IsMember({"local", "spread"}));
     app_->add_option("--impl", impls_,
                      "Queue implementations, comma-separated (runs interleaved, ratios against "
                      "the first): " +
@@ -143,6 +147,7 @@ class Run : public Command {
     if (*repeat_) overrides_.repeat = repeat_value_;
     if (*seed_) overrides_.seed = seed_value_;
     if (*workers_) overrides_.workers = workers_value_;
+    if (!placement_.empty()) overrides_.placement = sc::parse_placement(placement_);
     if (deterministic_) overrides_.deterministic = true;
     if (!schedule_.empty()) {
       options.policy.kind = tmpmc::runtime::PolicyKind::replay;
@@ -223,6 +228,7 @@ class Run : public Command {
   bool quiet_ = false, deterministic_ = false, trace_ = false;
   CLI::Option *repeat_, *seed_, *workers_;
   unsigned repeat_value_ = 0, workers_value_ = 0;
+  std::string placement_;
   std::uint64_t seed_value_ = 0;
   std::uint64_t max_steps_ = tmpmc::runtime::Options::kDefaultMaxSteps;
   sc::Overrides overrides_;

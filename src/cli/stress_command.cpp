@@ -69,6 +69,11 @@ class Stress : public Command {
     app_->add_option("--workers", options_.workers,
                      "1: deterministic (default); more: real threads, random close points")
         ->check(CLI::Range(1u, sc::kMaxWorkers));
+    app_->add_option("--placement", placement_,
+                     "With --workers > 1: spread (default: producers and consumers pinned to "
+                     "different workers, every message crosses cores) or local")
+        ->check(CLI::IsMember({"local", "spread"}))
+        ->capture_default_str();
     app_->add_option("--time-budget", budget_,
                      "Stop after this long (60s, 500ms, 2m, 1h), also in the middle of a seed")
         ->capture_default_str();
@@ -107,6 +112,7 @@ class Stress : public Command {
     keep_matching(configs, filter_);
     options_.policy = sc::parse_policy(policy_);
     options_.time_budget = parse_duration("--time-budget", budget_);
+    options_.placement = *sc::parse_placement(placement_);  // checked by CLI11
     parse_explore();
     if (!impl_.empty()) {
       const auto impls = sc::parse_impl_list(impl_);
@@ -115,7 +121,8 @@ class Stress : public Command {
       configs = sc::with_impls(configs, impls);
     }
     for (auto& c : configs) {
-      sc::ScenarioConfig probe = sc::stress_config(c, options_.seed_start, options_.workers);
+      sc::ScenarioConfig probe =
+          sc::stress_config(c, options_.seed_start, options_.workers, options_.placement);
       sc::check_impl(probe);  // e.g. boost-fiber cannot run deterministic
     }
     check_output_dir(json_out_);  // before running anything, not after
@@ -210,6 +217,7 @@ class Stress : public Command {
   CLI::App* app_;
   std::vector<std::string> files_;
   std::string policy_ = "random", impl_, budget_ = "60s", filter_, json_out_;
+  std::string placement_ = "spread";
   std::string explore_ = "seeds", shard_text_, choice_points_ = "every-access";
   std::string grace_ = kDefaultGrace;
   bool no_reduction_ = false;

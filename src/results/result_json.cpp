@@ -75,6 +75,8 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
                  {{"switches", run.stats.switches},
                   {"parks", run.stats.parks},
                   {"steals", run.stats.steals},
+                  // Wakes and spawns of pinned fibers handed to another worker.
+                  {"cross_worker_wakes", run.stats.cross_worker_wakes},
                   {"switches_per_msg",
                    run.check.received ? static_cast<double>(run.stats.switches) / run.check.received
                                       : 0.0}}}};
@@ -84,6 +86,7 @@ json to_json(const std::vector<ScenarioResult>& results, const ReportContext& co
       for (const scenarios::FailureClass counted : scenarios::kCountedFailures) {
         j[std::string(scenarios::count_name(counted))] = scenarios::count_of(run.check, counted);
       }
+      if (run.queue_shared) j["queue_shared"] = *run.queue_shared;
       if (run.trace_hash) j["trace_hash"] = detail::hex16(*run.trace_hash);
       // Deterministic runs: the verdict on the history of the queue's answers.
       if (run.linearizability) {

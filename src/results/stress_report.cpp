@@ -135,7 +135,10 @@ void print_stress(std::ostream& out, const std::vector<scenarios::StressResult>&
     return;
   }
   out << "policy " << scenarios::policy_text(options.policy) << ", "
-      << (options.workers <= 1 ? "deterministic" : "real threads") << "\n";
+      << (options.workers <= 1 ? std::string("deterministic")
+                               : "real threads (" + std::to_string(options.workers) + " workers, " +
+                                     scenarios::to_string(options.placement) + ")")
+      << "\n";
 }
 
 json to_json(const std::vector<scenarios::StressResult>& results,
@@ -153,6 +156,7 @@ json to_json(const std::vector<scenarios::StressResult>& results,
     doc["policy"] = scenarios::policy_text(options.policy);
   }
   doc["workers"] = options.workers;
+  if (options.workers > 1) doc["placement"] = scenarios::to_string(options.placement);
   doc["seed_start"] = options.seed_start;
   doc["scenarios"] = json::array();
   for (const auto& r : results) {

@@ -34,7 +34,8 @@ void print_table(std::ostream& out, const std::vector<ScenarioResult>& results,
     rows.push_back(
         {c.name, std::to_string(c.producers.count) + "p:" + std::to_string(c.consumers.count) + "c",
          std::to_string(c.queue.capacity),
-         std::to_string(c.runtime.workers) + (c.runtime.deterministic ? " det" : ""),
+         std::to_string(c.runtime.workers) + (c.runtime.deterministic ? " det" : "") +
+             (c.runtime.placement == scenarios::Placement::spread ? " spread" : ""),
          humane_rate(r.median_msgs_per_sec) + " (" + humane_rate(r.min_msgs_per_sec) + "-" +
              humane_rate(r.max_msgs_per_sec) + ")",
          sampled ? humane_ns(r.latency.percentile(50)) : "-",

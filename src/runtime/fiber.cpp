@@ -63,14 +63,14 @@ std::string Fiber::display_name() const {
   return name_.empty() ? "fiber-" + std::to_string(id_) : name_;
 }
 
-void submit(RuntimeCore* core, Fiber* fiber, std::string* name) {
+void submit(RuntimeCore* core, Fiber* fiber, std::string* name, unsigned home) {
   Worker* worker = Worker::current();
   if (core == nullptr && worker != nullptr) core = &worker->core();
   if (core == nullptr) {
     fiber->release();  // the runtime's reference; the caller's JoinHandle drops the other
     throw std::logic_error("tmpmc: spawn() outside a fiber needs a Runtime (use Runtime::spawn)");
   }
-  core->submit(fiber, worker, name);
+  core->submit(fiber, worker, name, home);
 }
 
 }  // namespace tmpmc::runtime::detail

@@ -58,6 +58,7 @@ Fiber* Worker::find_work() {
     if (fire_timers_or_watchdog()) return nullptr;
     // No stealing here: an idle worker steals only a backlog (idle_wait).
     fiber = take_next_slot();
+    if (fiber == nullptr) fiber = take_posted();
     if (fiber == nullptr) fiber = queue_.pop();
     if (fiber == nullptr) fiber = core_.take_injected();
     if (fiber == nullptr) return nullptr;
@@ -67,7 +68,9 @@ Fiber* Worker::find_work() {
 
 bool Worker::work_visible() const noexcept {
   if (core_.stopping(std::memory_order_seq_cst) || core_.has_injected()) return true;
-  return next_slot_.load(std::memory_order_seq_cst) != nullptr || !queue_.empty();
+  // seq_cst (inbox_): the load half of the pair with a poster (Worker::post).
+  return next_slot_.load(std::memory_order_seq_cst) != nullptr || !queue_.empty() ||
+         posted_ != nullptr || inbox_.load(std::memory_order_seq_cst) != nullptr;
 }
 
 // ---------------------------------------------------------------- stealing
@@ -77,6 +80,7 @@ Worker::Progress Worker::progress() const noexcept {
 }
 
 bool Worker::holds_work() const noexcept {
+  // Its inbox is not counted: nobody else may run what it holds.
   return !queue_.empty() || next_slot_.load(std::memory_order_relaxed) != nullptr;
 }
 
@@ -114,7 +118,9 @@ Fiber* Worker::steal_from_stalled(TimePoint until) {
     if (&victim == this) continue;
     if (Fiber* fiber = victim.steal_if_stalled(seen[i], queue_)) {
       bump(counters_.steals);
-      return fiber;
+      // A pinned fiber woken on its own worker sits in its queues like any
+      // other; taken with them, it goes back (spawn_pinned's promise).
+      if (Fiber* kept = keep_unpinned(fiber)) return kept;
     }
   }
   return nullptr;

@@ -22,13 +22,42 @@ namespace tmpmc::runtime::detail {
   return next_slot_.exchange(nullptr, std::memory_order_acquire);
 }
 
+[[gnu::always_inline]] inline Fiber* Worker::take_posted() noexcept {
+  if (posted_ == nullptr) {
+    // relaxed: a look that is mostly "empty" and reads a line only posters
+    // write; what a fiber posted is acquired by the exchange below.
+    if (inbox_.load(std::memory_order_relaxed) == nullptr) return nullptr;
+    // acquire: pairs with the posters' release CAS (their links and the
+    // fibers' state). The stack holds newest first: reverse it.
+    Fiber* newest = inbox_.exchange(nullptr, std::memory_order_acquire);
+    while (newest != nullptr) {
+      Fiber* older = newest->next_runnable_;
+      newest->next_runnable_ = posted_;
+      posted_ = newest;
+      newest = older;
+    }
+    if (posted_ == nullptr) return nullptr;
+  }
+  Fiber* fiber = posted_;
+  posted_ = fiber->next_runnable_;
+  fiber->next_runnable_ = nullptr;
+  bump(counters_.cross_worker_wakes);
+  return fiber;
+}
+
 [[gnu::always_inline]] inline Fiber* Worker::pop_local() noexcept {
   return shared_queues_ ? queue_.pop() : queue_.pop_unshared();
 }
 
 [[gnu::always_inline]] inline void Worker::push_back(Fiber* fiber) {
   if (!queue_.push(fiber)) {
-    core_.inject(fiber);  // ring full: overflow to the shared queue (wakes a worker)
+    // Ring full: overflow to the shared queue (wakes a worker), or, for a
+    // fiber pinned here (make_runnable routed the others), to our own inbox.
+    if (fiber->home_ != kAnyWorker) {
+      post(fiber);
+    } else {
+      core_.inject(fiber);
+    }
     return;
   }
   if (!shared_queues_) return;
@@ -74,12 +103,15 @@ inline Fiber* Worker::periodic_check() {
     // Every 64th pick: timers, the injection queue and the watchdog, so that
     // a busy worker neither starves outside work nor misses deadlines.
     if ((tick_ & 63) == 0) fiber = periodic_check();
-    // Every 8th pick the oldest queued fiber goes before the LIFO slot: two
-    // fibers that keep waking each other would otherwise run alone forever,
-    // and a queue head that does not move looks like a stalled worker to the
-    // stealers (steal_from_stalled), which would split fibers that talk.
-    if (fiber == nullptr && (tick_ & 7) == 0) fiber = pop_local();
+    // Every 8th pick the oldest queued fiber (or, every 16th, the oldest
+    // posted one) goes before the LIFO slot: two fibers that keep waking
+    // each other would otherwise run alone forever, and a queue head that
+    // does not move looks like a stalled worker to the stealers
+    // (steal_from_stalled), which would split fibers that talk.
+    if (fiber == nullptr && (tick_ & 7) == 0) fiber = (tick_ & 8) ? take_posted() : pop_local();
     if (fiber == nullptr) fiber = take_next_slot();
+    // Fibers pinned here and woken by another worker: wakes, like the slot's.
+    if (fiber == nullptr) fiber = take_posted();
     if (fiber == nullptr) fiber = pop_local();
     if (fiber == nullptr) return &idle_;  // the idle loop looks further, then sleeps
     if (fiber->started_ || start(fiber)) return fiber;

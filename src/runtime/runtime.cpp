@@ -43,6 +43,11 @@ std::string StuckError::report() const {
   return text;
 }
 
+unsigned current_worker() noexcept {
+  const Worker* worker = Worker::current();
+  return worker != nullptr ? worker->index() : detail::kAnyWorker;
+}
+
 // ---------------------------------------------------------------- time
 
 TimePoint now() noexcept {

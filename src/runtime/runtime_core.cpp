@@ -45,17 +45,30 @@ RuntimeCore::~RuntimeCore() { cancel_all_fibers(); }
 
 // ---------------------------------------------------------------- fibers
 
-void RuntimeCore::submit(Fiber* fiber, Worker* caller, std::string* name) {
+void RuntimeCore::submit(Fiber* fiber, Worker* caller, std::string* name, unsigned home) {
+  if (home != kAnyWorker && home >= workers_.size()) {
+    fiber->release();  // the runtime's reference; the caller's JoinHandle drops the other
+    throw std::invalid_argument("runtime: spawn_pinned on worker " + std::to_string(home) +
+                                " of a runtime with " + std::to_string(workers_.size()) +
+                                " workers");
+  }
   fiber->runtime_ = this;
   if (name != nullptr) fiber->name_ = std::move(*name);
+  // One worker: every fiber is on it already, and a deterministic run stays
+  // exactly as it was (the pin is not a scheduling event).
+  if (home != kAnyWorker && workers_.size() > 1) fiber->home_ = home;
   const bool ours = caller != nullptr && &caller->core() == this;
   registry_.add(fiber, deterministic ? 0 : ours ? caller->index() : registry_.outside_shard());
   if (ours) {
     caller->note_spawn();
-    caller->make_runnable(fiber, true);
+    caller->make_runnable(fiber, true);  // a fiber pinned elsewhere goes to its worker's inbox
   } else {
     external_spawns_.fetch_add(1, std::memory_order_relaxed);
-    inject(fiber);
+    if (fiber->home_ != kAnyWorker) {
+      workers_[fiber->home_]->post(fiber);
+    } else {
+      inject(fiber);
+    }
   }
 }
 
@@ -63,6 +76,8 @@ void RuntimeCore::schedule(Fiber* fiber, bool run_next) {
   Worker* worker = Worker::current();
   if (worker != nullptr && &worker->core() == this) {
     worker->make_runnable(fiber, run_next);
+  } else if (fiber->home_ != kAnyWorker) {
+    workers_[fiber->home_]->post(fiber);
   } else {
     inject(fiber);
   }

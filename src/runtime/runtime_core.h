@@ -33,12 +33,17 @@ class RuntimeCore {
   ~RuntimeCore();
 
   // submit() registers a new fiber and makes it runnable, naming it `*name`
-  // (moved from) unless `name` is null. `caller`: the calling thread's worker
+  // (moved from) unless `name` is null, pinned to worker `home` unless that
+  // is kAnyWorker (runtime.h, spawn_pinned; std::invalid_argument for a
+  // worker we do not have). `caller`: the calling thread's worker
   // (Worker::current()), or null.
-  void submit(Fiber* fiber, Worker* caller, std::string* name = nullptr);
+  void submit(Fiber* fiber, Worker* caller, std::string* name = nullptr,
+              unsigned home = kAnyWorker);
   // schedule() makes a fiber runnable: on the calling worker's queue when the
   // caller is one of ours (a woken fiber runs next, on the waker's worker),
-  // otherwise through the injection queue, waking a sleeping worker.
+  // otherwise through the injection queue, waking a sleeping worker. A
+  // pinned fiber goes to its own worker instead: to its queue if that is the
+  // caller's, else to its inbox (Worker::post).
   void schedule(Fiber* fiber, bool run_next);
   void run_root(Fiber* root);
 

@@ -51,6 +51,45 @@ void Worker::learn_stack(const void* base, std::size_t size) noexcept {
 // the LIFO slot, steals), kept out of line.
 void Worker::queue_back(Fiber* fiber) { push_back(fiber); }
 
+// ---------------------------------------------------------------- pinned fibers
+
+void Worker::send_home(Fiber* fiber) noexcept { core_.worker(fiber->home_).post(fiber); }
+
+void Worker::post(Fiber* fiber) noexcept {
+  Fiber* head = inbox_.load(std::memory_order_relaxed);
+  do {
+    fiber->next_runnable_ = head;
+    // seq_cst: release for the owner's acquire exchange (the link, and the
+    // fiber's state: its saved context, the waker's writes), and the store
+    // half of the Dekker pair with a sleeping owner: it announces its sleep
+    // (seq_cst) and then re-reads the inbox (work_visible, seq_cst); we
+    // publish here and then read whether it sleeps (wake_if_sleeping,
+    // seq_cst). One of the two sees the other.
+  } while (!inbox_.compare_exchange_weak(head, fiber, std::memory_order_seq_cst,
+                                         std::memory_order_relaxed));
+  wake_if_sleeping(true);
+}
+
+Fiber* Worker::keep_unpinned(Fiber* first) noexcept {
+  // The stolen fibers other than `first` are in our queue, which was empty.
+  const std::uint32_t stolen = queue_.size();
+  Fiber* keep = nullptr;
+  const auto sort = [&](Fiber* fiber) {
+    if (fiber->home_ != kAnyWorker && fiber->home_ != index_) {
+      send_home(fiber);
+    } else if (keep == nullptr) {
+      keep = fiber;
+    } else {
+      push_back(fiber);
+    }
+  };
+  sort(first);
+  for (std::uint32_t i = 0; i < stolen; ++i) {
+    if (Fiber* fiber = queue_.pop()) sort(fiber);
+  }
+  return keep;
+}
+
 // ---------------------------------------------------------------- fiber-side operations
 
 void Worker::yield_current(const char* at) {
@@ -128,6 +167,7 @@ void Worker::add_counters_to(RuntimeStats& total) const noexcept {
   total.wakes += counters_.wakes.load(std::memory_order_relaxed);
   total.steals += counters_.steals.load(std::memory_order_relaxed);
   total.spawns += counters_.spawns.load(std::memory_order_relaxed);
+  total.cross_worker_wakes += counters_.cross_worker_wakes.load(std::memory_order_relaxed);
 }
 
 bool Worker::wake_if_sleeping(bool include_watchful) noexcept {
@@ -141,6 +181,7 @@ std::vector<Fiber*> Worker::drain() noexcept {
     drained.push_back(fiber);
   }
   while (Fiber* fiber = queue_.pop()) drained.push_back(fiber);
+  while (Fiber* fiber = take_posted()) drained.push_back(fiber);
   return drained;
 }
 

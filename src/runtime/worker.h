@@ -102,6 +102,11 @@ class Worker {
   // make_runnable() puts a fiber on this worker's queue (see RuntimeCore::schedule).
   // run_next: the LIFO slot (inline here: every hand-off and wake takes it).
   void make_runnable(Fiber* fiber, bool run_next) {
+    // A fiber pinned to another worker runs only there (spawn_pinned).
+    if (fiber->home_ != kAnyWorker && fiber->home_ != index_) [[unlikely]] {
+      send_home(fiber);
+      return;
+    }
     if (run_next) {
       // A fiber woken by the running one runs next, here, while the data they
       // share is still in this core's cache; the one it displaces queues
@@ -118,6 +123,11 @@ class Worker {
     }
     queue_back(fiber);
   }
+
+  // post() hands a fiber pinned to this worker to it from another thread (a
+  // wake, a spawn, a steal sent back): it joins the inbox, and this worker's
+  // thread is woken if it sleeps. Any thread; lock-free.
+  void post(Fiber* fiber) noexcept;
 
   Fiber* current_fiber() const noexcept { return current_; }
   RuntimeCore& core() noexcept { return core_; }
@@ -182,6 +192,13 @@ class Worker {
   Fiber* pick_next(Fiber* previous, const char* at, bool previous_runnable = false);
   Fiber* take_next_slot() noexcept;
   Fiber* pop_local() noexcept;
+  // take_posted(): the oldest fiber posted to this worker, or nullptr (owner only).
+  Fiber* take_posted() noexcept;
+  // send_home(): make_runnable's way for a fiber pinned to another worker.
+  [[gnu::noinline]] void send_home(Fiber* fiber) noexcept;
+  // keep_unpinned(): after a steal, sends the stolen fibers pinned to other
+  // workers home; returns `first`, or another stolen fiber if `first` went.
+  Fiber* keep_unpinned(Fiber* first) noexcept;
   void push_back(Fiber* fiber);
   void queue_back(Fiber* fiber);
   // deterministic_picker.cpp
@@ -211,7 +228,8 @@ class Worker {
 
   // Written by this worker only (bump), read by stats() from any thread.
   struct Counters {
-    std::atomic<std::uint64_t> switches{0}, parks{0}, wakes{0}, steals{0}, spawns{0};
+    std::atomic<std::uint64_t> switches{0}, parks{0}, wakes{0}, steals{0}, spawns{0},
+        cross_worker_wakes{0};
   } counters_;
 
   RuntimeCore& core_;
@@ -235,6 +253,14 @@ class Worker {
   // only gather what became runnable until the picker's next step takes it.
   std::atomic<Fiber*> next_slot_{nullptr};
   LocalQueue queue_;
+  // The inbox: fibers pinned to this worker that another thread made
+  // runnable. A lock-free stack (newest first, linked through
+  // next_runnable_) that posters push on by CAS and the owner empties with
+  // one exchange, then runs oldest first from posted_ (owner only). No ABA:
+  // nobody pops single fibers off the shared head, and a fiber is in at
+  // most one inbox at a time (it is runnable once).
+  alignas(64) std::atomic<Fiber*> inbox_{nullptr};
+  Fiber* posted_ = nullptr;
 
   TimerHeap timers_;
   // Options::timer_spin: a timer due this soon is waited for awake (idle.cpp).

@@ -30,12 +30,12 @@ std::string shortest(double value) {
 }  // namespace
 
 void write_csv(const nlohmann::json& result, std::ostream& out) {
-  out << "scenario,shape,capacity,workers,impl,msgs_per_sec_median,msgs_per_sec_min,"
+  out << "scenario,shape,capacity,workers,placement,impl,msgs_per_sec_median,msgs_per_sec_min,"
          "msgs_per_sec_max,p50_ns,p99_ns,p999_ns,verdict\r\n";
   for (const auto& scenario : scenarios_of(result)) {
     const ScenarioRow row = scenario_row(scenario);
     out << quoted(row.name) << ',' << quoted(row.shape) << ',' << shortest(row.capacity) << ','
-        << shortest(row.workers) << ',' << quoted(row.impl) << ','
+        << shortest(row.workers) << ',' << quoted(row.placement) << ',' << quoted(row.impl) << ','
         << shortest(row.median_msgs_per_sec) << ',' << shortest(row.min_msgs_per_sec) << ','
         << shortest(row.max_msgs_per_sec) << ',' << shortest(row.p50_ns) << ','
         << shortest(row.p99_ns) << ',' << shortest(row.p999_ns) << ',' << quoted(row.verdict)

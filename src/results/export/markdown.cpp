@@ -36,15 +36,15 @@ std::string micros(double ns) { return fixed(ns / 1e3, 1); }
 }  // namespace
 
 void write_markdown(const nlohmann::json& result, std::ostream& out) {
-  out << "| scenario | shape | capacity | workers | impl | median (M msgs/s) | min (M msgs/s) "
-         "| max (M msgs/s) | p50 (us) | p99 (us) | p99.9 (us) | verdict |\n"
-         "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|\n";
+  out << "| scenario | shape | capacity | workers | placement | impl | median (M msgs/s) "
+         "| min (M msgs/s) | max (M msgs/s) | p50 (us) | p99 (us) | p99.9 (us) | verdict |\n"
+         "|---|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n";
   for (const auto& scenario : scenarios_of(result)) {
     const ScenarioRow row = scenario_row(scenario);
     out << "| " << cell(row.name) << " | " << cell(row.shape) << " | " << fixed(row.capacity, 0)
-        << " | " << fixed(row.workers, 0) << " | " << cell(row.impl) << " | "
-        << millions(row.median_msgs_per_sec) << " | " << millions(row.min_msgs_per_sec) << " | "
-        << millions(row.max_msgs_per_sec) << " | " << micros(row.p50_ns) << " | "
+        << " | " << fixed(row.workers, 0) << " | " << cell(row.placement) << " | " << cell(row.impl)
+        << " | " << millions(row.median_msgs_per_sec) << " | " << millions(row.min_msgs_per_sec)
+        << " | " << millions(row.max_msgs_per_sec) << " | " << micros(row.p50_ns) << " | "
         << micros(row.p99_ns) << " | " << micros(row.p999_ns) << " | " << cell(row.verdict)
         << " |\n";
   }

@@ -18,6 +18,9 @@ ScenarioRow scenario_row(const Located& scenario) {
   row.shape = count("config.producers.count") + "p:" + count("config.consumers.count") + "c";
   row.capacity = scenario.number("config.queue.capacity");
   row.workers = scenario.number("config.runtime.workers");
+  row.placement = scenario.has("config.runtime.placement")
+                      ? scenario.text("config.runtime.placement")
+                      : std::string("local");
   row.impl = impl_of(scenario);
   row.median_msgs_per_sec = scenario.number("summary.msgs_per_sec.median");
   row.min_msgs_per_sec = scenario.number("summary.msgs_per_sec.min");

@@ -12,6 +12,7 @@ struct ScenarioRow {
   std::string name;
   std::string shape;  // "4p:4c"
   double capacity = 0, workers = 0;
+  std::string placement;  // runtime.placement: local (also for files older than the key) or spread
   std::string impl;
   double median_msgs_per_sec = 0, min_msgs_per_sec = 0, max_msgs_per_sec = 0;
   double p50_ns = 0, p99_ns = 0, p999_ns = 0;

@@ -20,13 +20,28 @@
 #include "backends/backends.h"
 
 namespace tmpmc::scenarios::backends {
-std::string asio_note(const ScenarioConfig&) {
-  return "Asio's close(): values still buffered are not received (lost), senders parked on a "
-         "full channel stay parked (a hang)";
+namespace {
+// with_placement(): a note, and what spread does here.
+std::string with_placement(const std::string& note, const ScenarioConfig& config) {
+  const std::string spread = spread_note(
+      config,
+      "no equivalent: one io_context run by runtime.workers threads, any of which resumes "
+      "any coroutine; runs as local");
+  return spread.empty() ? note : note + "; " + spread;
 }
-std::string asio_drained_note(const ScenarioConfig&) {
-  return "closed by hand: a close refuses new sends, and Asio's close() runs once every value "
-         "sent was received";
+}  // namespace
+
+std::string asio_note(const ScenarioConfig& config) {
+  return with_placement(
+      "Asio's close(): values still buffered are not received (lost), senders parked on a "
+      "full channel stay parked (a hang)",
+      config);
+}
+std::string asio_drained_note(const ScenarioConfig& config) {
+  return with_placement(
+      "closed by hand: a close refuses new sends, and Asio's close() runs once every value "
+      "sent was received",
+      config);
 }
 }  // namespace tmpmc::scenarios::backends
 

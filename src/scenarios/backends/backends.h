@@ -24,6 +24,10 @@ std::string boost_fiber_note(const ScenarioConfig& config);
 std::string asio_note(const ScenarioConfig& config);
 std::string asio_drained_note(const ScenarioConfig& config);
 std::string tbb_note(const ScenarioConfig& config);
+std::string threads_note(const ScenarioConfig& config);
+// spread_note(config, how): under runtime.placement spread, "spread: " + how
+// (what the impl does for it); "" otherwise.
+std::string spread_note(const ScenarioConfig& config, const char* how);
 
 // The impl registry's run functions (impls.cpp). Only tmpmc honours
 // DriverOptions::record = false (BM_DriverOverhead/bare); the others record.

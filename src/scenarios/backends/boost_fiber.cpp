@@ -7,7 +7,11 @@ std::string boost_fiber_note(const ScenarioConfig& config) {
   std::string note = "buffered_channel(" +
                      std::to_string(boost_fiber_slots(config.queue.capacity)) +
                      "): a power of two, holding one less";
-  if (config.runtime.workers > 1) {
+  if (config.runtime.workers > 1 && config.runtime.placement == Placement::spread) {
+    note +=
+        "; spread: one thread per worker, each with its own round_robin scheduler, every "
+        "fiber pinned to its thread (no shared_work)";
+  } else if (config.runtime.workers > 1) {
     note +=
         "; shared_work with polling threads (suspend = false): Boost 1.81's sleeping "
         "schedulers can miss a wake, boostorg/fiber#327";

@@ -7,7 +7,10 @@
 //   Mutex, CondVar            blocking that suits the task (a fiber must not
 //                             block its thread)
 //   Runner                    std::thread or boost::fibers::fiber
-//   run_root(workers, f)      runs the coordinator
+//   run_root(workers, pinned, f)  runs the coordinator; pinned: the run's
+//                             tasks are started with start_on
+//   start_on(worker, f)       starts f on that worker, kept there; returns
+//                             a Runner, empty if the worker joins it itself
 //   sleep_until(t), relax()   a sleep, and a wait awake that gives way
 //                             (the spin of pace_until(), runtime/pacing.h)
 //   TaskScope                 what each task holds while it runs (an OS
@@ -54,36 +57,56 @@ class DeadlineExecutor {
     Handle(Handle&&) noexcept = default;
     Handle& operator=(Handle&&) = delete;  // would destroy a joinable runner
     ~Handle() {
-      if (!runner.joinable()) return;
+      if (task == nullptr) return;  // moved from
       bool done = false;
       {
         std::lock_guard lock(task->mutex);
         done = task->done;
       }
       if (done) {
-        runner.join();  // it has set done: its end is a few instructions away
-      } else {
-        runner.detach();
-        note_abandoned_task();
+        // It has set done: its end is a few instructions away.
+        if (runner.joinable()) runner.join();
+        return;
       }
+      // An empty runner (start_on) belongs to its worker, which joins it.
+      if (runner.joinable()) runner.detach();
+      note_abandoned_task();
     }
   };
   // Its handles may detach a task the run gave up on: the driver then keeps
   // what the task shares with the run alive (driver_loops.h).
   static constexpr bool kMayAbandonTasks = true;
   DeadlineExecutor(const ScenarioConfig& c, const DriverOptions&, const TraceState&)
-      : workers_(c.runtime.workers), timeout_(c.hang_after()) {}
+      : workers_(c.runtime.workers),
+        pinned_(c.runtime.placement == Placement::spread),
+        timeout_(c.hang_after()) {}
 
   template <class F>
   void block_on(F&& root) {
     deadline_ = now() + timeout_;
-    Traits::run_root(workers_, std::forward<F>(root));
+    Traits::run_root(workers_, pinned_, std::forward<F>(root));
   }
   template <class F>
   Handle spawn(std::string name, F&& f) {
+    return start(std::move(name), std::forward<F>(f), [](auto&& body) {
+      return typename Traits::Runner(std::forward<decltype(body)>(body));
+    });
+  }
+  // spawn_on(): on the worker, as Traits::start_on keeps it there.
+  template <class F>
+  Handle spawn_on(unsigned worker, std::string name, F&& f) {
+    return start(std::move(name), std::forward<F>(f), [worker](auto&& body) {
+      return Traits::start_on(worker, std::forward<decltype(body)>(body));
+    });
+  }
+
+ private:
+  // start(): a task running f, started by launch(body).
+  template <class F, class Launch>
+  Handle start(std::string name, F&& f, Launch launch) {
     auto task = std::make_shared<Task>();
     task->name = std::move(name);
-    typename Traits::Runner runner([task, f = std::forward<F>(f)]() mutable {
+    typename Traits::Runner runner = launch([task, f = std::forward<F>(f)]() mutable {
       [[maybe_unused]] const typename Traits::TaskScope scope;
       std::exception_ptr error;
       try {
@@ -98,6 +121,8 @@ class DeadlineExecutor {
     });
     return Handle{std::move(task), std::move(runner)};
   }
+
+ public:
   // join(): false when the task is still running at the run's deadline.
   bool join(Handle& h) {
     {
@@ -122,6 +147,7 @@ class DeadlineExecutor {
 
  private:
   unsigned workers_;
+  bool pinned_;
   std::chrono::milliseconds timeout_;
   runtime::TimePoint deadline_{};
 };

@@ -64,7 +64,7 @@ constexpr std::array kImplRows = {
          .untimed_because = {},
          .tries = false,
          .batches = false,
-         .note = nullptr},
+         .note = backends::threads_note},
     Impl{.name = "asio",
          .description = "boost::asio::experimental::concurrent_channel, C++20 coroutines on an "
                         "io_context run by runtime.workers threads; Asio's own close()",

@@ -44,6 +44,11 @@ class RuntimeExecutor {
   Handle spawn(std::string name, F&& f) {
     return runtime::spawn(std::move(name), std::forward<F>(f));
   }
+  // spawn_on(): pinned to the worker (runtime.h, spawn_pinned).
+  template <class F>
+  Handle spawn_on(unsigned worker, std::string name, F&& f) {
+    return runtime::spawn_pinned(worker, std::move(name), std::forward<F>(f));
+  }
   // The runtime's watchdog ends a stuck run (StuckError from block_on).
   bool join(Handle& h) {
     h.join();

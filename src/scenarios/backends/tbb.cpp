@@ -3,9 +3,12 @@
 #include "backends/backends.h"
 
 namespace tmpmc::scenarios::backends {
-std::string tbb_note(const ScenarioConfig&) {
-  return "close: a closed flag checked before each operation, wake tokens for parked receivers, "
-         "then abort() until no sender waits; receivers drain what is left";
+std::string tbb_note(const ScenarioConfig& config) {
+  std::string note =
+      "close: a closed flag checked before each operation, wake tokens for parked receivers, "
+      "then abort() until no sender waits; receivers drain what is left";
+  if (const std::string spread = threads_note(config); !spread.empty()) note += "; " + spread;
+  return note;
 }
 }  // namespace tmpmc::scenarios::backends
 

@@ -16,8 +16,14 @@ struct OsThreads {
   using CondVar = std::condition_variable;
   using Runner = std::thread;
   template <class F>
-  static void run_root(unsigned /*workers: one thread per task*/, F&& root) {
+  static void run_root(unsigned /*workers: one thread per task*/, bool /*pinned*/, F&& root) {
     std::forward<F>(root)();
+  }
+  // One thread per task: the kernel spreads them over the cores whatever
+  // the placement (the registry's note says so).
+  template <class F>
+  static std::thread start_on(unsigned /*worker*/, F&& f) {
+    return std::thread(std::forward<F>(f));
   }
   static void sleep_until(runtime::TimePoint t) { std::this_thread::sleep_until(t); }
   // A pacing thread gives its CPU to the others (the 2-core machine runs more

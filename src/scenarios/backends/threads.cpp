@@ -7,6 +7,16 @@
 
 namespace tmpmc::scenarios::backends {
 
+std::string spread_note(const ScenarioConfig& config, const char* how) {
+  return config.runtime.placement == Placement::spread ? std::string("spread: ") + how : "";
+}
+
+std::string threads_note(const ScenarioConfig& config) {
+  return spread_note(config,
+                     "one OS thread per producer and consumer, placed by the kernel, as with "
+                     "local");
+}
+
 namespace {
 struct ThreadsBackend {
   template <class T>

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -45,6 +46,28 @@ const char* to_string(CheckSetting check) noexcept {
       return "streaming";
   }
   return "auto";
+}
+
+const char* to_string(Placement placement) noexcept {
+  return placement == Placement::spread ? "spread" : "local";
+}
+
+std::optional<Placement> parse_placement(std::string_view name) noexcept {
+  for (Placement placement : {Placement::local, Placement::spread}) {
+    if (name == to_string(placement)) return placement;
+  }
+  return std::nullopt;
+}
+
+unsigned producer_worker(const ScenarioConfig& c, unsigned i) noexcept {
+  return i % std::max(1u, c.runtime.workers);
+}
+
+unsigned consumer_worker(const ScenarioConfig& c, unsigned j) noexcept {
+  // Half a turn from the producers: on 2 workers consumer j sits opposite
+  // producer j, so a 1:1 run crosses on every message.
+  const unsigned workers = std::max(1u, c.runtime.workers);
+  return (j + (workers + 1) / 2) % workers;
 }
 
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source) {

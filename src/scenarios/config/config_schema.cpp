@@ -90,6 +90,16 @@ void read_check(Reader& r, const Key&, ScenarioConfig& c) {
   r.fail(r.at("check"), expected, *v);
 }
 
+void read_placement(Reader& r, const Key&, ScenarioConfig& c) {
+  const json* v = r.get("placement");
+  if (v == nullptr) return;
+  const std::string expected = "expected one of \"local\", \"spread\"";
+  if (!v->is_string()) r.fail(r.at("placement"), expected, *v);
+  const std::optional<Placement> placement = parse_placement(v->get<std::string>());
+  if (!placement) r.fail(r.at("placement"), expected, *v);
+  c.runtime.placement = *placement;
+}
+
 void read_sweep(Reader& r, const Key&, ScenarioConfig&) {
   r.get("sweep");  // validated and applied by expand_scenario()
 }
@@ -183,6 +193,8 @@ constexpr Key kNaming[] = {
 };
 constexpr Key kRuntime[] = {
     integer<&C::runtime, &Rt::workers>("workers", 1, kMaxWorkers, sweepable),
+    // local or spread: config.h's Placement.
+    choice<&C::runtime, &Rt::placement>("placement", sweepable, read_placement),
     boolean<&C::runtime, &Rt::deterministic>("deterministic", sweepable),
     integer<&C::runtime, &Rt::seed>("seed", 0, kUnbounded, sweepable),
     integer<&C::runtime, &Rt::stack_kib>("stack_kib", 16, 64 * 1024, sweepable),

@@ -77,17 +77,26 @@ void spawn_fibers(Exec& ex, RunState& s, const Rx& rx, const Tx& tx, const Done&
                   std::vector<typename Exec::Handle>& consumers,
                   std::vector<typename Exec::Handle>& producers) {
   const ScenarioConfig& c = s.config;
+  // runtime.placement: local starts each task where the executor likes;
+  // spread puts each on its own worker (config.h) and keeps it there.
+  const bool spread = c.runtime.placement == Placement::spread;
+  const auto start = [&ex, spread](std::string name, unsigned worker, auto&& task) {
+    return spread ? ex.spawn_on(worker, std::move(name), std::forward<decltype(task)>(task))
+                  : ex.spawn(std::move(name), std::forward<decltype(task)>(task));
+  };
   for (std::uint32_t i = 0; i < c.consumers.count; ++i) {
-    consumers.push_back(ex.spawn("consumer-" + std::to_string(i), [&s, rx = rx, i]() mutable {
-      consume<PayloadBytes, R, Faults>(s, end_of(rx), i, to_close<Q>(rx));
-    }));
+    consumers.push_back(
+        start("consumer-" + std::to_string(i), consumer_worker(c, i), [&s, rx = rx, i]() mutable {
+          consume<PayloadBytes, R, Faults>(s, end_of(rx), i, to_close<Q>(rx));
+        }));
   }
   for (std::uint32_t i = 0; i < c.producers.count; ++i) {
-    producers.push_back(
-        ex.spawn("producer-" + std::to_string(i), [&s, tx = tx, producer_done, i]() mutable {
-          produce<Exec, PayloadBytes, R, Faults>(s, end_of(tx), i, to_close<Q>(tx));
-          producer_done();
-        }));
+    producers.push_back(start("producer-" + std::to_string(i), producer_worker(c, i),
+                              [&s, tx = tx, producer_done, i]() mutable {
+                                produce<Exec, PayloadBytes, R, Faults>(s, end_of(tx), i,
+                                                                       to_close<Q>(tx));
+                                producer_done();
+                              }));
   }
 }
 
@@ -203,6 +212,9 @@ void run_fibers(typename Backend::Executor& ex, RunState& s) {
       s, *q, [](std::chrono::milliseconds ms) { Exec::sleep_until(Exec::now() + ms); },
       [&] { join_all(ex, producers, s, *q, stuck); },
       [&] { join_all(ex, consumers, s, *q, stuck); });
+  if constexpr (requires { q->shared_across_threads(); }) {
+    s.queue_shared = q->shared_across_threads();
+  }
   if (!stuck.empty()) throw hang_error(c, std::move(stuck));
 }
 

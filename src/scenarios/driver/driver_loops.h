@@ -30,6 +30,9 @@
 //   Executor(config, options, trace_state)  set up for one run
 //   block_on(root)                  runs root() (the coordinator) to the end
 //   spawn(name, f) -> Handle        starts f() beside it
+//   spawn_on(worker, name, f)       the same, on worker `worker` and kept
+//     -> Handle                     there as well as the executor can
+//                                   (runtime.placement spread)
 //   join(handle) -> bool            false: the run's timeout passed first
 //   now(), sleep_until(t)           its clock (steady_clock, or virtual time
 //                                   in deterministic mode)
@@ -259,6 +262,7 @@ RunResult run_with_payload(const ScenarioConfig& c, const DriverOptions& options
   result.msgs_per_sec =
       result.elapsed_s > 0 ? static_cast<double>(result.check.received) / result.elapsed_s : 0;
   result.interrupted = s.interrupted();
+  result.queue_shared = s.queue_shared;
   if (abandoned_tasks() != abandoned_before) keep_forever(std::move(shared));
   return result;
 }

@@ -67,6 +67,9 @@ struct RunState {
   std::atomic<unsigned> consumers_saw_drained{0};  // ended on "closed and drained"
   runtime::TimePoint end_time{};                   // duration_ms mode
   std::function<std::string()> queue_state;        // for trace lines, once the queue exists
+  // Queues that can say (ours): the ring ran shared across threads by the
+  // run's end (RunResult::queue_shared).
+  std::optional<bool> queue_shared;
   // Takes what is left in the queue into record_left(), after the run (even
   // a stuck one: what is still in the queue is not lost).
   std::function<void()> drain_left;

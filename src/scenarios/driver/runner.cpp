@@ -43,6 +43,7 @@ void apply_overrides(std::vector<ScenarioConfig>& configs, const Overrides& o) {
     if (o.seed) c.runtime.seed = *o.seed;
     if (o.deterministic) c.runtime.deterministic = *o.deterministic;
     if (o.workers) c.runtime.workers = *o.workers;
+    if (o.placement) c.runtime.placement = *o.placement;
     if (c.runtime.deterministic) {
       if (o.workers && *o.workers != 1) {
         throw ConfigError(c.source + ": " + c.name +

@@ -97,7 +97,8 @@ std::string failure_schedule(const RunResult& run) {
   return text.size() <= kMaxScheduleText ? text : std::string();
 }
 
-ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers) {
+ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers,
+                             Placement placement) {
   ScenarioConfig c = config;
   c.run.repeat = 1;
   c.run.warmup = 0;
@@ -111,6 +112,7 @@ ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, u
   // close by count, so that iterations close at every point of the run.
   c.runtime.deterministic = false;
   c.runtime.workers = workers;
+  c.runtime.placement = placement;
   if ((c.close.when == CloseWhen::after_received || c.close.when == CloseWhen::by_producer) &&
       c.messages) {
     runtime::SplitMix64 rng(seed);
@@ -184,7 +186,7 @@ void sample_seeds(const ScenarioConfig& config, const StressOptions& options,
       break;
     }
     const std::uint64_t seed = options.seed_start + i;
-    const ScenarioConfig c = stress_config(config, seed, options.workers);
+    const ScenarioConfig c = stress_config(config, seed, options.workers, options.placement);
     RunResult run = run_scenario(c, driver);
     if (run.stopped == runtime::StopKind::interrupted) {
       // Out of time (or interrupted) in the middle of the seed: it did not

@@ -66,6 +66,11 @@ class Queue : public detail::SendApi<Queue<T>, T>, public detail::ReceiveApi<Que
   bool is_closed() const { return core_->is_closed(); }
   std::size_t capacity() const noexcept { return core_->capacity(); }
   const std::string& name() const noexcept { return core_->name(); }
+  // shared_across_threads(): its ring runs the shared protocol for good,
+  // because a second thread used it (or it never confined:
+  // detail/confinement.h). A snapshot, for reports: a run on fibers spread
+  // over workers shows the upgrade here.
+  bool shared_across_threads() const noexcept { return core_->shared_across_threads(); }
 
  private:
   friend detail::SendApi<Queue, T>;

@@ -171,6 +171,10 @@ struct RuntimeStats {
   std::uint64_t wakes = 0;     // successful unparks
   std::uint64_t steals = 0;    // fibers taken from another worker's queue
   std::uint64_t spawns = 0;
+  // Fibers pinned to a worker (spawn_pinned) made runnable by another
+  // thread and handed over through the worker's inbox: wakes that crossed
+  // workers, and so cores.
+  std::uint64_t cross_worker_wakes = 0;
 };
 
 // One scheduling event of a deterministic run.
@@ -229,16 +233,18 @@ class StoppedError : public StuckError {
 namespace detail {
 class RuntimeCore;
 // submit() hands a new fiber to `core`, or to the calling fiber's runtime if
-// `core` is null, naming it `*name` (moved from) unless `name` is null.
-void submit(RuntimeCore* core, Fiber* fiber, std::string* name);
+// `core` is null, naming it `*name` (moved from) unless `name` is null, and
+// pinning it to worker `home` unless that is kAnyWorker.
+void submit(RuntimeCore* core, Fiber* fiber, std::string* name, unsigned home);
 
 // spawn_task() is every spawn(): unnamed spawns touch no string at all.
 template <class F>
-JoinHandle<std::invoke_result_t<F>> spawn_task(RuntimeCore* core, std::string* name, F&& f) {
+JoinHandle<std::invoke_result_t<F>> spawn_task(RuntimeCore* core, std::string* name, unsigned home,
+                                               F&& f) {
   using T = std::invoke_result_t<F>;
   auto* task = new TaskImpl<T, std::decay_t<F>>(std::forward<F>(f));
   JoinHandle<T> handle(task);  // owns the handle's reference even if submit throws
-  submit(core, task, name);
+  submit(core, task, name, home);
   return handle;
 }
 }  // namespace detail
@@ -265,11 +271,22 @@ class Runtime {
   // from outside (the fiber then starts at the next block_on).
   template <class F>
   JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {
-    return detail::spawn_task(core_.get(), nullptr, std::forward<F>(f));
+    return detail::spawn_task(core_.get(), nullptr, detail::kAnyWorker, std::forward<F>(f));
   }
   template <class F>
   JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
-    return detail::spawn_task(core_.get(), &name, std::forward<F>(f));
+    return detail::spawn_task(core_.get(), &name, detail::kAnyWorker, std::forward<F>(f));
+  }
+  // spawn_pinned(worker, name, f) starts f on a new fiber that runs on worker
+  // `worker` (< workers()) only: it starts there, a wake from another worker
+  // or from outside hands it to that worker (its inbox), and no idle worker
+  // steals it. How fibers that talk are spread over cores, on purpose (the
+  // scenarios' runtime.placement "spread"). Throws std::invalid_argument for
+  // a worker the runtime does not have. In deterministic mode (one worker)
+  // it is spawn().
+  template <class F>
+  JoinHandle<std::invoke_result_t<F>> spawn_pinned(unsigned worker, std::string name, F&& f) {
+    return detail::spawn_task(core_.get(), &name, worker, std::forward<F>(f));
   }
 
   RuntimeStats stats() const;
@@ -297,12 +314,21 @@ class Runtime {
 // spawn(f) on the runtime of the calling fiber.
 template <class F>
 JoinHandle<std::invoke_result_t<F>> spawn(std::string name, F&& f) {
-  return detail::spawn_task(nullptr, &name, std::forward<F>(f));
+  return detail::spawn_task(nullptr, &name, detail::kAnyWorker, std::forward<F>(f));
 }
 template <class F>
 JoinHandle<std::invoke_result_t<F>> spawn(F&& f) {
-  return detail::spawn_task(nullptr, nullptr, std::forward<F>(f));
+  return detail::spawn_task(nullptr, nullptr, detail::kAnyWorker, std::forward<F>(f));
 }
+// spawn_pinned(worker, name, f) on the runtime of the calling fiber
+// (Runtime::spawn_pinned).
+template <class F>
+JoinHandle<std::invoke_result_t<F>> spawn_pinned(unsigned worker, std::string name, F&& f) {
+  return detail::spawn_task(nullptr, &name, worker, std::forward<F>(f));
+}
+// current_worker(): the index of the worker the calling fiber runs on
+// (0 .. workers()-1), or kAnyWorker outside a runtime's thread.
+unsigned current_worker() noexcept;
 
 namespace this_fiber {
 // yield(): lets other runnable fibers run; returns at once if there are none.

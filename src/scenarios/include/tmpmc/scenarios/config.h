@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tmpmc/runtime/pacing.h"
@@ -34,8 +35,17 @@ enum class CloseWhen { after_producers, after_ms, after_received, by_producer, s
 enum class CheckSetting { automatic, exact, streaming };
 inline constexpr std::uint64_t kAutoExactMaxMessages = 10'000'000;  // 80 MB of logs
 
+// Where a run's producers and consumers run (DESIGN.md, "Placement"):
+// local, each task where its executor starts it (our runtime: on its
+// spawner's worker, moved only by a steal); spread, producer i on worker
+// i mod W and consumer j on worker (j + ceil(W/2)) mod W, pinned there, so
+// that on 2 workers a 1:1 run crosses cores on every message. Each backend
+// maps it to the closest it has (its registry note says how).
+enum class Placement { local, spread };
+
 struct RuntimeConfig {
   unsigned workers = 2;
+  Placement placement = Placement::local;
   bool deterministic = false;
   std::uint64_t seed = 1;
   unsigned stack_kib = 64;
@@ -151,7 +161,14 @@ std::vector<ScenarioConfig> load_scenarios(const std::string& path);
 std::vector<ScenarioConfig> parse_scenarios(const std::string& text, const std::string& source);
 
 const char* to_string(CloseWhen when) noexcept;
-const char* to_string(CheckSetting check) noexcept;  // "auto", "exact", "streaming"
+const char* to_string(CheckSetting check) noexcept;   // "auto", "exact", "streaming"
+const char* to_string(Placement placement) noexcept;  // "local", "spread"
+// parse_placement("spread"): the placement of that name, if there is one.
+std::optional<Placement> parse_placement(std::string_view name) noexcept;
+// producer_worker(c, i), consumer_worker(c, j): the worker producer i and
+// consumer j run on under placement spread, of c.runtime.workers.
+unsigned producer_worker(const ScenarioConfig& c, unsigned i) noexcept;
+unsigned consumer_worker(const ScenarioConfig& c, unsigned j) noexcept;
 
 // with_impls(): each config once per impl (in that order, names tagged with
 // the impl), grouped for interleaving. Throws ConfigError for an unknown impl

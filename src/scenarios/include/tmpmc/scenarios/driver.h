@@ -55,6 +55,10 @@ struct RunResult {
   // run passed through, by id: its coverage.
   runtime::ChoicePointSet choice_points_reached;
   runtime::RuntimeStats stats;
+  // Our queue: its ring ran shared across threads by the run's end (a
+  // second thread upgraded it from confined: queue/detail/confinement.h).
+  // Unset for queues that cannot say, and for channel runs.
+  std::optional<bool> queue_shared;
   std::vector<std::string> stuck_fibers;  // hang or deadlock report, one line per fiber
   std::string stuck_summary;
   std::string error;  // the run could not complete (e.g. out of memory)

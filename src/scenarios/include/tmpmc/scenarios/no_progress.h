@@ -14,7 +14,8 @@ namespace tmpmc::scenarios {
 // duration_ms > 0 ended with every check passed but
 //  - no send attempted (none returned ok, none was refused or timed out), or
 //  - fewer messages than its close rule needs:
-//      after_received N, no consumer quitting: N received;
+//      after_received N, no consumer quitting: N received (with a
+//      producer fault, N or every message sent ok, whichever is fewer);
 //      after_producers or senders_dropped, a run of `messages` with no
 //      producer fault (stop_after, send_timeout_us): every message attempted.
 // A run that already failed (a check, an error, a hang, a stop) or was

@@ -19,6 +19,7 @@ struct Overrides {
   std::optional<unsigned> warmup;
   std::optional<std::uint64_t> seed;
   std::optional<unsigned> workers;
+  std::optional<Placement> placement;
   std::optional<bool> deterministic;
   double scale = 1.0;  // multiplies messages, duration_ms and close.messages
   // --duration: each run lasts this long instead of its messages or

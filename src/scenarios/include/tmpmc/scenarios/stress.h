@@ -56,6 +56,10 @@ struct StressOptions {
   std::uint64_t seed_start = 1;
   runtime::SchedulePolicy policy;  // random by default
   unsigned workers = 1;            // 1: deterministic; more: real threads
+  // Real threads: where producers and consumers run (runtime.placement).
+  // spread by default: a queue's fibers on different cores is what real
+  // threads are for (the deterministic search covers one core).
+  Placement placement = Placement::spread;
   // time_budget: checked between seeds and inside each deterministic run.
   std::chrono::milliseconds time_budget{60'000};
   // max_steps: the runtime's step cap per deterministic run (a livelock or a
@@ -161,8 +165,10 @@ std::string failure_kind(const RunResult& run);
 // kMaxScheduleText.
 std::string failure_schedule(const RunResult& run);
 
-// stress_config(): the config as one stress iteration runs it.
-ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers);
+// stress_config(): the config as one stress iteration runs it; with
+// workers > 1, on real threads with that placement.
+ScenarioConfig stress_config(const ScenarioConfig& config, std::uint64_t seed, unsigned workers,
+                             Placement placement = Placement::spread);
 
 // run_stress(): every scenario, seed after seed (or bound after bound);
 // stops at the first failure.

@@ -122,6 +122,10 @@ class ThreadConfinement {
     if (enter_slow<Explore>(me)) leave<Explore>();  // claimed: now the owner, not inside
   }
 
+  // shared(): the ring runs the shared protocol for good: a second actor
+  // upgraded it, or it started shared (no heavy fence). A snapshot, for
+  // reports (a run's queue_shared) and tests.
+  bool shared() const noexcept { return owner_.peek() == kShared; }
   // confined(): some actor owns the ring (a snapshot, for tests).
   bool confined() const noexcept {
     const std::uintptr_t owner = owner_.peek();

@@ -217,6 +217,9 @@ class QueueCore : public QueueSteps<T, Derived, RingType> {
   bool is_closed() const { return ring_.closed(); }
   std::size_t len() const { return ring_.len(); }
   std::size_t capacity() const noexcept { return ring_.capacity(); }
+  // shared_across_threads(): its ring left confinement for good (a second
+  // thread used it, or it never confined: detail/confinement.h). A snapshot.
+  bool shared_across_threads() const noexcept { return ring_.shared(); }
   const std::string& name() const noexcept { return name_; }
 
  private:

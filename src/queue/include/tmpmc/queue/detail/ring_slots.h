@@ -117,6 +117,8 @@ class RingSlots {
   std::size_t capacity() const noexcept { return capacity_; }
   // confined(): some actor owns the ring (a snapshot, for tests).
   bool confined() const noexcept { return confinement_.confined(); }
+  // shared(): it runs the shared protocol for good (confinement.h).
+  bool shared() const noexcept { return confinement_.shared(); }
 
  protected:
   // How a claimed slot is filled or emptied: value k of a push comes from

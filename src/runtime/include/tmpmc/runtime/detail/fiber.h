@@ -47,6 +47,10 @@ constexpr std::uint64_t ended_park(std::uint64_t epoch) noexcept {
   return park_word(epoch + 1, kRunning);
 }
 
+// A fiber's placement: no worker in particular (where it is spawned, then
+// where it is woken; stealable), or pinned to one (Runtime::spawn_pinned).
+inline constexpr unsigned kAnyWorker = ~0u;
+
 class Fiber {
  public:
   Fiber() = default;
@@ -123,6 +127,10 @@ class Fiber {
   void mark_finished() noexcept;
 
   RuntimeCore* runtime_ = nullptr;
+  // home_: the worker a pinned fiber runs on, always (spawn_pinned:
+  // runtime.h); kAnyWorker for the rest, which run where they are woken and
+  // may be stolen. Written once, before the fiber is published to a worker.
+  unsigned home_ = kAnyWorker;
   std::uint64_t id_ = 0;
   std::string name_;
   bool is_idle_context_ = false;  // a worker's own thread stack, not a spawned fiber
@@ -161,7 +169,8 @@ class Fiber {
   void* asan_fake_stack_ = nullptr;
   void* tsan_fiber_ = nullptr;
 
-  // Intrusive links: the injection queue, the deterministic run list, the registry.
+  // Intrusive links: the injection queue or a worker's inbox (one at a
+  // time), the deterministic run list, the registry.
   Fiber* next_runnable_ = nullptr;
   Fiber* registry_prev_ = nullptr;
   Fiber* registry_next_ = nullptr;
