@@ -146,12 +146,33 @@ bool Worker::spin_for_timer() {
   return true;
 }
 
+// spin_for_posts(): waits awake, for up to kPostSpin, for work to arrive;
+// true if it did. For a runtime with pinned fibers (spawn_pinned): their
+// worker is often idle only for as long as a fiber on another worker takes
+// to answer (a ping-pong's round trip, a consumer's wait for the next
+// push). Awake, it sees the post within a few pauses, and the poster finds
+// it awake and wakes nobody: no futex wait here and no futex wake there,
+// which would cost more than the answer. Every idle worker may do this, not
+// only the one watching for a backlog.
+bool Worker::spin_for_posts() {
+  constexpr auto kPostSpin = std::chrono::microseconds(50);
+  const TimePoint until = Clock::now() + kPostSpin;
+  do {
+    for (int i = 0; i < 8; ++i) cpu_pause();
+    if (work_visible()) return true;
+  } while (Clock::now() < until);
+  return false;
+}
+
 void Worker::idle_wait() {
-  // A timer about to fire is waited for awake (spin_for_timer); otherwise one
-  // worker at a time watches for a backlog to steal, then sleeps: watchfully
-  // while some queue holds fibers (a short timeout, to look again), otherwise
-  // deeply, until a wake or until the spin horizon before its next timer.
+  // A timer about to fire is waited for awake (spin_for_timer); on a runtime
+  // with pinned fibers, a post too, for a moment (spin_for_posts);
+  // otherwise one worker at a time watches for a backlog to steal, then
+  // sleeps: watchfully while some queue holds fibers (a short timeout, to
+  // look again), otherwise deeply, until a wake or until the spin horizon
+  // before its next timer.
   if (spin_for_timer()) return;
+  if (core_.has_pinned_fibers() && spin_for_posts()) return;
   const std::optional<TimePoint> timer = timers_.next_deadline();
   // When the thread must be awake again for its next timer.
   const std::optional<TimePoint> wake_for_timer =

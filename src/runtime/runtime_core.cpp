@@ -56,7 +56,12 @@ void RuntimeCore::submit(Fiber* fiber, Worker* caller, std::string* name, unsign
   if (name != nullptr) fiber->name_ = std::move(*name);
   // One worker: every fiber is on it already, and a deterministic run stays
   // exactly as it was (the pin is not a scheduling event).
-  if (home != kAnyWorker && workers_.size() > 1) fiber->home_ = home;
+  if (home != kAnyWorker && workers_.size() > 1) {
+    fiber->home_ = home;
+    if (!pinned_fibers_.load(std::memory_order_relaxed)) {
+      pinned_fibers_.store(true, std::memory_order_relaxed);  // a hint: see has_pinned_fibers()
+    }
+  }
   const bool ours = caller != nullptr && &caller->core() == this;
   registry_.add(fiber, deterministic ? 0 : ours ? caller->index() : registry_.outside_shard());
   if (ours) {

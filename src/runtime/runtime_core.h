@@ -79,6 +79,9 @@ class RuntimeCore {
       sleeping_workers_.fetch_sub(1, std::memory_order_seq_cst);
     }
   }
+  // has_pinned_fibers(): a fiber was ever pinned to a worker here (then an
+  // idle worker waits awake a moment for a post: Worker::spin_for_posts).
+  bool has_pinned_fibers() const noexcept { return pinned_fibers_.load(std::memory_order_relaxed); }
   // any_worker_holds_work(): some worker's run queue holds a fiber (a hint).
   bool any_worker_holds_work() const noexcept;
 
@@ -154,6 +157,7 @@ class RuntimeCore {
   std::atomic<unsigned> sleeping_workers_{0};     // in ThreadParker::sleep_until, or about to be
   std::atomic<unsigned> watching_workers_{0};     // between begin_watch and end_watch
   std::atomic<std::uint64_t> external_wakes_{0};  // unparks made from outside any worker
+  std::atomic<bool> pinned_fibers_{false};        // has_pinned_fibers()
   std::optional<TimePoint> watchdog_deadline_;
   std::atomic<Stuck> stuck_{Stuck::no};
 

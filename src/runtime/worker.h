@@ -224,6 +224,7 @@ class Worker {
   Fiber* steal_from_stalled(TimePoint until);
   bool work_visible() const noexcept;
   bool spin_for_timer();
+  bool spin_for_posts();
   void idle_wait();
 
   // Written by this worker only (bump), read by stats() from any thread.

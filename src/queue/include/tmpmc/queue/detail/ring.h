@@ -164,6 +164,7 @@ class Ring : public RingSlots<T, Confinement> {
       return pushed;
     }
     unsigned spins = 0;
+    unsigned backoffs = 0;
     count = 0;
     std::size_t tail = tail_.load(at_if<Explore>(sites::kPushReadTail), std::memory_order_relaxed);
     for (;;) {
@@ -205,6 +206,11 @@ class Ring : public RingSlots<T, Confinement> {
           count = claimed;
           return PushResult::ok;
         }
+        // Lost the claim to another push (tail reloaded). Back off before
+        // the retry: pushes on two cores that retry at once trade the
+        // tail's line on every push; one that waits a moment lets the
+        // winner keep it for its next pushes (claim_backoff, spin.h).
+        if (!Explore) runtime::claim_backoff(backoffs);
       } else if (stamp + one_lap_ == tail + 1) {
         // The slot still holds last lap's value: full, unless head moved on
         // (a pop claimed the slot and is still reading it: wait for it).
@@ -248,6 +254,7 @@ class Ring : public RingSlots<T, Confinement> {
       return popped;
     }
     unsigned spins = 0;
+    unsigned backoffs = 0;
     count = 0;
     std::size_t head = head_.load(at_if<Explore>(sites::kPopReadHead), std::memory_order_relaxed);
     for (;;) {
@@ -286,6 +293,8 @@ class Ring : public RingSlots<T, Confinement> {
           count = claimed;
           return PopResult::ok;
         }
+        // Lost the claim to another pop: back off, as a push does.
+        if (!Explore) runtime::claim_backoff(backoffs);
       } else if (stamp == head) {
         // Nothing written here in this lap: empty, unless a push claimed the
         // slot and is still writing it (then tail is ahead of head: wait).
