@@ -51,13 +51,9 @@ namespace tmpmc::runtime::detail {
 
 [[gnu::always_inline]] inline void Worker::push_back(Fiber* fiber) {
   if (!queue_.push(fiber)) {
-    // Ring full: overflow to the shared queue (wakes a worker), or, for a
-    // fiber pinned here (make_runnable routed the others), to our own inbox.
-    if (fiber->home_ != kAnyWorker) {
-      post(fiber);
-    } else {
-      core_.inject(fiber);
-    }
+    // Ring full: overflow to the shared queue (wakes a worker), which hands
+    // a fiber pinned here to our own inbox.
+    core_.inject(fiber);
     return;
   }
   if (!shared_queues_) return;

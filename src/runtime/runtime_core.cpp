@@ -69,11 +69,7 @@ void RuntimeCore::submit(Fiber* fiber, Worker* caller, std::string* name, unsign
     caller->make_runnable(fiber, true);  // a fiber pinned elsewhere goes to its worker's inbox
   } else {
     external_spawns_.fetch_add(1, std::memory_order_relaxed);
-    if (fiber->home_ != kAnyWorker) {
-      workers_[fiber->home_]->post(fiber);
-    } else {
-      inject(fiber);
-    }
+    inject(fiber);
   }
 }
 
@@ -81,8 +77,6 @@ void RuntimeCore::schedule(Fiber* fiber, bool run_next) {
   Worker* worker = Worker::current();
   if (worker != nullptr && &worker->core() == this) {
     worker->make_runnable(fiber, run_next);
-  } else if (fiber->home_ != kAnyWorker) {
-    workers_[fiber->home_]->post(fiber);
   } else {
     inject(fiber);
   }
@@ -104,6 +98,12 @@ void RuntimeCore::fiber_finished(Fiber* fiber) noexcept {
 // ---------------------------------------------------------------- injection and idle workers
 
 void RuntimeCore::inject(Fiber* fiber) {
+  // A pinned fiber may run on its own worker only: its inbox, not the
+  // queue every worker takes from.
+  if (fiber->home_ != kAnyWorker) {
+    workers_[fiber->home_]->post(fiber);
+    return;
+  }
   {
     std::lock_guard lock(injected_mu_);
     fiber->next_runnable_ = nullptr;

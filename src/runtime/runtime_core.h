@@ -43,11 +43,13 @@ class RuntimeCore {
   // caller is one of ours (a woken fiber runs next, on the waker's worker),
   // otherwise through the injection queue, waking a sleeping worker. A
   // pinned fiber goes to its own worker instead: to its queue if that is the
-  // caller's, else to its inbox (Worker::post).
+  // caller's, else to its inbox (make_runnable, inject).
   void schedule(Fiber* fiber, bool run_next);
   void run_root(Fiber* root);
 
-  // The injection queue: fibers made runnable from outside the runtime.
+  // The injection queue: fibers made runnable from outside the runtime (or
+  // overflowing a full run queue); a pinned fiber goes to its own worker's
+  // inbox instead (Worker::post).
   void inject(Fiber* fiber);
   Fiber* take_injected();
   bool has_injected() const noexcept { return injected_count_.load(std::memory_order_seq_cst) > 0; }
